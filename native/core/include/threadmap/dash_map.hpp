@@ -1,0 +1,400 @@
+// threadmap/dash_map.hpp: DashMap, a sharded concurrent hash map.
+//
+// What it is: a port of Rust's dashmap to C++20. The map is split into a
+// power-of-two number of shards; each shard is one reader-writer lock over
+// an open-addressing table of its own (detail/flat_table.hpp). A key's shard
+// is chosen by the top bits of its hash, so operations on keys of different
+// shards never contend.
+//
+// Memory layout:
+//
+//   class DashMap {
+//     Hash, Eq;
+//     unsigned shift;              // 64 - log2(shard count)
+//     std::unique_ptr<shard[]>;    // shard count entries
+//   };
+//   struct alignas(64) shard {     // exactly one cache line with its header
+//     rw_lock lock;                // 4 bytes, see detail/rw_lock.hpp
+//     flat_table<K, V> table;      // ctrl*, slots*, capacity, size, growth
+//   };
+//
+// Locking: every public member takes at most one shard lock at a time,
+// through shared_access / exclusive_access (detail/lock_tracker.hpp). No
+// member ever holds two shard locks, so there is no lock order to keep.
+// Members that run caller code under a lock (visit, alter, upsert,
+// erase_if, retain, for_each) are guarded against re-entry: a callback
+// that calls back into a map gets threadmap::error(errc::would_deadlock)
+// instead of a hang (see lock_tracker.hpp for the exact rule).
+//
+// What dashmap has and this has not: guards. dashmap's get() returns a Ref
+// that keeps the shard locked while it lives; holding one while calling
+// insert() on the same shard deadlocks, the bug its users report most.
+// Here nothing returns a reference: find() copies out, visit() lends the
+// value to a callback for the duration of the lock. That deadlock cannot
+// be written.
+//
+// Costs: find/insert/erase take one shard lock and are O(1) expected. size()
+// locks every shard in turn (shared) and is a sum of per-shard sizes taken
+// at slightly different moments. for_each, retain and clear visit shard by
+// shard, holding one lock at a time. A shard's table grows by doubling under
+// its exclusive lock; other shards are unaffected.
+//
+// Requires of K and V: nothrow move construction (a rehash moves every slot
+// and must not fail halfway). Hash returns uint64_t with all bits mixed
+// (threadmap::hash<K> does; std::hash<integer> does not).
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "detail/config.hpp"
+#include "detail/flat_table.hpp"
+#include "detail/lock_tracker.hpp"
+#include "error.hpp"
+#include "hash.hpp"
+
+namespace threadmap {
+
+// The default shard count: 4 x hardware threads rounded up to a power of
+// two, as dashmap does.
+inline std::size_t default_shard_count() noexcept {
+  std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  return std::bit_ceil(hw * 4);
+}
+
+inline constexpr std::size_t max_shard_count = std::size_t{1} << 16;
+
+// Handle given to alter() callbacks: read the current value, then decide.
+// The decision is applied after the callback returns, so a callback that
+// throws leaves the key as it was.
+template <class V>
+class alter_entry {
+ public:
+  bool exists() const noexcept { return current_ != nullptr; }
+  // Requires: exists().
+  const V& value() const noexcept {
+    THREADMAP_REQUIRE(current_);
+    return *current_;
+  }
+  const V* value_ptr() const noexcept { return current_; }
+  void assign(V v) {
+    next_.emplace(std::move(v));
+    erase_ = false;
+  }
+  void erase() noexcept {
+    next_.reset();
+    erase_ = true;
+  }
+
+ private:
+  template <class, class, class, class>
+  friend class DashMap;
+  explicit alter_entry(const V* current) noexcept : current_(current) {}
+  const V* current_;
+  std::optional<V> next_;
+  bool erase_ = false;
+};
+
+template <class K, class V, class Hash = threadmap::hash<K>, class Eq = std::equal_to<K>>
+class DashMap {
+  static_assert(std::is_nothrow_move_constructible_v<K>, "DashMap needs keys whose move cannot throw");
+  static_assert(std::is_nothrow_move_constructible_v<V>, "DashMap needs values whose move cannot throw");
+
+  using table_type = detail::flat_table<K, V>;
+  using slot = typename table_type::slot;
+
+  struct alignas(detail::cache_line) shard {
+    mutable detail::rw_lock lock;  // guards `table` (mutable: const readers lock it)
+    table_type table;
+  };
+
+ public:
+  using key_type = K;
+  using mapped_type = V;
+  using hasher = Hash;
+  using key_equal = Eq;
+
+  // ---- construction. Not synchronized (the map is not shared yet). ----
+
+  DashMap() : DashMap(0, default_shard_count()) {}
+  explicit DashMap(std::size_t capacity) : DashMap(capacity, default_shard_count()) {}
+  // Requires: shards is a power of two in [1, max_shard_count]; else std::invalid_argument.
+  DashMap(std::size_t capacity, std::size_t shards, const Hash& hash = Hash(), const Eq& eq = Eq())
+      : hash_(hash), eq_(eq) {
+    if (shards == 0 || shards > max_shard_count || !std::has_single_bit(shards))
+      throw std::invalid_argument("DashMap: shard count must be a power of two in [1, 65536]");
+    shard_count_ = shards;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(shards));
+    shards_ = std::make_unique<shard[]>(shards);
+    if (capacity) {
+      const std::size_t per = (capacity + shards - 1) / shards;
+      for (std::size_t i = 0; i < shards; ++i) shards_[i].table.reserve(per, hash_);
+    }
+  }
+  static DashMap with_shards(std::size_t shards) { return DashMap(0, shards); }
+
+  DashMap(const DashMap&) = delete;
+  DashMap& operator=(const DashMap&) = delete;
+
+  // ---- single-key operations. Each locks one shard; safe to call
+  //      concurrently with every other member. ----
+
+  // Inserts or replaces. Returns the previous value, if any. Locks one shard (exclusive).
+  std::optional<V> insert(K key, V value) {
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    if (slot* sl = s.table.find(key, h, eq_)) {
+      std::optional<V> old(std::move(sl->value));
+      sl->value = std::move(value);
+      return old;
+    }
+    s.table.insert_unique(h, hash_, std::move(key), std::move(value));
+    return std::nullopt;
+  }
+
+  // Inserts only if absent. Returns whether it inserted. Locks one shard (exclusive).
+  bool try_insert(K key, V value) {
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    if (s.table.find(key, h, eq_)) return false;
+    s.table.insert_unique(h, hash_, std::move(key), std::move(value));
+    return true;
+  }
+
+  // A copy of the value, or nullopt. Locks one shard (shared).
+  std::optional<V> find(const K& key) const {
+    const uint64_t h = hash_(key);
+    const shard& s = shard_for(h);
+    detail::shared_access guard(s.lock);
+    if (const slot* sl = s.table.find(key, h, eq_)) return sl->value;
+    return std::nullopt;
+  }
+
+  // Calls f(const V&) with the value under the shard's read lock. Returns
+  // whether the key was present. Locks one shard (shared) for the call.
+  template <class F>
+  bool visit(const K& key, F&& f) const {
+    static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
+    const uint64_t h = hash_(key);
+    const shard& s = shard_for(h);
+    detail::shared_access guard(s.lock);
+    if (const slot* sl = s.table.find(key, h, eq_)) {
+      f(static_cast<const V&>(sl->value));
+      return true;
+    }
+    return false;
+  }
+
+  // Whether the key is present. Locks one shard (shared).
+  bool contains(const K& key) const {
+    const uint64_t h = hash_(key);
+    const shard& s = shard_for(h);
+    detail::shared_access guard(s.lock);
+    return s.table.find(key, h, eq_) != nullptr;
+  }
+
+  // Removes the key. Returns whether it was present. Locks one shard (exclusive).
+  bool erase(const K& key) {
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    if (slot* sl = s.table.find(key, h, eq_)) {
+      s.table.erase(sl);
+      return true;
+    }
+    return false;
+  }
+
+  // Removes the key and returns its value. Locks one shard (exclusive).
+  std::optional<V> take(const K& key) {
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    if (slot* sl = s.table.find(key, h, eq_)) {
+      std::optional<V> v(std::move(sl->value));
+      s.table.erase(sl);
+      return v;
+    }
+    return std::nullopt;
+  }
+
+  // Removes the key if pred(const V&) holds. Returns whether it removed.
+  // Locks one shard (exclusive) for the call.
+  template <class P>
+  bool erase_if(const K& key, P&& pred) {
+    static_assert(std::is_invocable_r_v<bool, P&, const V&>, "erase_if's predicate takes (const V&), returns bool");
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    slot* sl = s.table.find(key, h, eq_);
+    if (!sl || !pred(static_cast<const V&>(sl->value))) return false;
+    s.table.erase(sl);
+    return true;
+  }
+
+  // If the key is present, calls f(V&) on its value; otherwise inserts
+  // `value`. Returns whether it inserted. Locks one shard (exclusive).
+  template <class F>
+  bool upsert(K key, V value, F&& f) {
+    static_assert(std::is_invocable_v<F&, V&>, "upsert's callback takes (V&)");
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    if (slot* sl = s.table.find(key, h, eq_)) {
+      f(sl->value);
+      return false;
+    }
+    s.table.insert_unique(h, hash_, std::move(key), std::move(value));
+    return true;
+  }
+
+  // The general atomic read-modify-write: calls f(alter_entry<V>&) under the
+  // shard's exclusive lock; f reads entry.exists()/value() and may call
+  // entry.assign(v) or entry.erase(). The decision is applied after f
+  // returns; if f throws, nothing changes. Returns what f returns.
+  // Locks one shard (exclusive) for the call.
+  template <class F>
+  decltype(auto) alter(const K& key, F&& f) {
+    static_assert(std::is_invocable_v<F&, alter_entry<V>&>, "alter's callback takes (alter_entry<V>&)");
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::exclusive_access guard(s.lock);
+    slot* sl = s.table.find(key, h, eq_);
+    alter_entry<V> entry(sl ? &sl->value : nullptr);
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, alter_entry<V>&>>) {
+      f(entry);
+      apply(s, sl, key, h, entry);
+    } else {
+      decltype(auto) result = f(entry);
+      apply(s, sl, key, h, entry);
+      return result;
+    }
+  }
+
+  // ---- whole-map operations. Shard by shard, one lock at a time: not
+  //      atomic as a whole, each key is. ----
+
+  // Keeps the entries for which pred(const K&, V&) holds; returns how many it
+  // removed. Locks each shard (exclusive) in turn. If pred throws, the
+  // removals made so far stand and the exception propagates.
+  template <class P>
+  std::size_t retain(P&& pred) {
+    static_assert(std::is_invocable_r_v<bool, P&, const K&, V&>, "retain's predicate takes (const K&, V&), returns bool");
+    std::size_t removed = 0;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+      shard& s = shards_[i];
+      detail::exclusive_access guard(s.lock);
+      s.table.for_each([&](slot& sl) {
+        if (!pred(static_cast<const K&>(sl.key), sl.value)) {
+          s.table.erase(&sl);
+          ++removed;
+        }
+      });
+    }
+    return removed;
+  }
+
+  // Calls f(const K&, const V&) for every entry, shard by shard. Weakly
+  // consistent: an entry present for the whole call is seen exactly once.
+  // Locks each shard (shared) in turn.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < shard_count_; ++i) for_each_in_shard(i, f);
+  }
+
+  // Calls f(const K&, const V&) for every entry of shard i, under its read lock.
+  // Requires: i < shard_count().
+  template <class F>
+  void for_each_in_shard(std::size_t i, F&& f) const {
+    static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
+    THREADMAP_REQUIRE(i < shard_count_);
+    const shard& s = shards_[i];
+    detail::shared_access guard(s.lock);
+    s.table.for_each([&](const slot& sl) { f(sl.key, sl.value); });
+  }
+
+  // Removes every entry and frees the tables. Locks each shard (exclusive) in turn.
+  void clear() {
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+      detail::exclusive_access guard(shards_[i].lock);
+      shards_[i].table.clear();
+    }
+  }
+
+  // Number of entries: exact when no writer runs, otherwise a sum of
+  // per-shard counts read at slightly different moments. Locks each shard (shared) in turn.
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < shard_count_; ++i) n += shard_size(i);
+    return n;
+  }
+  bool empty() const { return size() == 0; }
+
+  // Requires: i < shard_count(). Locks shard i (shared).
+  std::size_t shard_size(std::size_t i) const {
+    THREADMAP_REQUIRE(i < shard_count_);
+    detail::shared_access guard(shards_[i].lock);
+    return shards_[i].table.size();
+  }
+  std::vector<std::size_t> shard_sizes() const {
+    std::vector<std::size_t> v(shard_count_);
+    for (std::size_t i = 0; i < shard_count_; ++i) v[i] = shard_size(i);
+    return v;
+  }
+  std::size_t shard_count() const noexcept { return shard_count_; }
+  // Which shard a key lives in (a pure function of its hash).
+  std::size_t shard_of(const K& key) const { return shard_index(hash_(key)); }
+
+  // Bytes held by the tables themselves plus the shard array (keys' and
+  // values' own heap memory not included). Locks each shard (shared) in turn.
+  std::size_t allocated_bytes() const {
+    std::size_t n = shard_count_ * sizeof(shard);
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+      detail::shared_access guard(shards_[i].lock);
+      n += shards_[i].table.allocated_bytes();
+    }
+    return n;
+  }
+
+  const Hash& hash_function() const noexcept { return hash_; }
+  const Eq& key_eq() const noexcept { return eq_; }
+
+ private:
+  std::size_t shard_index(uint64_t h) const noexcept {
+    // shift_ == 64 for a single shard; shifting a 64-bit value by 64 is UB.
+    return shard_count_ == 1 ? 0 : static_cast<std::size_t>(h >> shift_);
+  }
+  shard& shard_for(uint64_t h) noexcept { return shards_[shard_index(h)]; }
+  const shard& shard_for(uint64_t h) const noexcept { return shards_[shard_index(h)]; }
+
+  // Applies an alter decision. Requires: s's exclusive lock is held.
+  void apply(shard& s, slot* sl, const K& key, uint64_t h, alter_entry<V>& entry) {
+    if (entry.erase_) {
+      if (sl) s.table.erase(sl);
+    } else if (entry.next_) {
+      if (sl) {
+        sl->value = std::move(*entry.next_);
+      } else {
+        s.table.insert_unique(h, hash_, K(key), std::move(*entry.next_));
+      }
+    }
+  }
+
+  [[no_unique_address]] Hash hash_;
+  [[no_unique_address]] Eq eq_;
+  std::size_t shard_count_ = 0;
+  unsigned shift_ = 64;
+  std::unique_ptr<shard[]> shards_;
+};
+
+}  // namespace threadmap

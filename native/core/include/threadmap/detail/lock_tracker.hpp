@@ -1,0 +1,90 @@
+// threadmap/detail/lock_tracker.hpp: which shard locks this thread holds,
+// and the RAII guards through which every public entry point takes them.
+//
+// Why: engines run caller code under a shard lock (visit, alter, retain,
+// for_each callbacks; in Node, JS callbacks of update and retain). If that
+// code calls back into a map, two things can go wrong:
+//   1. it needs the very lock it holds: it would wait for itself forever;
+//   2. it needs another lock while holding one: two threads doing that in
+//      opposite orders deadlock.
+// Case 1 is detected exactly and reported as errc::would_deadlock before
+// any waiting. Case 2 cannot be excluded by an order (the keys come from
+// the caller), so a nested acquisition never waits unboundedly: it tries
+// for at most `nested_wait_limit` and then reports errc::would_deadlock.
+// A thread that holds no lock (the normal case) pays one thread-local load.
+//
+// The record is per OS thread (thread_local). A guard is always released by
+// the thread that took it: guards are scoped objects and never leave the
+// function that made them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "../error.hpp"
+#include "rw_lock.hpp"
+
+namespace threadmap::detail {
+
+inline constexpr std::chrono::milliseconds nested_wait_limit{200};
+
+struct held_locks {
+  static constexpr std::size_t max_depth = 32;
+  const rw_lock* locks[max_depth];
+  std::size_t depth = 0;
+
+  bool holds(const rw_lock* l) const noexcept {
+    for (std::size_t i = 0; i < depth; ++i)
+      if (locks[i] == l) return true;
+    return false;
+  }
+};
+
+inline held_locks& this_thread_locks() noexcept {
+  thread_local held_locks record;
+  return record;
+}
+
+template <bool Exclusive>
+class lock_guard_base {
+ public:
+  explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
+    if (record_.depth == 0) {
+      if constexpr (Exclusive) lock_.lock(); else lock_.lock_shared();
+    } else {
+      acquire_nested();
+    }
+    record_.locks[record_.depth++] = &lock_;
+  }
+  ~lock_guard_base() {
+    THREADMAP_REQUIRE(record_.depth > 0 && record_.locks[record_.depth - 1] == &lock_);
+    --record_.depth;
+    if constexpr (Exclusive) lock_.unlock(); else lock_.unlock_shared();
+  }
+  lock_guard_base(const lock_guard_base&) = delete;
+  lock_guard_base& operator=(const lock_guard_base&) = delete;
+
+ private:
+  void acquire_nested() {
+    if (record_.holds(&lock_))
+      throw error(errc::would_deadlock,
+                  "this thread already holds the lock this call needs (a map call from inside a "
+                  "callback on the same part of the map)");
+    if (record_.depth == held_locks::max_depth)
+      throw error(errc::would_deadlock, "too many nested map calls from inside callbacks");
+    if (!lock_.template try_lock_for<Exclusive>(nested_wait_limit))
+      throw error(errc::would_deadlock,
+                  "a map call from inside a callback waited too long for a second lock; waiting "
+                  "longer could deadlock");
+  }
+
+  rw_lock& lock_;
+  held_locks& record_;
+};
+
+// shared_access: a read lock on one shard. exclusive_access: a write lock.
+using shared_access = lock_guard_base<false>;
+using exclusive_access = lock_guard_base<true>;
+
+}  // namespace threadmap::detail
