@@ -1,0 +1,36 @@
+'use strict';
+// Option validation shared by the map classes: TypeError for a wrong type,
+// RangeError for a value out of range, before any native code runs.
+
+function checkOptions(options, className, allowed) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${className}: options must be an object`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!allowed.includes(name)) {
+      throw new TypeError(`${className}: unknown option "${name}" (known: ${allowed.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+function integerOption(value, name, className, { min, max }) {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${className}: ${name} must be a number, got ${typeof value}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${className}: ${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+function powerOfTwoOption(value, name, className, max) {
+  integerOption(value, name, className, { min: 1, max });
+  if ((value & (value - 1)) !== 0) {
+    throw new RangeError(`${className}: ${name} must be a power of two, got ${value}`);
+  }
+  return value;
+}
+
+module.exports = { checkOptions, integerOption, powerOfTwoOption };

@@ -1,0 +1,53 @@
+// native/addon/addon.hpp: per-thread state of the addon (Node-API instance
+// data). The addon is loaded once per worker thread; everything a thread's
+// JS needs lives here, never in statics (STYLE.md, principle 8).
+#pragma once
+
+#include <napi.h>
+
+#include <threadmap/error.hpp>
+
+namespace threadmap::addon {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports);
+
+  Napi::FunctionReference dash_map_ctor;
+  Napi::FunctionReference buffer_ctor;
+  Napi::FunctionReference serialize;    // (value) -> Buffer, set by lib/ (setCodec)
+  Napi::FunctionReference deserialize;  // (Buffer) -> value
+
+  static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
+
+ private:
+  Napi::Value SetCodec(const Napi::CallbackInfo& info);
+  Napi::Value LiveMaps(const Napi::CallbackInfo& info);
+};
+
+// A JS Error with a `code` (ThreadmapError in lib/errors.js), as an exception.
+Napi::Error make_error(Napi::Env env, errc code, const std::string& message);
+[[noreturn]] void throw_type_error(Napi::Env env, const std::string& message);
+[[noreturn]] void throw_range_error(Napi::Env env, const std::string& message);
+
+// Runs f, turning engine and C++ exceptions into JS exceptions: threadmap::error
+// -> ThreadmapError with its code, bad_alloc/length_error -> RangeError.
+// Napi::Error (a JS exception) passes through.
+template <class F>
+auto guarded(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const threadmap::error& e) {
+    throw make_error(env, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "out of memory");
+  } catch (const std::length_error& e) {
+    throw Napi::RangeError::New(env, e.what());
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+}
+
+}  // namespace threadmap::addon

@@ -1,0 +1,287 @@
+// native/addon/codec.cc: see codec.hpp.
+#include "codec.hpp"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "addon.hpp"
+
+namespace threadmap::addon {
+namespace {
+
+// Reads a string's UTF-16 code units into `units`; returns whether all are < 256.
+bool read_string(Napi::Env env, napi_value v, std::u16string& units) {
+  size_t len = 0;
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, v, nullptr, 0, &len), false);
+  units.resize(len + 1);
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, v, units.data(), len + 1, &len), false);
+  units.resize(len);
+  for (char16_t c : units)
+    if (c > 0xFF) return false;
+  return true;
+}
+
+// Encodes a JS string as (latin1 bytes) or (utf16 bytes) into `out`.
+// Returns true for latin1.
+bool string_payload(Napi::Env env, napi_value v, std::string& out) {
+  thread_local std::u16string units;
+  const bool one_byte = read_string(env, v, units);
+  if (one_byte) {
+    out.resize(units.size());
+    for (size_t i = 0; i < units.size(); ++i) out[i] = static_cast<char>(units[i]);
+  } else {
+    out.assign(reinterpret_cast<const char*>(units.data()), units.size() * 2);
+  }
+  return one_byte;
+}
+
+// bigint -> sign byte + little-endian magnitude without trailing zero bytes.
+void bigint_payload(Napi::Env env, napi_value v, std::string& out) {
+  size_t count = 0;
+  int sign = 0;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_bigint_words(env, v, nullptr, &count, nullptr));
+  std::vector<uint64_t> words(count ? count : 1);
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_bigint_words(env, v, &sign, &count, words.data()));
+  out.assign(1, static_cast<char>(sign ? 1 : 0));
+  for (size_t i = 0; i < count; ++i)
+    for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((words[i] >> (8 * b)) & 0xFF));
+  while (out.size() > 1 && out.back() == 0) out.pop_back();
+  if (out.size() == 1) out[0] = 0;  // 0n has no sign
+}
+
+Napi::Value bigint_from_payload(Napi::Env env, const unsigned char* p, size_t len) {
+  const int sign = len ? p[0] : 0;
+  const size_t mag = len ? len - 1 : 0;
+  std::vector<uint64_t> words((mag + 7) / 8 + (mag == 0 ? 1 : 0), 0);
+  for (size_t i = 0; i < mag; ++i) words[i / 8] |= static_cast<uint64_t>(p[1 + i]) << (8 * (i % 8));
+  napi_value out;
+  NAPI_THROW_IF_FAILED(env, napi_create_bigint_words(env, sign, words.size(), words.data(), &out), Napi::Value());
+  return Napi::Value(env, out);
+}
+
+size_t element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
+const char* type_name(napi_valuetype t) {
+  switch (t) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "boolean";
+    case napi_number: return "number";
+    case napi_string: return "string";
+    case napi_symbol: return "symbol";
+    case napi_object: return "object";
+    case napi_function: return "function";
+    case napi_external: return "external";
+    case napi_bigint: return "bigint";
+  }
+  return "value";
+}
+
+}  // namespace
+
+Key encode_key(Napi::Env env, Napi::Value v) {
+  thread_local std::string buf;
+  switch (v.Type()) {
+    case napi_number:
+      return Key::number(v.As<Napi::Number>().DoubleValue());
+    case napi_string: {
+      const bool one = string_payload(env, v, buf);
+      return Key(one ? key_kind::string1 : key_kind::string2, buf.data(), buf.size());
+    }
+    case napi_boolean:
+      return Key::boolean(v.As<Napi::Boolean>().Value());
+    case napi_bigint:
+      bigint_payload(env, v, buf);
+      return Key(key_kind::bigint, buf.data(), buf.size());
+    case napi_object:
+      if (v.IsTypedArray()) {
+        napi_typedarray_type ta;
+        size_t length = 0;
+        void* data = nullptr;
+        NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, nullptr, nullptr), Key());
+        if (ta == napi_uint8_array) return Key(key_kind::bytes, data, length);
+      }
+      throw Napi::TypeError::New(
+          env, "invalid key: an object; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers "
+               "(compared by content)");
+    default:
+      throw Napi::TypeError::New(env, std::string("invalid key: a ") + type_name(v.Type()) +
+                                          "; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers");
+  }
+}
+
+Napi::Value decode_key(Napi::Env env, const Key& k) {
+  switch (k.kind()) {
+    case key_kind::number: return Napi::Number::New(env, k.as_number());
+    case key_kind::boolean: return Napi::Boolean::New(env, k.data()[0] != 0);
+    case key_kind::string1: {
+      napi_value s;
+      NAPI_THROW_IF_FAILED(env, napi_create_string_latin1(env, reinterpret_cast<const char*>(k.data()), k.size(), &s), Napi::Value());
+      return Napi::Value(env, s);
+    }
+    case key_kind::string2: {
+      std::u16string units(k.size() / 2, u'\0');
+      std::memcpy(units.data(), k.data(), k.size());
+      return Napi::String::New(env, units);
+    }
+    case key_kind::bigint: return bigint_from_payload(env, k.data(), k.size());
+    case key_kind::bytes: return Napi::Buffer<uint8_t>::Copy(env, k.data(), k.size());
+  }
+  return env.Undefined();
+}
+
+Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
+  thread_local std::string buf;
+  switch (v.Type()) {
+    case napi_number: return Value::number(v.As<Napi::Number>().DoubleValue());
+    case napi_undefined: return Value::make_special(Value::special::undefined);
+    case napi_null: return Value::make_special(Value::special::null);
+    case napi_boolean: return Value::boolean(v.As<Napi::Boolean>().Value());
+    case napi_string: {
+      const bool one = string_payload(env, v, buf);
+      return Value::make_blob(one ? blob_kind::string1 : blob_kind::string2, buf.data(), buf.size());
+    }
+    case napi_bigint:
+      bigint_payload(env, v, buf);
+      return Value::make_blob(blob_kind::bigint, buf.data(), buf.size());
+    case napi_object: {
+      if (v.IsTypedArray()) {
+        napi_typedarray_type ta;
+        size_t length = 0;
+        void* data = nullptr;
+        NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, nullptr, nullptr), Value());
+        auto type = static_cast<uint8_t>(ta);
+        if (ta == napi_uint8_array && v.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
+          type = static_cast<uint8_t>(byte_type::buffer);
+        return Value::make_blob(blob_kind::bytes, data, length * element_size(ta), type);
+      }
+      if (addon.serialize.IsEmpty()) throw Napi::Error::New(env, "threadmap: value codec not initialised");
+      Napi::Value bytes = addon.serialize.Call({v});
+      if (!bytes.IsBuffer()) throw Napi::TypeError::New(env, "threadmap: serializer did not return a Buffer");
+      auto b = bytes.As<Napi::Buffer<uint8_t>>();
+      return Value::make_blob(blob_kind::serialized, b.Data(), b.Length());
+    }
+    default:
+      throw Napi::TypeError::New(env, std::string("invalid value: a ") + type_name(v.Type()) +
+                                          " cannot be cloned (values are what structured clone accepts)");
+  }
+}
+
+Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v) {
+  if (v.is_number()) return Napi::Number::New(env, v.as_number());
+  if (v.is_special()) {
+    switch (v.as_special()) {
+      case Value::special::undefined: return env.Undefined();
+      case Value::special::null: return env.Null();
+      case Value::special::false_: return Napi::Boolean::New(env, false);
+      case Value::special::true_: return Napi::Boolean::New(env, true);
+    }
+  }
+  const blob* b = v.as_blob();
+  switch (b->kind) {
+    case blob_kind::string1: {
+      napi_value s;
+      NAPI_THROW_IF_FAILED(env, napi_create_string_latin1(env, reinterpret_cast<const char*>(b->data()), b->size, &s), Napi::Value());
+      return Napi::Value(env, s);
+    }
+    case blob_kind::string2: {
+      napi_value s;
+      std::u16string units(b->size / 2, u'\0');
+      std::memcpy(units.data(), b->data(), b->size);
+      NAPI_THROW_IF_FAILED(env, napi_create_string_utf16(env, units.data(), units.size(), &s), Napi::Value());
+      return Napi::Value(env, s);
+    }
+    case blob_kind::bigint: return bigint_from_payload(env, b->data(), b->size);
+    case blob_kind::bytes: {
+      if (b->sub == static_cast<uint8_t>(byte_type::buffer)) return Napi::Buffer<uint8_t>::Copy(env, b->data(), b->size);
+      auto ab = Napi::ArrayBuffer::New(env, b->size);
+      if (b->size) std::memcpy(ab.Data(), b->data(), b->size);
+      const auto type = static_cast<napi_typedarray_type>(b->sub);
+      napi_value arr;
+      NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, b->size / element_size(type), ab, 0, &arr), Napi::Value());
+      return Napi::Value(env, arr);
+    }
+    case blob_kind::serialized: {
+      auto buf = Napi::Buffer<uint8_t>::Copy(env, b->data(), b->size);
+      return addon.deserialize.Call({buf});
+    }
+  }
+  return env.Undefined();
+}
+
+namespace {
+struct big {
+  bool neg = false;
+  std::vector<uint64_t> mag;  // little-endian words, no trailing zero words
+};
+big parse_big(const unsigned char* p, size_t len) {
+  big r;
+  r.neg = len && p[0];
+  const size_t m = len ? len - 1 : 0;
+  r.mag.assign((m + 7) / 8, 0);
+  for (size_t i = 0; i < m; ++i) r.mag[i / 8] |= static_cast<uint64_t>(p[1 + i]) << (8 * (i % 8));
+  return r;
+}
+int cmp_mag(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  for (size_t i = a.size(); i-- > 0;)
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+void trim(std::vector<uint64_t>& v) {
+  while (!v.empty() && v.back() == 0) v.pop_back();
+}
+}  // namespace
+
+Value bigint_add(const unsigned char* ap, size_t alen, const unsigned char* bp, size_t blen) {
+  big a = parse_big(ap, alen), b = parse_big(bp, blen);
+  big r;
+  if (a.neg == b.neg) {
+    r.neg = a.neg;
+    const size_t n = std::max(a.mag.size(), b.mag.size());
+    r.mag.assign(n + 1, 0);
+    unsigned __int128 carry = 0;
+    for (size_t i = 0; i < n; ++i) {
+      unsigned __int128 s = carry;
+      if (i < a.mag.size()) s += a.mag[i];
+      if (i < b.mag.size()) s += b.mag[i];
+      r.mag[i] = static_cast<uint64_t>(s);
+      carry = s >> 64;
+    }
+    r.mag[n] = static_cast<uint64_t>(carry);
+  } else {
+    // |a| - |b| or |b| - |a|; the sign is the larger magnitude's.
+    const big* hi = &a;
+    const big* lo = &b;
+    if (cmp_mag(a.mag, b.mag) < 0) std::swap(hi, lo);
+    r.neg = hi->neg;
+    r.mag = hi->mag;
+    uint64_t borrow = 0;
+    for (size_t i = 0; i < r.mag.size(); ++i) {
+      const uint64_t sub = (i < lo->mag.size() ? lo->mag[i] : 0);
+      const uint64_t x = r.mag[i];
+      const uint64_t d1 = x - sub;
+      const uint64_t b1 = x < sub;
+      const uint64_t d2 = d1 - borrow;
+      const uint64_t b2 = d1 < borrow;
+      r.mag[i] = d2;
+      borrow = b1 | b2;
+    }
+  }
+  trim(r.mag);
+  std::string out(1, static_cast<char>(r.mag.empty() ? 0 : (r.neg ? 1 : 0)));
+  for (uint64_t w : r.mag)
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((w >> (8 * i)) & 0xFF));
+  while (out.size() > 1 && out.back() == 0) out.pop_back();
+  return Value::make_blob(blob_kind::bigint, out.data(), out.size());
+}
+
+}  // namespace threadmap::addon

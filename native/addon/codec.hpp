@@ -1,0 +1,30 @@
+// native/addon/codec.hpp: JS values <-> Key / Value (key.hpp, value.hpp).
+//
+// Keys: string, number, bigint, boolean, Uint8Array/Buffer; anything else is
+// a TypeError. Values: primitives and typed arrays take the native path;
+// other objects go through the per-thread serializer that lib/ registers
+// (node:v8 serialize/deserialize); functions and symbols are TypeErrors.
+// Encoding happens before any lock is taken, so a throwing getter or a
+// value that cannot be cloned leaves the map untouched.
+#pragma once
+
+#include <napi.h>
+
+#include "key.hpp"
+#include "value.hpp"
+
+namespace threadmap::addon {
+
+class Addon;
+
+Key encode_key(Napi::Env env, Napi::Value v);
+Napi::Value decode_key(Napi::Env env, const Key& k);
+
+Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);
+Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v);
+
+// bigint arithmetic for add(): a + b, both bigint blobs or encoded payloads
+// (sign byte, little-endian magnitude).
+Value bigint_add(const unsigned char* a, std::size_t alen, const unsigned char* b, std::size_t blen);
+
+}  // namespace threadmap::addon

@@ -1,0 +1,349 @@
+// native/addon/dash_map_wrap.cc: see dash_map_wrap.hpp.
+//
+// Every method encodes its arguments first (no lock held: encoding may run
+// JS, e.g. a getter during serialization), then makes one engine call, then
+// decodes the result after the lock is released. The exceptions are
+// update() and retain(), whose JS callbacks run under the key's shard lock
+// by contract; the engine's re-entry guard turns a callback's call back into
+// the same shard into ERR_WOULD_DEADLOCK (see detail/lock_tracker.hpp).
+#include "dash_map_wrap.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "addon.hpp"
+#include "codec.hpp"
+#include "v8_bridge.hpp"
+
+namespace threadmap::addon {
+namespace {
+
+Napi::Value arg(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); }
+
+Napi::Function require_function(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsFunction()) throw Napi::TypeError::New(env, std::string(what) + " must be a function");
+  return v.As<Napi::Function>();
+}
+
+Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array");
+  return v.As<Napi::Array>();
+}
+
+}  // namespace
+
+Napi::Function DashMapWrap::Define(Napi::Env env) {
+  return DefineClass(env, "DashMap",
+                     {
+                         InstanceMethod<&DashMapWrap::Get>("get"),
+                         InstanceMethod<&DashMapWrap::Set>("set"),
+                         InstanceMethod<&DashMapWrap::Has>("has"),
+                         InstanceMethod<&DashMapWrap::Delete>("delete"),
+                         InstanceMethod<&DashMapWrap::Clear>("clear"),
+                         InstanceMethod<&DashMapWrap::Size>("size"),
+                         InstanceMethod<&DashMapWrap::GetMany>("getMany"),
+                         InstanceMethod<&DashMapWrap::SetMany>("setMany"),
+                         InstanceMethod<&DashMapWrap::DeleteMany>("deleteMany"),
+                         InstanceMethod<&DashMapWrap::Add>("add"),
+                         InstanceMethod<&DashMapWrap::GetOrInsert>("getOrInsert"),
+                         InstanceMethod<&DashMapWrap::CompareAndSet>("compareAndSet"),
+                         InstanceMethod<&DashMapWrap::Take>("take"),
+                         InstanceMethod<&DashMapWrap::Update>("update"),
+                         InstanceMethod<&DashMapWrap::Retain>("retain"),
+                         InstanceMethod<&DashMapWrap::ShardCount>("shardCount"),
+                         InstanceMethod<&DashMapWrap::ShardEntries>("shardEntries"),
+                         InstanceMethod<&DashMapWrap::ShardSizes>("shardSizes"),
+                         InstanceMethod<&DashMapWrap::Handle>("handle"),
+                         InstanceMethod<&DashMapWrap::NativeBytes>("nativeBytes"),
+                     });
+}
+
+// new DashMap(capacity, shards) creates a map; new DashMap(handle) attaches.
+DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap>(info) {
+  Napi::Env env = info.Env();
+  Napi::Value first = arg(info, 0);
+  v8::Local<v8::Value> v8first = to_v8(first);
+  if (v8first->IsSharedArrayBuffer()) {
+    auto store = v8first.As<v8::SharedArrayBuffer>()->GetBackingStore();
+    ref_ = attach(std::move(store), map_kind::dash_map);
+    if (!ref_.map)
+      throw make_error(env, errc::invalid_handle,
+                       "not a live DashMap handle: pass the `handle` of a DashMap (a SharedArrayBuffer made by "
+                       "threadmap; a copy of its bytes is not a handle)");
+    return;
+  }
+  if (!first.IsNumber() || !arg(info, 1).IsNumber())
+    throw Napi::TypeError::New(env, "DashMap: expected (capacity, shards) or (handle)");
+  const double capacity = first.As<Napi::Number>().DoubleValue();
+  const double shards = arg(info, 1).As<Napi::Number>().DoubleValue();
+  if (!(capacity >= 0 && capacity <= 1e12) || capacity != static_cast<double>(static_cast<size_t>(capacity)))
+    throw Napi::RangeError::New(env, "DashMap: capacity must be an integer in [0, 1e12]");
+  if (!(shards >= 0 && shards <= 65536) || shards != static_cast<double>(static_cast<size_t>(shards)))
+    throw Napi::RangeError::New(env, "DashMap: shards must be a power of two in [1, 65536]");
+  guarded(env, [&] {
+    auto core = std::make_unique<dash_map_core>(static_cast<size_t>(capacity),
+                                                shards == 0 ? default_shard_count() : static_cast<size_t>(shards));
+    ref_ = register_map(std::move(core));
+  });
+}
+
+Napi::Value DashMapWrap::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+Napi::Value DashMapWrap::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, Addon::of(env), arg(info, 1));
+  guarded(env, [&] { map().insert(std::move(key), std::move(value)); });
+  return info.This();
+}
+
+Napi::Value DashMapWrap::Has(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
+}
+
+Napi::Value DashMapWrap::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] { return map().erase(key); }));
+}
+
+Napi::Value DashMapWrap::Clear(const Napi::CallbackInfo& info) {
+  guarded(info.Env(), [&] { map().clear(); });
+  return info.Env().Undefined();
+}
+
+Napi::Value DashMapWrap::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().size(); })));
+}
+
+Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array keys = require_array(env, arg(info, 0), "getMany: keys");
+  std::vector<Key> encoded;
+  encoded.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) encoded.push_back(encode_key(env, keys.Get(i)));
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, encoded.size());
+  for (uint32_t i = 0; i < encoded.size(); ++i) {
+    std::optional<addon::Value> v = guarded(env, [&] { return map().find(encoded[i]); });
+    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
+  }
+  return out;
+}
+
+// setMany(keys, values): every key and value is encoded (validated) before
+// the first one is stored, so a bad entry leaves the map unchanged.
+Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
+  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
+  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
+  Addon& addon = Addon::of(env);
+  std::vector<std::pair<Key, addon::Value>> entries;
+  entries.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    Key k = encode_key(env, keys.Get(i));
+    entries.emplace_back(std::move(k), encode_value(env, addon, values.Get(i)));
+  }
+  guarded(env, [&] {
+    for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
+  });
+  return info.This();
+}
+
+Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array keys = require_array(env, arg(info, 0), "deleteMany: keys");
+  std::vector<Key> encoded;
+  encoded.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) encoded.push_back(encode_key(env, keys.Get(i)));
+  size_t removed = guarded(env, [&] {
+    size_t n = 0;
+    for (const Key& k : encoded) n += map().erase(k) ? 1 : 0;
+    return n;
+  });
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+// add(key, delta = 1): counts from 0 (0n) for an absent key.
+Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  Napi::Value d = arg(info, 1);
+  const bool big = d.IsBigInt();
+  double delta = 1;
+  addon::Value delta_big;
+  if (big) {
+    delta_big = encode_value(env, Addon::of(env), d);
+  } else if (d.IsNumber()) {
+    delta = d.As<Napi::Number>().DoubleValue();
+  } else if (!d.IsUndefined()) {
+    throw Napi::TypeError::New(env, "add: delta must be a number or a bigint");
+  }
+  const char* mismatch = nullptr;
+  addon::Value result = guarded(env, [&] {
+    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
+      addon::Value next;
+      if (big) {
+        const blob* db = delta_big.as_blob();
+        if (!e.exists()) {
+          next = delta_big;
+        } else if (const blob* cur = e.value().as_blob(); cur && cur->kind == blob_kind::bigint) {
+          next = bigint_add(cur->data(), cur->size, db->data(), db->size);
+        } else {
+          mismatch = e.value().is_number() ? "add: the value is a number and the delta a bigint"
+                                           : "add: the value is not a bigint";
+          return addon::Value();
+        }
+      } else if (!e.exists()) {
+        next = addon::Value::number(delta);
+      } else if (e.value().is_number()) {
+        next = addon::Value::number(e.value().as_number() + delta);
+      } else {
+        mismatch = e.value().is_blob(blob_kind::bigint) ? "add: the value is a bigint and the delta a number"
+                                                        : "add: the value is not a number";
+        return addon::Value();
+      }
+      e.assign(next);
+      return next;
+    });
+  });
+  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+  return decode_value(env, Addon::of(env), result);
+}
+
+Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, addon, arg(info, 1));
+  addon::Value result = guarded(env, [&] {
+    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
+      if (e.exists()) return e.value();
+      e.assign(value);
+      return std::move(value);
+    });
+  });
+  return decode_value(env, addon, result);
+}
+
+// compareAndSet(key, expected, value): expected undefined means "absent".
+Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  const bool expect_absent = arg(info, 1).IsUndefined();
+  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
+  addon::Value value = encode_value(env, addon, arg(info, 2));
+  bool swapped = guarded(env, [&] {
+    return map().alter(key, [&](alter_entry<addon::Value>& e) {
+      const bool match = expect_absent ? !e.exists() : e.exists() && same_value_zero(e.value(), expected);
+      if (match) e.assign(std::move(value));
+      return match;
+    });
+  });
+  return Napi::Boolean::New(env, swapped);
+}
+
+Napi::Value DashMapWrap::Take(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+// update(key, fn): fn(old) -> new under the key's shard lock; undefined deletes.
+Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
+  std::optional<addon::Value> result = guarded(env, [&] {
+    return map().alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
+      Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
+      Napi::Value next = fn.Call({old});
+      if (next.IsUndefined()) {
+        e.erase();
+        return std::nullopt;
+      }
+      addon::Value stored = encode_value(env, addon, next);
+      e.assign(stored);
+      return stored;
+    });
+  });
+  return result ? decode_value(env, addon, *result) : env.Undefined();
+}
+
+// retain(fn): keeps entries where fn(value, key) is truthy; returns how many it removed.
+Napi::Value DashMapWrap::Retain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
+  size_t removed = guarded(env, [&] {
+    return map().retain([&](const Key& k, addon::Value& v) {
+      return fn.Call({decode_value(env, addon, v), decode_key(env, k)}).ToBoolean().Value();
+    });
+  });
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+Napi::Value DashMapWrap::ShardCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(map().shard_count()));
+}
+
+// shardEntries(i) -> [k0, v0, k1, v1, ...]: a copy of one shard taken under
+// its read lock, so an entry present throughout an iteration is seen once.
+Napi::Value DashMapWrap::ShardEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Value iv = arg(info, 0);
+  const double i = iv.IsNumber() ? iv.As<Napi::Number>().DoubleValue() : -1;
+  if (!(i >= 0 && i < static_cast<double>(map().shard_count())) || i != static_cast<double>(static_cast<size_t>(i)))
+    throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  std::vector<std::pair<Key, addon::Value>> copy;
+  guarded(env, [&] {
+    map().for_each_in_shard(static_cast<size_t>(i), [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
+  });
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
+  for (uint32_t j = 0; j < copy.size(); ++j) {
+    out.Set(2 * j, decode_key(env, copy[j].first));
+    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
+  }
+  return out;
+}
+
+Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<size_t> sizes = guarded(env, [&] { return map().shard_sizes(); });
+  Napi::Array out = Napi::Array::New(env, sizes.size());
+  for (uint32_t j = 0; j < sizes.size(); ++j) out.Set(j, Napi::Number::New(env, static_cast<double>(sizes[j])));
+  return out;
+}
+
+// A new SharedArrayBuffer over the map's one BackingStore (see registry.hpp).
+Napi::Value DashMapWrap::Handle(const Napi::CallbackInfo& info) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::SharedArrayBuffer> sab = v8::SharedArrayBuffer::New(isolate, ref_.store);
+  return Napi::Value(info.Env(), to_napi(sab));
+}
+
+// Native bytes held by this map: tables plus the keys' and values' own heap
+// memory (a diagnostic for the memory benchmark). Walks every entry.
+Napi::Value DashMapWrap::NativeBytes(const Napi::CallbackInfo& info) {
+  size_t bytes = guarded(info.Env(), [&] {
+    size_t n = map().allocated_bytes();
+    map().for_each([&](const Key& k, const addon::Value& v) { n += k.heap_bytes() + v.heap_bytes(); });
+    return n;
+  });
+  return Napi::Number::New(info.Env(), static_cast<double>(bytes));
+}
+
+}  // namespace threadmap::addon

@@ -1,0 +1,161 @@
+// native/addon/key.hpp: how a JS map key is stored natively. No Node headers.
+//
+// A Key is 16 bytes, so that a short key needs no allocation of its own:
+//
+//   inline form (payload <= 14 bytes)      heap form (longer payloads)
+//   byte  0     kind                       byte  0     kind | heap_bit
+//   byte  1     payload length             bytes 1-3   zero
+//   bytes 2-15  payload, zero padded       bytes 4-7   payload length (uint32)
+//                                          bytes 8-15  owning pointer (malloc)
+//
+// Payload per kind (the canonical form: one JS key has exactly one payload,
+// so equality is byte equality and the map's equality is SameValueZero):
+//   number   the double's 8 bytes; -0 stored as +0, every NaN as one NaN
+//   string1  a string whose UTF-16 code units are all < 256: one byte each
+//   string2  any other string: its UTF-16 code units (lone surrogates kept)
+//   bigint   sign byte (0 or 1), then the magnitude little-endian with no
+//            trailing zero bytes (0n is just the sign byte 0)
+//   boolean  one byte, 0 or 1
+//   bytes    a Uint8Array's/Buffer's content (compared by content)
+// Whether a payload is inline depends only on its length, so a key has one
+// representation and the two words of an inline key compare as integers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+#include <threadmap/hash.hpp>
+
+namespace threadmap::addon {
+
+enum class key_kind : uint8_t { number = 1, string1 = 2, string2 = 3, bigint = 4, boolean = 5, bytes = 6 };
+
+class Key {
+ public:
+  static constexpr std::size_t inline_capacity = 14;
+  static constexpr uint8_t heap_bit = 0x80;
+
+  Key() noexcept { std::memset(b_, 0, sizeof b_); }
+
+  // Throws std::bad_alloc if a heap payload cannot be allocated.
+  Key(key_kind kind, const void* payload, std::size_t len) {
+    std::memset(b_, 0, sizeof b_);
+    if (len <= inline_capacity) {
+      b_[0] = static_cast<unsigned char>(kind);
+      b_[1] = static_cast<unsigned char>(len);
+      if (len) std::memcpy(b_ + 2, payload, len);
+    } else {
+      void* p = std::malloc(len);
+      if (!p) throw std::bad_alloc();
+      std::memcpy(p, payload, len);
+      b_[0] = static_cast<unsigned char>(kind) | heap_bit;
+      const uint32_t l32 = static_cast<uint32_t>(len);
+      std::memcpy(b_ + 4, &l32, 4);
+      std::memcpy(b_ + 8, &p, sizeof p);
+    }
+  }
+
+  static Key number(double d) noexcept {
+    if (d == 0) d = 0;          // -0 -> +0
+    if (d != d) d = __builtin_nan("");  // one NaN
+    Key k;
+    k.b_[0] = static_cast<unsigned char>(key_kind::number);
+    k.b_[1] = 8;
+    std::memcpy(k.b_ + 2, &d, 8);
+    return k;
+  }
+  static Key boolean(bool v) noexcept {
+    Key k;
+    k.b_[0] = static_cast<unsigned char>(key_kind::boolean);
+    k.b_[1] = 1;
+    k.b_[2] = v ? 1 : 0;
+    return k;
+  }
+
+  Key(const Key& o) : Key() {
+    if (o.is_heap()) {
+      Key copy(o.kind(), o.data(), o.size());
+      swap(copy);
+    } else {
+      std::memcpy(b_, o.b_, sizeof b_);
+    }
+  }
+  Key(Key&& o) noexcept {
+    std::memcpy(b_, o.b_, sizeof b_);
+    std::memset(o.b_, 0, sizeof o.b_);
+  }
+  Key& operator=(Key o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~Key() {
+    if (is_heap()) std::free(heap_ptr());
+  }
+  void swap(Key& o) noexcept {
+    unsigned char t[16];
+    std::memcpy(t, b_, 16);
+    std::memcpy(b_, o.b_, 16);
+    std::memcpy(o.b_, t, 16);
+  }
+
+  key_kind kind() const noexcept { return static_cast<key_kind>(b_[0] & ~heap_bit); }
+  bool is_heap() const noexcept { return (b_[0] & heap_bit) != 0; }
+  std::size_t size() const noexcept {
+    if (!is_heap()) return b_[1];
+    uint32_t l;
+    std::memcpy(&l, b_ + 4, 4);
+    return l;
+  }
+  const unsigned char* data() const noexcept {
+    return is_heap() ? static_cast<const unsigned char*>(heap_ptr()) : b_ + 2;
+  }
+  std::string_view bytes() const noexcept { return {reinterpret_cast<const char*>(data()), size()}; }
+  double as_number() const noexcept {
+    double d;
+    std::memcpy(&d, b_ + 2, 8);
+    return d;
+  }
+
+  uint64_t word(int i) const noexcept {
+    uint64_t w;
+    std::memcpy(&w, b_ + 8 * i, 8);
+    return w;
+  }
+
+  friend bool operator==(const Key& a, const Key& b) noexcept {
+    if (a.word(0) != b.word(0)) return false;  // kind, heap bit, length
+    if (!a.is_heap()) return a.word(1) == b.word(1);
+    return std::memcmp(a.heap_ptr(), b.heap_ptr(), a.size()) == 0;
+  }
+
+  // Bytes of heap memory this key owns (0 for an inline key).
+  std::size_t heap_bytes() const noexcept { return is_heap() ? size() : 0; }
+
+ private:
+  void* heap_ptr() const noexcept {
+    void* p;
+    std::memcpy(&p, b_ + 8, sizeof p);
+    return p;
+  }
+  alignas(8) unsigned char b_[16];
+};
+
+static_assert(sizeof(Key) == 16);
+
+struct KeyHash {
+  uint64_t operator()(const Key& k) const noexcept {
+    if (!k.is_heap()) {
+      const uint64_t seed = detail::process_seed();
+      return detail::mul_fold(detail::mul_fold(k.word(0) ^ seed ^ detail::k0, k.word(1) ^ detail::k1),
+                              detail::k2 ^ seed);
+    }
+    return hash_bytes(k.data(), k.size(), detail::process_seed() ^ static_cast<uint64_t>(k.kind()));
+  }
+};
+
+}  // namespace threadmap::addon

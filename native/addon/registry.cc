@@ -1,0 +1,84 @@
+// native/addon/registry.cc: see registry.hpp for the lifetime and identity rules.
+#include "registry.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+#include <v8.h>
+
+namespace threadmap::addon {
+namespace {
+
+// The size of a handle's buffer. Its bytes mean nothing (they are never
+// read); it is not empty so that its data pointer is a real allocation.
+constexpr std::size_t handle_bytes = 16;
+
+struct registry_state {
+  std::mutex mu;  // guards `maps`
+  std::unordered_map<const void*, shared_map*> maps;  // handle block -> map
+};
+
+registry_state& state() {
+  // Leaked on purpose: deleters can run during process teardown, after
+  // static destructors; a leaked registry is still valid then.
+  static registry_state* s = new registry_state();
+  return *s;
+}
+
+std::atomic<std::size_t> live_count{0};
+
+// The BackingStore deleter. May run on any thread (V8 documents this),
+// including a GC helper thread, and after the isolate that made the store is
+// gone. It touches nothing but the registry and the map.
+void delete_handle(void* data, std::size_t, void*) {
+  shared_map* map = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(state().mu);
+    auto it = state().maps.find(data);
+    if (it != state().maps.end()) {
+      map = it->second;
+      state().maps.erase(it);
+    }
+  }
+  delete map;
+  delete[] static_cast<unsigned char*>(data);
+}
+
+}  // namespace
+
+const char* map_kind_name(map_kind k) noexcept {
+  switch (k) {
+    case map_kind::dash_map: return "DashMap";
+  }
+  return "map";
+}
+
+shared_map::shared_map(map_kind k) noexcept : kind(k) { live_count.fetch_add(1, std::memory_order_relaxed); }
+shared_map::~shared_map() { live_count.fetch_sub(1, std::memory_order_relaxed); }
+
+MapRef register_map(std::unique_ptr<shared_map> map) {
+  auto block = std::make_unique<unsigned char[]>(handle_bytes);
+  shared_map* raw = map.get();
+  {
+    std::lock_guard<std::mutex> lock(state().mu);
+    state().maps.emplace(block.get(), raw);
+  }
+  map.release();  // owned by the registry entry now; freed by delete_handle
+  void* data = block.release();
+  std::unique_ptr<v8::BackingStore> store =
+      v8::SharedArrayBuffer::NewBackingStore(data, handle_bytes, delete_handle, nullptr);
+  return MapRef{std::shared_ptr<v8::BackingStore>(std::move(store)), raw};
+}
+
+MapRef attach(std::shared_ptr<v8::BackingStore> store, map_kind kind) {
+  if (!store || !store->IsShared()) return {};
+  std::lock_guard<std::mutex> lock(state().mu);
+  auto it = state().maps.find(store->Data());
+  if (it == state().maps.end() || it->second->kind != kind) return {};
+  return MapRef{std::move(store), it->second};
+}
+
+std::size_t live_maps() noexcept { return live_count.load(std::memory_order_relaxed); }
+
+}  // namespace threadmap::addon

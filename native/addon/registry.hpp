@@ -1,0 +1,61 @@
+// native/addon/registry.hpp: the process-wide registry of maps and their
+// handles. This is the addon's one mutable static (STYLE.md, principle 8).
+//
+// Lifetime: a native map is owned by its handle's V8 BackingStore. Every
+// map has exactly one BackingStore, created with the map; it is kept alive
+// by every SharedArrayBuffer over it (in any isolate, i.e. any worker), by
+// every message in flight that carries one (the serializer holds a
+// shared_ptr to the store), and by every wrapper object (MapRef holds a
+// shared_ptr). When the last of these goes, V8 calls the store's deleter,
+// on whatever thread drops it; the deleter unregisters and deletes the map.
+// So a map lives exactly while something in the process can reach it.
+//
+// Identity: the BackingStore's data is a small block this registry
+// allocates; the block's address names the map. `attach` looks up the
+// address of the SharedArrayBuffer it is given. No byte inside the buffer is
+// ever read: a buffer that JS made (even one holding a copy of a handle's
+// bytes) has another address and is rejected. An address cannot name a dead
+// map: the deleter unregisters the block (under the registry mutex) before
+// freeing it, and while a block is registered it is allocated, so no other
+// buffer can have its address.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace v8 {
+class BackingStore;
+}
+
+namespace threadmap::addon {
+
+enum class map_kind : unsigned char { dash_map = 1 };
+const char* map_kind_name(map_kind k) noexcept;
+
+// What the registry owns: the engine of one map, type-erased.
+struct shared_map {
+  explicit shared_map(map_kind k) noexcept;
+  virtual ~shared_map();
+  shared_map(const shared_map&) = delete;
+  shared_map& operator=(const shared_map&) = delete;
+  const map_kind kind;
+};
+
+// A thread's reference to a map: keeps the map alive while it lives.
+struct MapRef {
+  std::shared_ptr<v8::BackingStore> store;
+  shared_map* map = nullptr;
+};
+
+// Registers a new map and creates its BackingStore (the registry takes
+// ownership of `map`, also if this throws).
+MapRef register_map(std::unique_ptr<shared_map> map);
+
+// The map whose handle's BackingStore is `store`, if it is live and of kind
+// `kind`; otherwise an empty MapRef.
+MapRef attach(std::shared_ptr<v8::BackingStore> store, map_kind kind);
+
+// Native maps not yet freed, across the whole process (a diagnostic).
+std::size_t live_maps() noexcept;
+
+}  // namespace threadmap::addon
