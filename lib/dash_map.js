@@ -1,17 +1,20 @@
 'use strict';
 // DashMap: the general shared map (native/core DashMap: sharded,
 // reader-writer locked shards). Map-like; shared between threads by handle.
-const native = require('./native');
+const { native, FALLBACK } = require('./native');
 const { invalidHandle } = require('./errors');
 const { checkOptions, integerOption, powerOfTwoOption } = require('./options');
 
 const kNative = Symbol('threadmap.native');
 const kHandle = Symbol('threadmap.handle');
+const kFast = Symbol('threadmap.fast');
 const MAX_SHARDS = 65536;
 
-function fromNative(nativeMap) {
-  const map = Object.create(DashMap.prototype);
+// Both halves are non-enumerable: the Node-API object (every method, every
+// type, every error) and the V8-level fast path (hot methods, common types).
+function attachNative(map, nativeMap) {
   Object.defineProperty(map, kNative, { value: nativeMap });
+  Object.defineProperty(map, kFast, { value: nativeMap.fastPath() });
   return map;
 }
 
@@ -25,7 +28,7 @@ class DashMap {
       : integerOption(opts.capacity, 'capacity', 'DashMap', { min: 0, max: 2 ** 32 });
     const shards = opts.shards === undefined ? 0
       : powerOfTwoOption(opts.shards, 'shards', 'DashMap', MAX_SHARDS);
-    Object.defineProperty(this, kNative, { value: new native.DashMap(capacity, shards) });
+    attachNative(this, new native.DashMap(capacity, shards));
   }
 
   /** Attaches to a map created in any thread of this process. */
@@ -33,7 +36,7 @@ class DashMap {
     if (!(handle instanceof SharedArrayBuffer)) {
       throw invalidHandle('DashMap.from: the handle must be the SharedArrayBuffer of a DashMap (map.handle)');
     }
-    return fromNative(new native.DashMap(handle));
+    return attachNative(Object.create(DashMap.prototype), new native.DashMap(handle));
   }
 
   /** A SharedArrayBuffer naming this map; post it to a worker and pass it to DashMap.from. */
@@ -47,10 +50,22 @@ class DashMap {
   get size() { return this[kNative].size(); }
   get shardCount() { return this[kNative].shardCount(); }
 
-  get(key) { return this[kNative].get(key); }
-  set(key, value) { this[kNative].set(key, value); return this; }
-  has(key) { return this[kNative].has(key); }
-  delete(key) { return this[kNative].delete(key); }
+  get(key) {
+    const r = this[kFast].get(key);
+    return r === FALLBACK ? this[kNative].get(key) : r;
+  }
+  set(key, value) {
+    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
+    return this;
+  }
+  has(key) {
+    const r = this[kFast].has(key);
+    return r === FALLBACK ? this[kNative].has(key) : r;
+  }
+  delete(key) {
+    const r = this[kFast].delete(key);
+    return r === FALLBACK ? this[kNative].delete(key) : r;
+  }
   clear() { this[kNative].clear(); }
 
   getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
@@ -70,7 +85,10 @@ class DashMap {
   }
   deleteMany(keys) { return this[kNative].deleteMany(toArray(keys, 'deleteMany: keys')); }
 
-  add(key, delta) { return this[kNative].add(key, delta); }
+  add(key, delta) {
+    const r = this[kFast].add(key, delta);
+    return r === FALLBACK ? this[kNative].add(key, delta) : r;
+  }
   getOrInsert(key, value) { return this[kNative].getOrInsert(key, value); }
   compareAndSet(key, expected, value) { return this[kNative].compareAndSet(key, expected, value); }
   take(key) { return this[kNative].take(key); }

@@ -1,5 +1,5 @@
 'use strict';
-const native = require('./native');
+const { native } = require('./native');
 const { DashMap } = require('./dash_map');
 const { codes } = require('./errors');
 

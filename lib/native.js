@@ -15,6 +15,10 @@ function serialize(value) {
   }
 }
 
-native.setCodec(serialize, (bytes) => v8.deserialize(bytes));
+// What the fast path (native/addon/fast_path.hpp) returns when a call needs
+// the full Node-API path: a type it does not handle, or an error to report.
+const FALLBACK = Symbol('threadmap.fallback');
 
-module.exports = native;
+native.setCodec(serialize, (bytes) => v8.deserialize(bytes), FALLBACK);
+
+module.exports = { native, FALLBACK };

@@ -19,6 +19,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   Napi::Function dash = DashMapWrap::Define(env);
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
+  fast = std::make_unique<FastPath>(env);
   DefineAddon(exports, {
                            InstanceMethod("setCodec", &Addon::SetCodec),
                            InstanceMethod("liveMaps", &Addon::LiveMaps),
@@ -26,14 +27,16 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("DashMap", dash);
 }
 
-// setCodec(serialize, deserialize): the functions used for values that have
-// no native form (objects). lib/ passes node:v8's, wrapped to throw TypeError.
+// setCodec(serialize, deserialize, fallback): the functions used for values
+// that have no native form (objects); lib/ passes node:v8's, wrapped to throw
+// TypeError. `fallback` is the sentinel of the fast path (fast_path.hpp).
 Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction())
-    throw Napi::TypeError::New(env, "setCodec(serialize, deserialize) takes two functions");
+  if (info.Length() < 3 || !info[0].IsFunction() || !info[1].IsFunction() || !info[2].IsSymbol())
+    throw Napi::TypeError::New(env, "setCodec(serialize, deserialize, fallback) takes two functions and a symbol");
   serialize = Napi::Persistent(info[0].As<Napi::Function>());
   deserialize = Napi::Persistent(info[1].As<Napi::Function>());
+  fast->set_fallback(info[2]);
   return env.Undefined();
 }
 

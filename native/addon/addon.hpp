@@ -5,7 +5,11 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include <threadmap/error.hpp>
+
+#include "fast_path.hpp"
 
 namespace threadmap::addon {
 
@@ -17,6 +21,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference buffer_ctor;
   Napi::FunctionReference serialize;    // (value) -> Buffer, set by lib/ (setCodec)
   Napi::FunctionReference deserialize;  // (Buffer) -> value
+  std::unique_ptr<FastPath> fast;       // V8-level hot methods (fast_path.hpp)
 
   static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
 

@@ -1,11 +1,13 @@
 // native/addon/codec.cc: see codec.hpp.
 #include "codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "addon.hpp"
+#include "v8_bridge.hpp"
 
 namespace threadmap::addon {
 namespace {
@@ -87,8 +89,35 @@ const char* type_name(napi_valuetype t) {
 
 }  // namespace
 
+bool encode_string_key(v8::Local<v8::Value> value, Key& out) {
+  if (!value->IsString()) return false;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::String> str = value.As<v8::String>();
+  const int len = std::max(0, str->Length());
+  if (str->IsOneByte() || str->ContainsOnlyOneByte()) {
+    uint8_t small[Key::inline_capacity];
+    if (len <= static_cast<int>(Key::inline_capacity)) {
+      str->WriteOneByte(isolate, small, 0, len, v8::String::NO_NULL_TERMINATION);
+      out = Key(key_kind::string1, small, static_cast<size_t>(len));
+    } else {
+      std::string bytes(static_cast<size_t>(len), '\0');
+      str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(bytes.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+      out = Key(key_kind::string1, bytes.data(), bytes.size());
+    }
+  } else {
+    std::u16string units(static_cast<size_t>(len), u'\0');
+    str->Write(isolate, reinterpret_cast<uint16_t*>(units.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+    out = Key(key_kind::string2, units.data(), units.size() * 2);
+  }
+  return true;
+}
+
 Key encode_key(Napi::Env env, Napi::Value v) {
   thread_local std::string buf;
+  {
+    Key k;
+    if (encode_string_key(to_v8(v), k)) return k;
+  }
   switch (v.Type()) {
     case napi_number:
       return Key::number(v.As<Napi::Number>().DoubleValue());

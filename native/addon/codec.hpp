@@ -9,6 +9,7 @@
 #pragma once
 
 #include <napi.h>
+#include <v8.h>
 
 #include "key.hpp"
 #include "value.hpp"
@@ -18,6 +19,10 @@ namespace threadmap::addon {
 class Addon;
 
 Key encode_key(Napi::Env env, Napi::Value v);
+// The hot path for the commonest key, a string: read straight from V8 (one
+// call, no UTF-16 round trip for one-byte strings). Returns false, leaving
+// `out` alone, if `v` is not a string.
+bool encode_string_key(v8::Local<v8::Value> v, Key& out);
 Napi::Value decode_key(Napi::Env env, const Key& k);
 
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);

@@ -56,6 +56,7 @@ Napi::Function DashMapWrap::Define(Napi::Env env) {
                          InstanceMethod<&DashMapWrap::ShardSizes>("shardSizes"),
                          InstanceMethod<&DashMapWrap::Handle>("handle"),
                          InstanceMethod<&DashMapWrap::NativeBytes>("nativeBytes"),
+                         InstanceMethod<&DashMapWrap::FastPathObject>("fastPath"),
                      });
 }
 
@@ -344,6 +345,11 @@ Napi::Value DashMapWrap::NativeBytes(const Napi::CallbackInfo& info) {
     return n;
   });
   return Napi::Number::New(info.Env(), static_cast<double>(bytes));
+}
+
+// A V8-level object with the hot methods (fast_path.hpp), sharing this map.
+Napi::Value DashMapWrap::FastPathObject(const Napi::CallbackInfo& info) {
+  return Addon::of(info.Env()).fast->make(info.Env(), ref_);
 }
 
 }  // namespace threadmap::addon

@@ -49,6 +49,7 @@ class DashMapWrap : public Napi::ObjectWrap<DashMapWrap> {
   Napi::Value ShardSizes(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);
   Napi::Value NativeBytes(const Napi::CallbackInfo& info);
+  Napi::Value FastPathObject(const Napi::CallbackInfo& info);
 
   MapRef ref_;
 };

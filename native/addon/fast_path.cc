@@ -1,0 +1,265 @@
+// native/addon/fast_path.cc: see fast_path.hpp.
+#include "fast_path.hpp"
+
+#include <cstring>
+#include <new>
+#include <optional>
+#include <string>
+
+#include "codec.hpp"
+#include "dash_map_wrap.hpp"
+#include "v8_bridge.hpp"
+
+namespace threadmap::addon {
+
+struct fast_ref {
+  MapRef ref;
+  v8::Global<v8::Object> self;
+  FastPath* owner;
+  DashEngine& engine() { return static_cast<dash_map_core*>(ref.map)->engine; }
+};
+
+namespace {
+
+// Weak callbacks: the first pass may only reset the handle; the record (and
+// with it possibly the map) is freed in the second pass.
+void free_second_pass(const v8::WeakCallbackInfo<fast_ref>& info) {
+  fast_ref* r = info.GetParameter();
+  r->owner->forget(r);
+  delete r;
+}
+void free_first_pass(const v8::WeakCallbackInfo<fast_ref>& info) {
+  info.GetParameter()->self.Reset();
+  info.SetSecondPassCallback(free_second_pass);
+}
+
+FastPath* owner_of(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<FastPath*>(info.Data().As<v8::External>()->Value());
+}
+
+// The receiver's record. The signature check of the template guarantees
+// the receiver is one of our fast objects.
+fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
+}
+
+bool fast_key(v8::Local<v8::Value> v, Key& out) {
+  if (encode_string_key(v, out)) return true;
+  if (v->IsNumber()) {
+    out = Key::number(v.As<v8::Number>()->Value());
+    return true;
+  }
+  if (v->IsBoolean()) {
+    out = Key::boolean(v->IsTrue());
+    return true;
+  }
+  return false;
+}
+
+// Values with a native form that needs no Node-API help.
+bool fast_value(v8::Isolate* isolate, v8::Local<v8::Value> v, Value& out) {
+  if (v->IsNumber()) {
+    out = Value::number(v.As<v8::Number>()->Value());
+  } else if (v->IsString()) {
+    v8::Local<v8::String> s = v.As<v8::String>();
+    const int len = std::max(0, s->Length());
+    if (s->IsOneByte() || s->ContainsOnlyOneByte()) {
+      thread_local std::string bytes;
+      bytes.resize(static_cast<size_t>(len));
+      s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(bytes.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+      out = Value::make_blob(blob_kind::string1, bytes.data(), bytes.size());
+    } else {
+      thread_local std::u16string units;
+      units.resize(static_cast<size_t>(len));
+      s->Write(isolate, reinterpret_cast<uint16_t*>(units.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+      out = Value::make_blob(blob_kind::string2, units.data(), units.size() * 2);
+    }
+  } else if (v->IsBoolean()) {
+    out = Value::boolean(v->IsTrue());
+  } else if (v->IsNull()) {
+    out = Value::make_special(Value::special::null);
+  } else if (v->IsUndefined()) {
+    out = Value::make_special(Value::special::undefined);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A copy of a stored value as far as the fast path can return it. Numbers
+// and specials are copied as they are; strings into a thread-local buffer,
+// so the V8 string is made after the shard lock is released.
+struct value_copy {
+  enum { absent, number, special, string1, string2, other } kind = absent;
+  double num = 0;
+  Value::special sp = Value::special::undefined;
+  std::string* bytes = nullptr;
+};
+
+v8::Local<v8::Value> to_js(v8::Isolate* isolate, const value_copy& c, FastPath* owner) {
+  switch (c.kind) {
+    case value_copy::absent: return v8::Undefined(isolate);
+    case value_copy::number: return v8::Number::New(isolate, c.num);
+    case value_copy::special:
+      switch (c.sp) {
+        case Value::special::undefined: return v8::Undefined(isolate);
+        case Value::special::null: return v8::Null(isolate);
+        case Value::special::false_: return v8::False(isolate);
+        case Value::special::true_: return v8::True(isolate);
+      }
+      break;
+    case value_copy::string1: {
+      v8::Local<v8::String> s;
+      if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(c.bytes->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size()))
+              .ToLocal(&s))
+        return s;
+      break;
+    }
+    case value_copy::string2: {
+      v8::Local<v8::String> s;
+      if (v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(c.bytes->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size() / 2))
+              .ToLocal(&s))
+        return s;
+      break;
+    }
+    case value_copy::other: break;
+  }
+  return owner->fallback(isolate);
+}
+
+void copy_out(const Value& v, value_copy& c) {
+  thread_local std::string buffer;
+  if (v.is_number()) {
+    c.kind = value_copy::number;
+    c.num = v.as_number();
+  } else if (v.is_special()) {
+    c.kind = value_copy::special;
+    c.sp = v.as_special();
+  } else if (const blob* b = v.as_blob(); b->kind == blob_kind::string1 || b->kind == blob_kind::string2) {
+    c.kind = b->kind == blob_kind::string1 ? value_copy::string1 : value_copy::string2;
+    buffer.assign(reinterpret_cast<const char*>(b->data()), b->size);
+    c.bytes = &buffer;
+  } else {
+    c.kind = value_copy::other;
+  }
+}
+
+// Runs one engine call; any C++ exception (a lock error, an allocation
+// failure) becomes a fallback, and the full path reports it properly.
+template <class F>
+void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
+  try {
+    f();
+  } catch (...) {
+    info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  }
+}
+
+void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    value_copy c;
+    self(info)->engine().visit(key, [&](const Value& v) { copy_out(v, c); });
+    info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+  });
+}
+
+void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] { info.GetReturnValue().Set(self(info)->engine().contains(key)); });
+}
+
+void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
+}
+
+// set(key, value) -> undefined, or the fallback sentinel.
+void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  Value value;
+  bool ok = false;
+  try {
+    ok = fast_key(info[0], key) && fast_value(info.GetIsolate(), info[1], value);
+  } catch (...) {
+  }
+  if (!ok) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] { self(info)->engine().insert(std::move(key), std::move(value)); });
+}
+
+// add(key, delta?) with a number delta on a number (or absent) value.
+void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  double delta = 1;
+  if (info[1]->IsNumber()) {
+    delta = info[1].As<v8::Number>()->Value();
+  } else if (!info[1]->IsUndefined()) {
+    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  }
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    std::optional<double> result = self(info)->engine().alter(key, [&](alter_entry<Value>& e) -> std::optional<double> {
+      if (e.exists() && !e.value().is_number()) return std::nullopt;  // the full path throws the TypeError
+      const double next = (e.exists() ? e.value().as_number() : 0) + delta;
+      e.assign(Value::number(next));
+      return next;
+    });
+    if (result) {
+      info.GetReturnValue().Set(*result);
+    } else {
+      info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+    }
+  });
+}
+
+}  // namespace
+
+FastPath::FastPath(napi_env) : isolate_(v8::Isolate::GetCurrent()) {
+  v8::HandleScope scope(isolate_);
+  v8::Local<v8::External> data = v8::External::New(isolate_, this);
+  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
+  tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "DashMapFastPath"));
+  tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+  v8::Local<v8::Signature> sig = v8::Signature::New(isolate_, tmpl);
+  auto method = [&](const char* name, v8::FunctionCallback cb) {
+    tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8(isolate_, name).ToLocalChecked(),
+                                   v8::FunctionTemplate::New(isolate_, cb, data, sig));
+  };
+  method("get", Get);
+  method("set", Set);
+  method("has", Has);
+  method("delete", Delete);
+  method("add", Add);
+  template_.Reset(isolate_, tmpl);
+}
+
+FastPath::~FastPath() {
+  // Env teardown (the thread is exiting): free what the GC did not.
+  for (fast_ref* r : live_) {
+    r->self.Reset();
+    delete r;
+  }
+  live_.clear();
+}
+
+void FastPath::set_fallback(Napi::Value sentinel) { fallback_.Reset(isolate_, to_v8(sentinel)); }
+
+Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) {
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::Local<v8::Object> obj;
+  if (!template_.Get(isolate_)->InstanceTemplate()->NewInstance(context).ToLocal(&obj))
+    throw Napi::Error::New(env, "threadmap: cannot create the fast path object");
+  auto* r = new fast_ref{ref, {}, this};
+  live_.insert(r);
+  obj->SetAlignedPointerInInternalField(0, r);
+  r->self.Reset(isolate_, obj);
+  r->self.SetWeak(r, free_first_pass, v8::WeakCallbackType::kParameter);
+  return Napi::Value(env, to_napi(obj));
+}
+
+}  // namespace threadmap::addon

@@ -1,0 +1,54 @@
+// native/addon/fast_path.hpp: DashMap's hot methods as plain V8 functions.
+//
+// Why: a Node-API method call costs several times a JS Map.get on this
+// class of machine (callback info, napi_unwrap of the wrapper), and Node 20
+// exposes no V8 fast API calls to addons. A V8 FunctionTemplate method whose
+// receiver keeps its native pointer in an internal field costs about a
+// third of that. So get/set/has/delete/add for the common types (string,
+// number and boolean keys; number, boolean, null, undefined and string
+// values) run here; for anything else they return the per-thread
+// `fallback` sentinel and lib/ calls the Node-API method, which handles
+// every type and every error. A fallback happens before the map is changed
+// (only reads, or a failure to take a lock or to allocate), so repeating the
+// call on the full path is safe.
+//
+// Lifetime: each fast object owns a MapRef (keeps the map alive) in a
+// heap record pointed to by its internal field. The record is freed by a
+// weak callback when the object is collected, or by the thread's Addon at
+// env teardown (a worker that exits), whichever comes first.
+#pragma once
+
+#include <napi.h>
+#include <v8.h>
+
+#include <unordered_set>
+
+#include "registry.hpp"
+
+namespace threadmap::addon {
+
+struct fast_ref;
+
+class FastPath {
+ public:
+  explicit FastPath(napi_env env);
+  ~FastPath();
+  FastPath(const FastPath&) = delete;
+  FastPath& operator=(const FastPath&) = delete;
+
+  // A new fast object over `ref` (a DashMap).
+  Napi::Value make(Napi::Env env, const MapRef& ref);
+  // The sentinel the fast methods return to ask for the full path.
+  void set_fallback(Napi::Value sentinel);
+
+  void forget(fast_ref* r) { live_.erase(r); }
+  v8::Local<v8::Value> fallback(v8::Isolate* isolate) const { return fallback_.Get(isolate); }
+
+ private:
+  v8::Isolate* isolate_;
+  v8::Global<v8::FunctionTemplate> template_;
+  v8::Global<v8::Value> fallback_;
+  std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected
+};
+
+}  // namespace threadmap::addon
