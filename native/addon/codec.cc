@@ -142,8 +142,8 @@ Key encode_key(Napi::Env env, Napi::Value v) {
           env, "invalid key: an object; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers "
                "(compared by content)");
     default:
-      throw Napi::TypeError::New(env, std::string("invalid key: a ") + type_name(v.Type()) +
-                                          "; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers");
+      throw Napi::TypeError::New(env, std::string("invalid key: ") + type_name(v.Type()) +
+                                          " is not a key type; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers");
   }
 }
 
@@ -199,8 +199,8 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
       return Value::make_blob(blob_kind::serialized, b.Data(), b.Length());
     }
     default:
-      throw Napi::TypeError::New(env, std::string("invalid value: a ") + type_name(v.Type()) +
-                                          " cannot be cloned (values are what structured clone accepts)");
+      throw Napi::TypeError::New(env, std::string("invalid value: ") + type_name(v.Type()) +
+                                          " values cannot be cloned (values are what structured clone accepts)");
   }
 }
 

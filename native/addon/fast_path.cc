@@ -21,16 +21,18 @@ struct fast_ref {
 
 namespace {
 
-// Weak callbacks: the first pass may only reset the handle; the record (and
-// with it possibly the map) is freed in the second pass.
-void free_second_pass(const v8::WeakCallbackInfo<fast_ref>& info) {
+// The weak callback, run by the GC of the owning thread when the fast object
+// is collected. A first-pass callback must not call into V8; this one only
+// resets the handle and frees the record. Freeing the record releases a
+// shared_ptr<BackingStore>, which may run the store's deleter: that touches
+// only the registry and the map, never V8 (V8 itself releases backing
+// stores from its GC threads, so doing so inside a GC is expected). All in
+// one pass, so no callback is left pending that could outlive the FastPath.
+void free_record(const v8::WeakCallbackInfo<fast_ref>& info) {
   fast_ref* r = info.GetParameter();
+  r->self.Reset();
   r->owner->forget(r);
   delete r;
-}
-void free_first_pass(const v8::WeakCallbackInfo<fast_ref>& info) {
-  info.GetParameter()->self.Reset();
-  info.SetSecondPassCallback(free_second_pass);
 }
 
 FastPath* owner_of(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -258,7 +260,7 @@ Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) {
   live_.insert(r);
   obj->SetAlignedPointerInInternalField(0, r);
   r->self.Reset(isolate_, obj);
-  r->self.SetWeak(r, free_first_pass, v8::WeakCallbackType::kParameter);
+  r->self.SetWeak(r, free_record, v8::WeakCallbackType::kParameter);
   return Napi::Value(env, to_napi(obj));
 }
 
