@@ -290,6 +290,7 @@ class DashMap {
   template <class P>
   std::size_t retain(P&& pred) {
     static_assert(std::is_invocable_r_v<bool, P&, const K&, V&>, "retain's predicate takes (const K&, V&), returns bool");
+    require_no_own_lock();
     std::size_t removed = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
@@ -309,6 +310,7 @@ class DashMap {
   // Locks each shard (shared) in turn.
   template <class F>
   void for_each(F&& f) const {
+    require_no_own_lock();
     for (std::size_t i = 0; i < shard_count_; ++i) for_each_in_shard(i, f);
   }
 
@@ -325,6 +327,7 @@ class DashMap {
 
   // Removes every entry and frees the tables. Locks each shard (exclusive) in turn.
   void clear() {
+    require_no_own_lock();
     for (std::size_t i = 0; i < shard_count_; ++i) {
       detail::exclusive_access guard(shards_[i].lock);
       shards_[i].table.clear();
@@ -334,6 +337,7 @@ class DashMap {
   // Number of entries: exact when no writer runs, otherwise a sum of
   // per-shard counts read at slightly different moments. Locks each shard (shared) in turn.
   std::size_t size() const {
+    require_no_own_lock();
     std::size_t n = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) n += shard_size(i);
     return n;
@@ -347,6 +351,7 @@ class DashMap {
     return shards_[i].table.size();
   }
   std::vector<std::size_t> shard_sizes() const {
+    require_no_own_lock();
     std::vector<std::size_t> v(shard_count_);
     for (std::size_t i = 0; i < shard_count_; ++i) v[i] = shard_size(i);
     return v;
@@ -358,6 +363,7 @@ class DashMap {
   // Bytes held by the tables themselves plus the shard array (keys' and
   // values' own heap memory not included). Locks each shard (shared) in turn.
   std::size_t allocated_bytes() const {
+    require_no_own_lock();
     std::size_t n = shard_count_ * sizeof(shard);
     for (std::size_t i = 0; i < shard_count_; ++i) {
       detail::shared_access guard(shards_[i].lock);
@@ -370,6 +376,12 @@ class DashMap {
   const Eq& key_eq() const noexcept { return eq_; }
 
  private:
+  // Fails a whole-map call made from a callback that holds one of our locks,
+  // before it changes anything (see detail::require_no_lock_in).
+  void require_no_own_lock() const {
+    detail::require_no_lock_in(shards_.get(), shards_.get() + shard_count_);
+  }
+
   std::size_t shard_index(uint64_t h) const noexcept {
     // shift_ == 64 for a single shard; shifting a 64-bit value by 64 is UB.
     return shard_count_ == 1 ? 0 : static_cast<std::size_t>(h >> shift_);

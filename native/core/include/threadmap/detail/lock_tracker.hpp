@@ -39,11 +39,30 @@ struct held_locks {
       if (locks[i] == l) return true;
     return false;
   }
+  // Whether any held lock lies in [first, last): the locks of one map.
+  bool holds_any_in(const void* first, const void* last) const noexcept {
+    for (std::size_t i = 0; i < depth; ++i)
+      if (static_cast<const void*>(locks[i]) >= first && static_cast<const void*>(locks[i]) < last) return true;
+    return false;
+  }
 };
+
 
 inline held_locks& this_thread_locks() noexcept {
   thread_local held_locks record;
   return record;
+}
+
+// Whole-map operations (clear, retain, for_each, size) visit every shard. If
+// this thread already holds one of the map's locks they would reach it and
+// fail halfway, after changing other shards; this check fails them before
+// they start. `first`/`last` bound the map's shard array.
+inline void require_no_lock_in(const void* first, const void* last) {
+  const held_locks& record = this_thread_locks();
+  if (record.depth != 0 && record.holds_any_in(first, last))
+    throw error(errc::would_deadlock,
+                "a whole-map call (clear, retain, size, iteration) from inside a callback on the same map "
+                "would need the lock that callback holds");
 }
 
 template <bool Exclusive>
