@@ -41,12 +41,20 @@ class rw_lock {
   rw_lock& operator=(const rw_lock&) = delete;
 
   bool try_lock_shared() noexcept {
-    uint32_t s = word_.load(std::memory_order_relaxed);
-    return (s & (writer | writer_waiting)) == 0 &&
-           word_.compare_exchange_strong(s, s + 1, std::memory_order_acquire, std::memory_order_relaxed);
+    // One read-modify-write, no load first: a load followed by a CAS costs two
+    // coherence transactions when another core owns the line, this costs one.
+    // A reader that finds a writer (or a waiting writer) backs out through
+    // unlock_shared, which wakes a sleeping writer if the back-out was the
+    // last reader. Writers never overwrite the reader count (unlock clears
+    // only its own bits), so a transient increment is never lost.
+    const uint32_t prev = word_.fetch_add(1, std::memory_order_acquire);
+    if ((prev & (writer | writer_waiting)) == 0) return true;
+    unlock_shared();
+    return false;
   }
 
   void lock_shared() noexcept {
+    if (try_lock_shared()) return;
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | writer_waiting)) == 0) {
@@ -76,6 +84,8 @@ class rw_lock {
   }
 
   void lock() noexcept {
+    uint32_t expected = 0;  // the uncontended case, in one CAS
+    if (word_.compare_exchange_strong(expected, writer, std::memory_order_acquire, std::memory_order_relaxed)) return;
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | readers)) == 0) {
@@ -98,7 +108,9 @@ class rw_lock {
   }
 
   void unlock() noexcept {
-    uint32_t prev = word_.exchange(0, std::memory_order_release);
+    // Clears WRITER and SLEEPERS only: transient reader increments (see
+    // try_lock_shared) and WRITER_WAITING of another writer stay.
+    uint32_t prev = word_.fetch_and(~(writer | sleepers), std::memory_order_release);
     if (prev & sleepers) word_.notify_all();
   }
 
