@@ -27,16 +27,24 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("DashMap", dash);
 }
 
-// setCodec(serialize, deserialize, fallback): the functions used for values
-// that have no native form (objects); lib/ passes node:v8's, wrapped to throw
-// TypeError. `fallback` is the sentinel of the fast path (fast_path.hpp).
+// setCodec({ serialize, deserialize, contentEqual, fallback }): the functions
+// used for values that have no native form (objects), given by lib/native.js,
+// and the sentinel of the fast path (fast_path.hpp).
 Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsFunction() || !info[1].IsFunction() || !info[2].IsSymbol())
-    throw Napi::TypeError::New(env, "setCodec(serialize, deserialize, fallback) takes two functions and a symbol");
-  serialize = Napi::Persistent(info[0].As<Napi::Function>());
-  deserialize = Napi::Persistent(info[1].As<Napi::Function>());
-  fast->set_fallback(info[2]);
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "setCodec takes an object");
+  Napi::Object codec = info[0].As<Napi::Object>();
+  auto fn = [&](const char* name) {
+    Napi::Value v = codec.Get(name);
+    if (!v.IsFunction()) throw Napi::TypeError::New(env, std::string("setCodec: ") + name + " must be a function");
+    return Napi::Persistent(v.As<Napi::Function>());
+  };
+  serialize = fn("serialize");
+  deserialize = fn("deserialize");
+  content_equal = fn("contentEqual");
+  Napi::Value fallback = codec.Get("fallback");
+  if (!fallback.IsSymbol()) throw Napi::TypeError::New(env, "setCodec: fallback must be a symbol");
+  fast->set_fallback(fallback);
   return env.Undefined();
 }
 

@@ -21,6 +21,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference buffer_ctor;
   Napi::FunctionReference serialize;    // (value) -> Buffer, set by lib/ (setCodec)
   Napi::FunctionReference deserialize;  // (Buffer) -> value
+  Napi::FunctionReference content_equal;  // (Buffer, Buffer) -> whether the clones are deep-equal
   std::unique_ptr<FastPath> fast;       // V8-level hot methods (fast_path.hpp)
 
   static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }

@@ -246,6 +246,16 @@ Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v) {
   return env.Undefined();
 }
 
+bool values_match(Napi::Env env, Addon& addon, const Value& a, const Value& b) {
+  if (same_value_zero(a, b)) return true;
+  const blob* p = a.as_blob();
+  const blob* q = b.as_blob();
+  if (!p || !q || p->kind != blob_kind::serialized || q->kind != blob_kind::serialized) return false;
+  auto x = Napi::Buffer<uint8_t>::Copy(env, p->data(), p->size);
+  auto y = Napi::Buffer<uint8_t>::Copy(env, q->data(), q->size);
+  return addon.content_equal.Call({x, y}).ToBoolean().Value();
+}
+
 namespace {
 struct big {
   bool neg = false;

@@ -28,6 +28,10 @@ Napi::Value decode_key(Napi::Env env, const Key& k);
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);
 Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v);
 
+// compareAndSet's match: SameValueZero for primitives, equal cloned content
+// for objects (may call lib/'s contentEqual, which deserializes both).
+bool values_match(Napi::Env env, Addon& addon, const Value& a, const Value& b);
+
 // bigint arithmetic for add(): a + b, both bigint blobs or encoded payloads
 // (sign byte, little-endian magnitude).
 Value bigint_add(const unsigned char* a, std::size_t alen, const unsigned char* b, std::size_t blen);

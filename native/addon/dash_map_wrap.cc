@@ -246,7 +246,7 @@ Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
   addon::Value value = encode_value(env, addon, arg(info, 2));
   bool swapped = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) {
-      const bool match = expect_absent ? !e.exists() : e.exists() && same_value_zero(e.value(), expected);
+      const bool match = expect_absent ? !e.exists() : e.exists() && values_match(env, addon, e.value(), expected);
       if (match) e.assign(std::move(value));
       return match;
     });

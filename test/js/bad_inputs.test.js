@@ -1,0 +1,390 @@
+'use strict';
+// Every bad input is a TypeError or RangeError with a clear message (or an
+// error with a documented code) and leaves the map unchanged.
+const { describe, test } = require('node:test');
+const assert = require('node:assert/strict');
+const { threadmap, snapshot } = require('./helpers');
+
+const { DashMap, codes } = threadmap;
+
+function seeded() {
+  const m = new DashMap();
+  m.set('a', 1).set(2, { two: 2 }).set(3n, 'three').set(Buffer.from('b'), new Uint8Array([1]));
+  return m;
+}
+
+function expectTypeError(fn, messagePattern, label) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof TypeError, `${label}: expected a TypeError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
+    assert.match(e.message, messagePattern, label);
+    return true;
+  });
+}
+
+describe('bad keys', () => {
+  const badKeys = {
+    'plain object': {},
+    array: [1],
+    symbol: Symbol('k'),
+    function: () => 1,
+    null: null,
+    undefined,
+    Float64Array: new Float64Array([1]),
+    Int8Array: new Int8Array([1]),
+    Uint8ClampedArray: new Uint8ClampedArray([1]),
+    Uint16Array: new Uint16Array([1]),
+    DataView: new DataView(new ArrayBuffer(1)),
+    ArrayBuffer: new ArrayBuffer(1),
+    SharedArrayBuffer: new SharedArrayBuffer(1),
+    Date: new Date(0),
+    'boxed number': Object(1),
+    'boxed string': Object('a'),
+    Map: new Map(),
+  };
+  const ops = {
+    get: (m, k) => m.get(k),
+    set: (m, k) => m.set(k, 'v'),
+    has: (m, k) => m.has(k),
+    delete: (m, k) => m.delete(k),
+    add: (m, k) => m.add(k, 1),
+    getOrInsert: (m, k) => m.getOrInsert(k, 'v'),
+    compareAndSet: (m, k) => m.compareAndSet(k, undefined, 'v'),
+    take: (m, k) => m.take(k),
+    update: (m, k) => m.update(k, () => 'v'),
+    getMany: (m, k) => m.getMany(['a', k]),
+    setMany: (m, k) => m.setMany([['a', 'changed'], [k, 'v']]),
+    deleteMany: (m, k) => m.deleteMany(['a', k]),
+  };
+  for (const [kname, key] of Object.entries(badKeys)) {
+    test(kname, () => {
+      const m = seeded();
+      const before = snapshot(m);
+      for (const [opname, op] of Object.entries(ops)) {
+        expectTypeError(() => op(m, key), /key/i, `${opname}(${kname})`);
+        assert.deepStrictEqual(snapshot(m), before, `${opname}(${kname}) changed the map`);
+      }
+    });
+  }
+
+  test('update never calls fn for a bad key', () => {
+    const m = seeded();
+    let called = false;
+    assert.throws(() => m.update({}, () => { called = true; return 1; }), TypeError);
+    assert.equal(called, false);
+  });
+
+  test('a missing key argument is a TypeError', () => {
+    const m = seeded();
+    assert.throws(() => m.get(), TypeError);
+    assert.throws(() => m.set(), TypeError);
+    assert.throws(() => m.has(), TypeError);
+    assert.equal(m.size, 4);
+  });
+});
+
+describe('unclonable values', () => {
+  const badValues = {
+    function: () => 1,
+    'async function': async () => 1,
+    class: class X {},
+    symbol: Symbol('v'),
+    'object containing a function': { ok: 1, f() {} },
+    'array containing a symbol': [1, Symbol('s')],
+    'nested function': { a: { b: [{ c: () => 0 }] } },
+    WeakMap: new WeakMap(),
+    WeakSet: new WeakSet(),
+    Promise: Promise.resolve(1),
+    'Map holding a function': new Map([['f', () => 1]]),
+  };
+  const ops = {
+    'set (absent key)': (m, v) => m.set('new', v),
+    'set (existing key)': (m, v) => m.set('a', v),
+    getOrInsert: (m, v) => m.getOrInsert('new', v),
+    'compareAndSet value': (m, v) => m.compareAndSet('a', 1, v),
+    'compareAndSet expected': (m, v) => m.compareAndSet('a', v, 'x'),
+    setMany: (m, v) => m.setMany([['new', 1], ['a', v]]),
+    'update result (existing key)': (m, v) => m.update('a', () => v),
+    'update result (absent key)': (m, v) => m.update('new', () => v),
+  };
+  for (const [vname, value] of Object.entries(badValues)) {
+    test(vname, () => {
+      const m = seeded();
+      const before = snapshot(m);
+      for (const [opname, op] of Object.entries(ops)) {
+        expectTypeError(() => op(m, value), /clone/i, `${opname}(${vname})`);
+        assert.deepStrictEqual(snapshot(m), before, `${opname}(${vname}) changed the map`);
+      }
+    });
+  }
+
+  test('a getter that throws during serialization leaves the map unchanged', () => {
+    const m = seeded();
+    const before = snapshot(m);
+    const value = { get x() { throw new Error('getter boom'); } };
+    assert.throws(() => m.set('a', value), /getter boom/);
+    assert.throws(() => m.set('new', value), /getter boom/);
+    assert.deepStrictEqual(snapshot(m), before);
+  });
+
+  test('a SharedArrayBuffer value is not silently shared', () => {
+    const m = seeded();
+    const before = snapshot(m);
+    assert.throws(() => m.set('new', new SharedArrayBuffer(8)), TypeError);
+    assert.deepStrictEqual(snapshot(m), before);
+  });
+});
+
+describe('options', () => {
+  const cases = [
+    [{ shards: 0 }, RangeError, /shards/],
+    [{ shards: 3 }, RangeError, /shards.*power of two/],
+    [{ shards: 2 ** 30 }, RangeError, /shards/],
+    [{ shards: 131072 }, RangeError, /shards/],
+    [{ shards: -1 }, RangeError, /shards/],
+    [{ shards: 1.5 }, RangeError, /shards/],
+    [{ shards: NaN }, RangeError, /shards/],
+    [{ shards: Infinity }, RangeError, /shards/],
+    [{ shards: '4' }, TypeError, /shards/],
+    [{ shards: 4n }, TypeError, /shards/],
+    [{ shards: null }, TypeError, /shards/],
+    [{ capacity: -1 }, RangeError, /capacity/],
+    [{ capacity: 1.5 }, RangeError, /capacity/],
+    [{ capacity: NaN }, RangeError, /capacity/],
+    [{ capacity: 2 ** 33 }, RangeError, /capacity/],
+    [{ capacity: '10' }, TypeError, /capacity/],
+    [{ capcity: 10 }, TypeError, /unknown option "capcity"/],
+    [{ shards: 4, extra: true }, TypeError, /unknown option "extra"/],
+    [null, TypeError, /options/],
+    [5, TypeError, /options/],
+    ['shards', TypeError, /options/],
+    [[], TypeError, /options/],
+  ];
+  for (const [options, Ctor, pattern] of cases) {
+    test(`${Ctor.name} for ${typeof options === 'object' && options !== null ? JSON.stringify(options, (k, v) => (typeof v === 'bigint' ? `${v}n` : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v)) : String(options)}`, () => {
+      const live = threadmap.liveMaps();
+      assert.throws(() => new DashMap(options), (e) => {
+        assert.equal(e.constructor, Ctor, `${e.constructor.name}: ${e.message}`);
+        assert.match(e.message, pattern);
+        return true;
+      });
+      assert.ok(threadmap.liveMaps() <= live, 'no map was created');
+    });
+  }
+
+  test('valid options work', () => {
+    for (const options of [undefined, {}, { shards: 1 }, { shards: 2 }, { shards: 65536 }, { capacity: 0 },
+      { capacity: 1000, shards: 8 }, { shards: undefined, capacity: undefined }]) {
+      const m = new DashMap(options);
+      m.set('k', 1);
+      assert.equal(m.get('k'), 1);
+      if (options && options.shards) assert.equal(m.shardCount, options.shards);
+    }
+  });
+});
+
+describe('DashMap.from: invalid handles', () => {
+  function expectInvalidHandle(arg, label) {
+    assert.throws(() => DashMap.from(arg), (e) => {
+      assert.ok(e instanceof TypeError, `${label}: ${e && e.constructor.name}`);
+      assert.equal(e.code, 'ERR_INVALID_HANDLE', label);
+      assert.equal(e.code, codes.ERR_INVALID_HANDLE);
+      assert.match(e.message, /handle/, label);
+      return true;
+    });
+  }
+
+  test('a plain new SharedArrayBuffer(16)', () => {
+    expectInvalidHandle(new SharedArrayBuffer(16), 'new SAB(16)');
+    expectInvalidHandle(new SharedArrayBuffer(0), 'new SAB(0)');
+    expectInvalidHandle(new SharedArrayBuffer(1024), 'new SAB(1024)');
+  });
+
+  test('a copy of a real handle\'s bytes', () => {
+    const m = new DashMap();
+    m.set('secret', 1);
+    const real = m.handle;
+    const copy = new SharedArrayBuffer(real.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(real));
+    expectInvalidHandle(copy, 'byte copy');
+    expectInvalidHandle(real.slice(0), 'slice');
+    // Scribbling into the real handle does not break it (its bytes mean nothing).
+    new Uint8Array(real).fill(0xff);
+    assert.equal(DashMap.from(real).get('secret'), 1);
+  });
+
+  test('an ArrayBuffer, a view of a handle, a number, undefined, null, an object', () => {
+    const m = new DashMap();
+    expectInvalidHandle(new ArrayBuffer(16), 'ArrayBuffer');
+    expectInvalidHandle(new Uint8Array(m.handle), 'Uint8Array over a handle');
+    expectInvalidHandle(12345, 'number');
+    expectInvalidHandle(undefined, 'undefined');
+    expectInvalidHandle(null, 'null');
+    expectInvalidHandle({ handle: m.handle }, 'object');
+    expectInvalidHandle(m, 'the map itself');
+    expectInvalidHandle('handle', 'string');
+  });
+
+  test('a shared WebAssembly memory buffer', () => {
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    expectInvalidHandle(mem.buffer, 'wasm memory');
+  });
+
+  test('a real handle attaches to the same map', () => {
+    const m = new DashMap();
+    const other = DashMap.from(m.handle);
+    other.set('x', 1);
+    assert.equal(m.get('x'), 1);
+    m.set('y', 2);
+    assert.equal(other.get('y'), 2);
+    assert.equal(other.size, 2);
+    assert.equal(m.handle, m.handle, 'the handle is cached');
+    assert.equal(DashMap.from(structuredClone(m.handle)).get('x'), 1, 'a clone of the handle object shares its memory: still a handle');
+    const third = DashMap.from(other.handle);
+    assert.equal(third.get('x'), 1);
+    assert.ok(third instanceof DashMap);
+  });
+});
+
+describe('re-entrant calls from callbacks', () => {
+  const isDeadlock = (e) => e instanceof Error && e.code === 'ERR_WOULD_DEADLOCK' && /lock/.test(e.message);
+  const reentrant = {
+    get: (m, k) => m.get(k),
+    set: (m, k) => m.set(k, 2),
+    has: (m, k) => m.has(k),
+    delete: (m, k) => m.delete(k),
+    add: (m, k) => m.add(k, 1),
+    take: (m, k) => m.take(k),
+    getOrInsert: (m, k) => m.getOrInsert(k, 1),
+    compareAndSet: (m, k) => m.compareAndSet(k, 1, 2),
+    update: (m, k) => m.update(k, () => 5),
+    getMany: (m, k) => m.getMany([k]),
+    setMany: (m, k) => m.setMany([[k, 1]]),
+    deleteMany: (m, k) => m.deleteMany([k]),
+    size: (m) => m.size,
+    clear: (m) => m.clear(),
+    iterate: (m) => [...m],
+    retain: (m) => m.retain(() => true),
+  };
+
+  for (const [name, call] of Object.entries(reentrant)) {
+    test(`update callback calling ${name} on the same key: ERR_WOULD_DEADLOCK, map still works`, () => {
+      // One shard: every call needs the held lock first, so none can make a
+      // partial change before it is refused.
+      const m = new DashMap({ shards: 1 });
+      m.set('k', 1).set('other', 'o');
+      let inner;
+      const r = m.update('k', (old) => {
+        try { call(m, 'k'); } catch (e) { inner = e; }
+        return old + 1;
+      });
+      assert.ok(inner, `${name} from inside update did not throw`);
+      assert.ok(isDeadlock(inner), `${inner.code}: ${inner.message}`);
+      assert.equal(r, 2);
+      assert.equal(m.get('k'), 2);
+      assert.equal(m.get('other'), 'o');
+      assert.equal(m.size, 2);
+      m.set('k', 10);
+      assert.equal(m.update('k', (v) => v + 1), 11);
+    });
+  }
+
+  test('an uncaught ERR_WOULD_DEADLOCK from the callback reaches the caller; the key is unchanged', () => {
+    const m = new DashMap();
+    m.set('k', 1);
+    assert.throws(() => m.update('k', () => m.get('k')), isDeadlock);
+    assert.equal(m.get('k'), 1);
+    assert.throws(() => m.update('absent', () => m.set('absent', 1)), isDeadlock);
+    assert.equal(m.has('absent'), false);
+  });
+
+  test('a getter of the new value calling back into the map (run while update encodes it): ERR_WOULD_DEADLOCK', () => {
+    const m = new DashMap({ shards: 1 });
+    m.set('k', 1);
+    const result = { get x() { return m.get('k'); } };
+    assert.throws(() => m.update('k', () => result), (e) => {
+      assert.equal(e.code, 'ERR_WOULD_DEADLOCK', `${e.constructor.name} without the code: ${e.message}`);
+      return true;
+    });
+    assert.equal(m.get('k'), 1);
+  });
+
+  test('the same map through another wrapper (from(handle)) is detected too', () => {
+    const m = new DashMap();
+    const alias = DashMap.from(m.handle);
+    m.set('k', 1);
+    let inner;
+    m.update('k', (v) => {
+      try { alias.set('k', 5); } catch (e) { inner = e; }
+      return v;
+    });
+    assert.ok(inner && isDeadlock(inner), inner && inner.message);
+    assert.equal(m.get('k'), 1);
+  });
+
+  test('retain callback calling back into the map: ERR_WOULD_DEADLOCK, map still works', () => {
+    const m = new DashMap({ shards: 4 });
+    for (let i = 0; i < 10; i++) m.set(i, i);
+    const errors = [];
+    const removed = m.retain((v, k) => {
+      try { m.get(k); } catch (e) { errors.push(e); }
+      try { m.set(k, 'changed'); } catch (e) { errors.push(e); }
+      return true;
+    });
+    assert.equal(removed, 0);
+    assert.equal(errors.length, 20);
+    for (const e of errors) assert.ok(isDeadlock(e), e.message);
+    for (let i = 0; i < 10; i++) assert.equal(m.get(i), i);
+    assert.throws(() => m.retain((v, k) => m.delete(k)), isDeadlock);
+    assert.equal(m.size, 10);
+    assert.equal(m.retain((v) => v % 2 === 0), 5);
+  });
+
+  test('a callback may use keys of other shards of the same map', () => {
+    const m = new DashMap({ shards: 64 });
+    const shardOf = (k) => {
+      const before = m.shardSizes();
+      m.set(k, 0);
+      const after = m.shardSizes();
+      m.delete(k);
+      return after.findIndex((n, i) => n !== before[i]);
+    };
+    const home = shardOf('k');
+    let away = 0;
+    while (shardOf(`away${away}`) === home) away++;
+    const awayKey = `away${away}`;
+    m.set('k', 1).set(awayKey, 10);
+    const r = m.update('k', (v) => {
+      const seen = m.get(awayKey);
+      m.set(awayKey, seen + 1);
+      return v + seen;
+    });
+    assert.equal(r, 11);
+    assert.equal(m.get(awayKey), 11);
+  });
+
+  test('a callback may use another map freely', () => {
+    const m = new DashMap();
+    const other = new DashMap();
+    m.set('k', 1);
+    m.update('k', (v) => { other.set('k', v); other.add('n'); return v + other.get('k'); });
+    assert.equal(m.get('k'), 2);
+    assert.equal(other.get('n'), 1);
+    m.retain((v, k) => { other.set(k, v); return true; });
+    assert.equal(other.get('k'), 2);
+  });
+});
+
+describe('non-function callbacks', () => {
+  for (const bad of [undefined, null, 1, 'fn', {}, [], Symbol('f')]) {
+    const label = typeof bad === 'symbol' ? 'symbol' : JSON.stringify(bad) ?? String(bad);
+    test(`update/retain/forEach with ${label}`, () => {
+      const m = seeded();
+      const before = snapshot(m);
+      expectTypeError(() => m.update('a', bad), /function/, 'update');
+      expectTypeError(() => m.update('new', bad), /function/, 'update absent');
+      expectTypeError(() => m.retain(bad), /function/, 'retain');
+      expectTypeError(() => m.forEach(bad), /function/, 'forEach');
+      assert.deepStrictEqual(snapshot(m), before);
+    });
+  }
+});
