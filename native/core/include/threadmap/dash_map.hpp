@@ -261,10 +261,11 @@ class DashMap {
   // The general atomic read-modify-write: calls f(alter_entry<V>&) under the
   // shard's exclusive lock; f reads entry.exists()/value() and may call
   // entry.assign(v) or entry.erase(). The decision is applied after f
-  // returns; if f throws, nothing changes. Returns what f returns.
+  // returns; if f throws, nothing changes. Returns a copy of what f returns
+  // (never a reference: one into the table would outlive the lock).
   // Locks one shard (exclusive) for the call.
   template <class F>
-  decltype(auto) alter(const K& key, F&& f) {
+  auto alter(const K& key, F&& f) {
     static_assert(std::is_invocable_v<F&, alter_entry<V>&>, "alter's callback takes (alter_entry<V>&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
@@ -275,7 +276,7 @@ class DashMap {
       f(entry);
       apply(s, sl, key, h, entry);
     } else {
-      decltype(auto) result = f(entry);
+      auto result = f(entry);  // a copy, taken before apply() may erase what f referred to
       apply(s, sl, key, h, entry);
       return result;
     }
