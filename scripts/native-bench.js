@@ -107,6 +107,16 @@ function cpuModel() {
   return c.length ? c[0].model : 'unknown';
 }
 
+// The commit the engine was built from, and whether its headers differ from
+// it (read-only git calls; --no-optional-locks: never touch the index).
+function engineVersion() {
+  const git = (args) => spawnSync('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = git(['status', '--porcelain', '--', 'native/core/include']);
+  return head.stdout.trim() + (dirty.stdout && dirty.stdout.trim() ? ' + uncommitted changes in native/core/include' : '');
+}
+
 function runBenchmark(args) {
   return new Promise((resolve) => {
     log(`$ ${path.relative(root, binary)} ${args.join(' ')}`);
@@ -318,6 +328,8 @@ async function main() {
   ];
   const m0 = machineTicks();
   const s0 = selfTicks();
+  const engine = engineVersion();
+  log(`engine: ${engine}`);
   const t0 = Date.now();
   await runBenchmark(args);
   const elapsed = (Date.now() - t0) / 1000;
@@ -359,6 +371,7 @@ async function main() {
     `- date: ${new Date().toISOString()}`,
     `- command: \`${command}\``,
     `- machine: ${machine}`,
+    `- engine: commit ${engine}`,
     `- outside load: machine ${busy === null ? '?' : (busy * 100).toFixed(0) + '%'} busy just before the run; other processes used ${outside === null ? '?' : outside.toFixed(2)} cores on average during it`,
     `- key space: ${ctx['threadmap.keyspace'] || '?'} distinct u64 keys; ops per run (all threads): ${ctx['threadmap.ops_per_run'] || '?'}; DashMap default shards: ${ctx['threadmap.dash_default_shards'] || '?'}`,
     `- benchmark wall time: ${elapsed.toFixed(0)} s; raw results: bench/results/native.json`,

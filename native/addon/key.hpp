@@ -148,13 +148,13 @@ class Key {
 static_assert(sizeof(Key) == 16);
 
 struct KeyHash {
+  uint64_t seed = detail::process_seed();  // read once, when the map is made
   uint64_t operator()(const Key& k) const noexcept {
     if (!k.is_heap()) {
-      const uint64_t seed = detail::process_seed();
       return detail::mul_fold(detail::mul_fold(k.word(0) ^ seed ^ detail::k0, k.word(1) ^ detail::k1),
                               detail::k2 ^ seed);
     }
-    return hash_bytes(k.data(), k.size(), detail::process_seed() ^ static_cast<uint64_t>(k.kind()));
+    return hash_bytes(k.data(), k.size(), seed ^ static_cast<uint64_t>(k.kind()));
   }
 };
 

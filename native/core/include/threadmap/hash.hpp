@@ -85,11 +85,13 @@ struct hash {
 
 template <class K>
 struct hash<K, std::enable_if_t<std::is_integral_v<K> || std::is_enum_v<K> || std::is_pointer_v<K>>> {
+  // The process seed, read once when the hasher (i.e. the map) is made.
+  uint64_t seed = detail::process_seed();
   uint64_t operator()(K key) const noexcept {
     if constexpr (std::is_pointer_v<K>) {
-      return hash_word(reinterpret_cast<uintptr_t>(key));
+      return hash_word(reinterpret_cast<uintptr_t>(key), seed);
     } else {
-      return hash_word(static_cast<uint64_t>(key));
+      return hash_word(static_cast<uint64_t>(key), seed);
     }
   }
 };

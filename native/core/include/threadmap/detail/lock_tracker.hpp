@@ -69,7 +69,7 @@ template <bool Exclusive>
 class lock_guard_base {
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
-    if (record_.depth == 0) {
+    if (record_.depth == 0) [[likely]] {
       if constexpr (Exclusive) lock_.lock(); else lock_.lock_shared();
     } else {
       acquire_nested();
@@ -85,7 +85,7 @@ class lock_guard_base {
   lock_guard_base& operator=(const lock_guard_base&) = delete;
 
  private:
-  void acquire_nested() {
+  [[gnu::noinline, gnu::cold]] void acquire_nested() {
     if (record_.holds(&lock_))
       throw error(errc::would_deadlock,
                   "this thread already holds the lock this call needs (a map call from inside a "

@@ -48,13 +48,16 @@ class rw_lock {
     // last reader. Writers never overwrite the reader count (unlock clears
     // only its own bits), so a transient increment is never lost.
     const uint32_t prev = word_.fetch_add(1, std::memory_order_acquire);
-    if ((prev & (writer | writer_waiting)) == 0) return true;
+    if ((prev & (writer | writer_waiting)) == 0) [[likely]] return true;
     unlock_shared();
     return false;
   }
 
   void lock_shared() noexcept {
-    if (try_lock_shared()) return;
+    if (try_lock_shared()) [[likely]] return;
+    lock_shared_slow();
+  }
+  [[gnu::noinline, gnu::cold]] void lock_shared_slow() noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | writer_waiting)) == 0) {
@@ -85,7 +88,10 @@ class rw_lock {
 
   void lock() noexcept {
     uint32_t expected = 0;  // the uncontended case, in one CAS
-    if (word_.compare_exchange_strong(expected, writer, std::memory_order_acquire, std::memory_order_relaxed)) return;
+    if (word_.compare_exchange_strong(expected, writer, std::memory_order_acquire, std::memory_order_relaxed)) [[likely]] return;
+    lock_slow();
+  }
+  [[gnu::noinline, gnu::cold]] void lock_slow() noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | readers)) == 0) {
@@ -111,8 +117,9 @@ class rw_lock {
     // Clears WRITER and SLEEPERS only: transient reader increments (see
     // try_lock_shared) and WRITER_WAITING of another writer stay.
     uint32_t prev = word_.fetch_and(~(writer | sleepers), std::memory_order_release);
-    if (prev & sleepers) word_.notify_all();
+    if (prev & sleepers) [[unlikely]] notify_cold();
   }
+  [[gnu::noinline, gnu::cold]] void notify_cold() noexcept { word_.notify_all(); }
 
   // Bounded acquisition, by spinning and yielding (used only on the rare
   // nested path, see lock_tracker.hpp). Returns whether the lock was taken.
@@ -145,7 +152,7 @@ class rw_lock {
     word_.wait(s, std::memory_order_relaxed);
   }
 
-  void wake_all() noexcept {
+  [[gnu::noinline, gnu::cold]] void wake_all() noexcept {
     // Clear SLEEPERS before waking: every woken thread re-reads the word and
     // sets the bit again if it must sleep once more.
     word_.fetch_and(~sleepers, std::memory_order_relaxed);
