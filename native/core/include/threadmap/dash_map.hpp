@@ -19,7 +19,8 @@
 //   };
 //
 // Locking: every public member takes at most one shard lock at a time,
-// through shared_access / exclusive_access (detail/lock_tracker.hpp). No
+// through shared_access / exclusive_access, or their *_callback_access
+// forms where caller code runs under the lock (detail/lock_tracker.hpp). No
 // member ever holds two shard locks, so there is no lock order to keep.
 // Members that run caller code under a lock (visit, alter, upsert,
 // erase_if, retain, for_each) are guarded against re-entry: a callback
@@ -187,7 +188,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    detail::shared_access guard(s.lock);
+    detail::shared_callback_access guard(s.lock);
     if (const slot* sl = s.table.find(key, h, eq_)) {
       f(static_cast<const V&>(sl->value));
       return true;
@@ -235,7 +236,7 @@ class DashMap {
     static_assert(std::is_invocable_r_v<bool, P&, const V&>, "erase_if's predicate takes (const V&), returns bool");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::exclusive_callback_access guard(s.lock);
     slot* sl = s.table.find(key, h, eq_);
     if (!sl || !pred(static_cast<const V&>(sl->value))) return false;
     s.table.erase(sl);
@@ -249,7 +250,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, V&>, "upsert's callback takes (V&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::exclusive_callback_access guard(s.lock);
     if (slot* sl = s.table.find(key, h, eq_)) {
       f(sl->value);
       return false;
@@ -269,7 +270,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, alter_entry<V>&>, "alter's callback takes (alter_entry<V>&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::exclusive_callback_access guard(s.lock);
     slot* sl = s.table.find(key, h, eq_);
     alter_entry<V> entry(sl ? &sl->value : nullptr);
     if constexpr (std::is_void_v<std::invoke_result_t<F&, alter_entry<V>&>>) {
@@ -295,7 +296,7 @@ class DashMap {
     std::size_t removed = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
-      detail::exclusive_access guard(s.lock);
+      detail::exclusive_callback_access guard(s.lock);
       s.table.for_each([&](slot& sl) {
         if (!pred(static_cast<const K&>(sl.key), sl.value)) {
           s.table.erase(&sl);
@@ -322,7 +323,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
     THREADMAP_REQUIRE(i < shard_count_);
     const shard& s = shards_[i];
-    detail::shared_access guard(s.lock);
+    detail::shared_callback_access guard(s.lock);
     s.table.for_each([&](const slot& sl) { f(sl.key, sl.value); });
   }
 

@@ -65,7 +65,11 @@ inline void require_no_lock_in(const void* first, const void* last) {
                 "would need the lock that callback holds");
 }
 
-template <bool Exclusive>
+// Tracked: the guard records its lock in this thread's held_locks while it
+// lives. Only guards under which caller code runs need that (a callback's
+// calls back into a map are what the record is checked against); the others
+// only check the record on entry, which costs one thread-local load.
+template <bool Exclusive, bool Tracked>
 class lock_guard_base {
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
@@ -74,11 +78,13 @@ class lock_guard_base {
     } else {
       acquire_nested();
     }
-    record_.locks[record_.depth++] = &lock_;
+    if constexpr (Tracked) record_.locks[record_.depth++] = &lock_;
   }
   ~lock_guard_base() {
-    THREADMAP_REQUIRE(record_.depth > 0 && record_.locks[record_.depth - 1] == &lock_);
-    --record_.depth;
+    if constexpr (Tracked) {
+      THREADMAP_REQUIRE(record_.depth > 0 && record_.locks[record_.depth - 1] == &lock_);
+      --record_.depth;
+    }
     if constexpr (Exclusive) lock_.unlock(); else lock_.unlock_shared();
   }
   lock_guard_base(const lock_guard_base&) = delete;
@@ -90,7 +96,7 @@ class lock_guard_base {
       throw error(errc::would_deadlock,
                   "this thread already holds the lock this call needs (a map call from inside a "
                   "callback on the same part of the map)");
-    if (record_.depth == held_locks::max_depth)
+    if (Tracked && record_.depth == held_locks::max_depth)
       throw error(errc::would_deadlock, "too many nested map calls from inside callbacks");
     if (!lock_.template try_lock_for<Exclusive>(nested_wait_limit))
       throw error(errc::would_deadlock,
@@ -102,8 +108,12 @@ class lock_guard_base {
   held_locks& record_;
 };
 
-// shared_access: a read lock on one shard. exclusive_access: a write lock.
-using shared_access = lock_guard_base<false>;
-using exclusive_access = lock_guard_base<true>;
+// A read (shared) or write (exclusive) lock on one shard, for members that
+// run no caller code while they hold it.
+using shared_access = lock_guard_base<false, false>;
+using exclusive_access = lock_guard_base<true, false>;
+// The same, recorded, for members that run caller code (callbacks) under it.
+using shared_callback_access = lock_guard_base<false, true>;
+using exclusive_callback_access = lock_guard_base<true, true>;
 
 }  // namespace threadmap::detail
