@@ -42,7 +42,9 @@
 //
 // Requires of K and V: nothrow move construction (a rehash moves every slot
 // and must not fail halfway). Hash returns uint64_t with all bits mixed
-// (threadmap::hash<K> does; std::hash<integer> does not).
+// (threadmap::hash<K> does; std::hash<integer> does not). Hash, Eq and the
+// copy and move of K and V run under shard locks without the re-entry guard
+// (only callbacks are guarded), so they must not call into a DashMap.
 #pragma once
 
 #include <algorithm>
