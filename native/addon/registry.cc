@@ -26,6 +26,9 @@ registry_state& state() {
   return *s;
 }
 
+// Maps constructed and not yet destroyed. Relaxed: a diagnostic count that
+// guards no other data; a reader after a join or a GC sees the final value
+// through that synchronisation, and nothing is decided on a stale one.
 std::atomic<std::size_t> live_count{0};
 
 // The BackingStore deleter. May run on any thread (V8 documents this),
