@@ -12,8 +12,6 @@ Napi::Error make_error(Napi::Env env, errc code, const std::string& message) {
   return e;
 }
 
-void throw_type_error(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
-void throw_range_error(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
   Napi::Function dash = DashMapWrap::Define(env);

@@ -33,8 +33,6 @@ class Addon : public Napi::Addon<Addon> {
 
 // A JS Error with a `code` (ThreadmapError in lib/errors.js), as an exception.
 Napi::Error make_error(Napi::Env env, errc code, const std::string& message);
-[[noreturn]] void throw_type_error(Napi::Env env, const std::string& message);
-[[noreturn]] void throw_range_error(Napi::Env env, const std::string& message);
 
 // Runs f, turning engine and C++ exceptions into JS exceptions: threadmap::error
 // -> ThreadmapError with its code, bad_alloc/length_error -> RangeError.
