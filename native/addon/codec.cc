@@ -12,32 +12,6 @@
 namespace threadmap::addon {
 namespace {
 
-// Reads a string's UTF-16 code units into `units`; returns whether all are < 256.
-bool read_string(Napi::Env env, napi_value v, std::u16string& units) {
-  size_t len = 0;
-  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, v, nullptr, 0, &len), false);
-  units.resize(len + 1);
-  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, v, units.data(), len + 1, &len), false);
-  units.resize(len);
-  for (char16_t c : units)
-    if (c > 0xFF) return false;
-  return true;
-}
-
-// Encodes a JS string as (latin1 bytes) or (utf16 bytes) into `out`.
-// Returns true for latin1.
-bool string_payload(Napi::Env env, napi_value v, std::string& out) {
-  thread_local std::u16string units;
-  const bool one_byte = read_string(env, v, units);
-  if (one_byte) {
-    out.resize(units.size());
-    for (size_t i = 0; i < units.size(); ++i) out[i] = static_cast<char>(units[i]);
-  } else {
-    out.assign(reinterpret_cast<const char*>(units.data()), units.size() * 2);
-  }
-  return one_byte;
-}
-
 // bigint -> sign byte + little-endian magnitude without trailing zero bytes.
 void bigint_payload(Napi::Env env, napi_value v, std::string& out) {
   size_t count = 0;
@@ -52,11 +26,23 @@ void bigint_payload(Napi::Env env, napi_value v, std::string& out) {
   if (out.size() == 1) out[0] = 0;  // 0n has no sign
 }
 
+struct big {
+  bool neg = false;
+  std::vector<uint64_t> mag;  // little-endian words, no trailing zero words
+};
+big parse_big(const unsigned char* p, size_t len) {
+  big r;
+  r.neg = len && p[0];
+  const size_t m = len ? len - 1 : 0;
+  r.mag.assign((m + 7) / 8, 0);
+  for (size_t i = 0; i < m; ++i) r.mag[i / 8] |= static_cast<uint64_t>(p[1 + i]) << (8 * (i % 8));
+  return r;
+}
 Napi::Value bigint_from_payload(Napi::Env env, const unsigned char* p, size_t len) {
-  const int sign = len ? p[0] : 0;
-  const size_t mag = len ? len - 1 : 0;
-  std::vector<uint64_t> words((mag + 7) / 8 + (mag == 0 ? 1 : 0), 0);
-  for (size_t i = 0; i < mag; ++i) words[i / 8] |= static_cast<uint64_t>(p[1 + i]) << (8 * (i % 8));
+  big b = parse_big(p, len);
+  if (b.mag.empty()) b.mag.push_back(0);  // 0n: Node-API wants at least one word
+  const int sign = b.neg ? 1 : 0;
+  std::vector<uint64_t>& words = b.mag;
   napi_value out;
   NAPI_THROW_IF_FAILED(env, napi_create_bigint_words(env, sign, words.size(), words.data(), &out), Napi::Value());
   return Napi::Value(env, out);
@@ -89,26 +75,35 @@ const char* type_name(napi_valuetype t) {
 
 }  // namespace
 
-bool encode_string_key(v8::Local<v8::Value> value, Key& out) {
-  if (!value->IsString()) return false;
+bool string_payload(v8::Local<v8::String> str, std::string& out) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  v8::Local<v8::String> str = value.As<v8::String>();
   const int len = std::max(0, str->Length());
   if (str->IsOneByte() || str->ContainsOnlyOneByte()) {
-    uint8_t small[Key::inline_capacity];
-    if (len <= static_cast<int>(Key::inline_capacity)) {
-      str->WriteOneByte(isolate, small, 0, len, v8::String::NO_NULL_TERMINATION);
-      out = Key(key_kind::string1, small, static_cast<size_t>(len));
-    } else {
-      std::string bytes(static_cast<size_t>(len), '\0');
-      str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(bytes.data()), 0, len, v8::String::NO_NULL_TERMINATION);
-      out = Key(key_kind::string1, bytes.data(), bytes.size());
-    }
-  } else {
-    std::u16string units(static_cast<size_t>(len), u'\0');
-    str->Write(isolate, reinterpret_cast<uint16_t*>(units.data()), 0, len, v8::String::NO_NULL_TERMINATION);
-    out = Key(key_kind::string2, units.data(), units.size() * 2);
+    out.resize(static_cast<size_t>(len));
+    str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+    return true;
   }
+  out.resize(static_cast<size_t>(len) * 2);
+  // std::string's buffer comes from operator new, aligned for uint16_t.
+  str->Write(isolate, reinterpret_cast<uint16_t*>(out.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+  return false;
+}
+
+bool encode_string_key(v8::Local<v8::Value> value, Key& out) {
+  if (!value->IsString()) return false;
+  v8::Local<v8::String> str = value.As<v8::String>();
+  // The commonest key of all, a short one-byte string, is read straight into
+  // the stack: no thread-local buffer on the hot path.
+  const int len = std::max(0, str->Length());
+  if (len <= static_cast<int>(Key::inline_capacity) && str->IsOneByte()) {
+    uint8_t small[Key::inline_capacity];
+    str->WriteOneByte(v8::Isolate::GetCurrent(), small, 0, len, v8::String::NO_NULL_TERMINATION);
+    out = Key(key_kind::string1, small, static_cast<size_t>(len));
+    return true;
+  }
+  thread_local std::string buf;
+  const bool one_byte = string_payload(str, buf);
+  out = Key(one_byte ? key_kind::string1 : key_kind::string2, buf.data(), buf.size());
   return true;
 }
 
@@ -116,15 +111,11 @@ Key encode_key(Napi::Env env, Napi::Value v) {
   thread_local std::string buf;
   {
     Key k;
-    if (encode_string_key(to_v8(v), k)) return k;
+    if (encode_string_key(to_v8(v), k)) return k;  // every string key
   }
   switch (v.Type()) {
     case napi_number:
       return Key::number(v.As<Napi::Number>().DoubleValue());
-    case napi_string: {
-      const bool one = string_payload(env, v, buf);
-      return Key(one ? key_kind::string1 : key_kind::string2, buf.data(), buf.size());
-    }
     case napi_boolean:
       return Key::boolean(v.As<Napi::Boolean>().Value());
     case napi_bigint:
@@ -175,7 +166,7 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
     case napi_null: return Value::make_special(Value::special::null);
     case napi_boolean: return Value::boolean(v.As<Napi::Boolean>().Value());
     case napi_string: {
-      const bool one = string_payload(env, v, buf);
+      const bool one = string_payload(to_v8(v).As<v8::String>(), buf);
       return Value::make_blob(one ? blob_kind::string1 : blob_kind::string2, buf.data(), buf.size());
     }
     case napi_bigint:
@@ -257,18 +248,6 @@ bool values_match(Napi::Env env, Addon& addon, const Value& a, const Value& b) {
 }
 
 namespace {
-struct big {
-  bool neg = false;
-  std::vector<uint64_t> mag;  // little-endian words, no trailing zero words
-};
-big parse_big(const unsigned char* p, size_t len) {
-  big r;
-  r.neg = len && p[0];
-  const size_t m = len ? len - 1 : 0;
-  r.mag.assign((m + 7) / 8, 0);
-  for (size_t i = 0; i < m; ++i) r.mag[i / 8] |= static_cast<uint64_t>(p[1 + i]) << (8 * (i % 8));
-  return r;
-}
 int cmp_mag(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
   if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
   for (size_t i = a.size(); i-- > 0;)

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <napi.h>
+
+#include <string>
 #include <v8.h>
 
 #include "key.hpp"
@@ -23,6 +25,9 @@ Key encode_key(Napi::Env env, Napi::Value v);
 // call, no UTF-16 round trip for one-byte strings). Returns false, leaving
 // `out` alone, if `v` is not a string.
 bool encode_string_key(v8::Local<v8::Value> v, Key& out);
+// The canonical payload of a string, as keys and values store it: its UTF-16
+// code units, one byte each if all are < 256 (returns true), else two.
+bool string_payload(v8::Local<v8::String> str, std::string& out);
 Napi::Value decode_key(Napi::Env env, const Key& k);
 
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);

@@ -59,23 +59,13 @@ bool fast_key(v8::Local<v8::Value> v, Key& out) {
 }
 
 // Values with a native form that needs no Node-API help.
-bool fast_value(v8::Isolate* isolate, v8::Local<v8::Value> v, Value& out) {
+bool fast_value(v8::Local<v8::Value> v, Value& out) {
   if (v->IsNumber()) {
     out = Value::number(v.As<v8::Number>()->Value());
   } else if (v->IsString()) {
-    v8::Local<v8::String> s = v.As<v8::String>();
-    const int len = std::max(0, s->Length());
-    if (s->IsOneByte() || s->ContainsOnlyOneByte()) {
-      thread_local std::string bytes;
-      bytes.resize(static_cast<size_t>(len));
-      s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(bytes.data()), 0, len, v8::String::NO_NULL_TERMINATION);
-      out = Value::make_blob(blob_kind::string1, bytes.data(), bytes.size());
-    } else {
-      thread_local std::u16string units;
-      units.resize(static_cast<size_t>(len));
-      s->Write(isolate, reinterpret_cast<uint16_t*>(units.data()), 0, len, v8::String::NO_NULL_TERMINATION);
-      out = Value::make_blob(blob_kind::string2, units.data(), units.size() * 2);
-    }
+    thread_local std::string buf;
+    const bool one_byte = string_payload(v.As<v8::String>(), buf);
+    out = Value::make_blob(one_byte ? blob_kind::string1 : blob_kind::string2, buf.data(), buf.size());
   } else if (v->IsBoolean()) {
     out = Value::boolean(v->IsTrue());
   } else if (v->IsNull()) {
@@ -187,7 +177,7 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Value value;
   bool ok = false;
   try {
-    ok = fast_key(info[0], key) && fast_value(info.GetIsolate(), info[1], value);
+    ok = fast_key(info[0], key) && fast_value(info[1], value);
   } catch (...) {
   }
   if (!ok) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));

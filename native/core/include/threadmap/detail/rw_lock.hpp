@@ -154,7 +154,9 @@ class rw_lock {
 
   [[gnu::noinline, gnu::cold]] void wake_all() noexcept {
     // Clear SLEEPERS before waking: every woken thread re-reads the word and
-    // sets the bit again if it must sleep once more.
+    // sets the bit again if it must sleep once more. Relaxed: the bit
+    // publishes no data (the caller's release already did that), and being an
+    // RMW on the word it cannot be lost against a sleeper's CAS.
     word_.fetch_and(~sleepers, std::memory_order_relaxed);
     word_.notify_all();
   }
