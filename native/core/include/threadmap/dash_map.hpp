@@ -75,6 +75,9 @@ inline std::size_t default_shard_count() noexcept {
 
 inline constexpr std::size_t max_shard_count = std::size_t{1} << 16;
 
+template <class K, class V, class Hash, class Eq, bool Lru>
+class basic_lock_map;
+
 // Handle given to alter() callbacks: read the current value, then decide.
 // The decision is applied after the callback returns, so a callback that
 // throws leaves the key as it was.
@@ -100,6 +103,8 @@ class alter_entry {
  private:
   template <class, class, class, class>
   friend class DashMap;
+  template <class, class, class, class, bool>
+  friend class basic_lock_map;
   explicit alter_entry(const V* current) noexcept : current_(current) {}
   const V* current_;
   std::optional<V> next_;

@@ -17,6 +17,7 @@ enum class errc {
   aborted,         // a wait was cancelled by its caller
   invalid_handle,  // a handle that does not name a live map of this kind
   entry_released,  // a lock holder used after it released the lock
+  cache_full,      // an LruLockMap store found every entry held: none could be evicted
 };
 
 inline const char* errc_code(errc e) noexcept {
@@ -26,6 +27,7 @@ inline const char* errc_code(errc e) noexcept {
     case errc::aborted: return "ERR_ABORTED";
     case errc::invalid_handle: return "ERR_INVALID_HANDLE";
     case errc::entry_released: return "ERR_ENTRY_RELEASED";
+    case errc::cache_full: return "ERR_CACHE_FULL";
   }
   return "ERR_UNKNOWN";
 }

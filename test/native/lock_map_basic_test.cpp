@@ -1,0 +1,314 @@
+// LockMap: key locks (lock, try_lock, lock_async, cancel, batch_lock), the
+// entry API, reads and writes outside a lock, whole-map members.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <threadmap/lock_map.hpp>
+
+#include "support.hpp"
+
+namespace {
+
+using threadmap::deadline;
+using threadmap::errc;
+using Map = threadmap::LockMap<uint64_t, std::string, threadmap_test::fixed_hash>;
+using namespace std::chrono_literals;
+
+errc code_of(auto&& f) {
+  try {
+    f();
+  } catch (const threadmap::error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "expected a threadmap::error";
+  return errc::aborted;
+}
+
+TEST(LockMapBasic, InsertGetRemoveWithoutLocks) {
+  Map m({.shards = 4});
+  EXPECT_FALSE(m.get(1));
+  EXPECT_FALSE(m.insert(1, "a"));
+  EXPECT_EQ(m.insert(1, "b"), "a");
+  EXPECT_EQ(m.get(1), "b");
+  EXPECT_TRUE(m.contains(1));
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(m.take(1), "b");
+  EXPECT_FALSE(m.remove(1));
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_EQ(m.state_count(), 0u);  // no state outlives its last user
+}
+
+TEST(LockMapBasic, LockingAnAbsentKeyInsertsThroughTheEntry) {
+  Map m({.shards = 2});
+  {
+    auto e = m.lock(7);
+    EXPECT_TRUE(e.holds());
+    EXPECT_EQ(e.key(), 7u);
+    EXPECT_FALSE(e.exists());
+    EXPECT_FALSE(m.contains(7));
+    e.set("seven");
+    EXPECT_TRUE(e.exists());
+    EXPECT_EQ(e.get(), "seven");
+    EXPECT_EQ(m.get(7), "seven");  // readers see the holder's last store
+  }
+  EXPECT_EQ(m.get(7), "seven");
+  {
+    auto e = m.lock(8);  // locked and released without a value: no state left
+  }
+  EXPECT_EQ(m.state_count(), 1u);
+  {
+    auto e = m.lock(7);
+    EXPECT_TRUE(e.remove());
+    EXPECT_FALSE(e.remove());
+  }
+  EXPECT_EQ(m.state_count(), 0u);
+}
+
+TEST(LockMapBasic, ReleasedEntryThrowsEntryReleased) {
+  Map m;
+  auto e = m.lock(1);
+  e.release();
+  EXPECT_FALSE(e.holds());
+  EXPECT_EQ(code_of([&] { e.release(); }), errc::entry_released);
+  EXPECT_EQ(code_of([&] { (void)e.get(); }), errc::entry_released);
+  EXPECT_EQ(code_of([&] { e.set("x"); }), errc::entry_released);
+  EXPECT_FALSE(m.contains(1));
+}
+
+TEST(LockMapBasic, SameOwnerWaitingForItselfIsWouldDeadlock) {
+  Map m;
+  auto e = m.lock(1);
+  EXPECT_EQ(code_of([&] { (void)m.lock(1); }), errc::would_deadlock);
+  EXPECT_EQ(code_of([&] { (void)m.insert(1, "x"); }), errc::would_deadlock);
+  EXPECT_EQ(code_of([&] { m.clear(); }), errc::would_deadlock);
+  EXPECT_FALSE(m.try_lock(1));  // try_lock never waits: just "not now"
+  // Another owner (e.g. another JS environment) queues instead.
+  std::thread t([&] { EXPECT_EQ(code_of([&] { (void)m.lock(1, 42, deadline::after(20ms)); }), errc::lock_timeout); });
+  t.join();
+  EXPECT_FALSE(e.exists());
+}
+
+TEST(LockMapBasic, TimeoutLeavesNoTrace) {
+  Map m;
+  m.insert(3, "v");
+  auto e = m.lock(3);
+  std::thread t([&] {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(code_of([&] { (void)m.lock(3, threadmap::this_thread_owner(), deadline::after(30ms)); }),
+              errc::lock_timeout);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 30ms);
+    EXPECT_EQ(code_of([&] { (void)m.insert(3, "w", threadmap::this_thread_owner(), deadline::after(5ms)); }),
+              errc::lock_timeout);
+  });
+  t.join();
+  e.release();
+  EXPECT_EQ(m.get(3), "v");  // the timed-out write changed nothing
+  EXPECT_EQ(m.state_count(), 1u);
+}
+
+TEST(LockMapBasic, WritesOutsideALockWaitForTheHolder) {
+  Map m;
+  auto e = m.lock(5);
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    m.insert(5, "outside");
+    done = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(done.load());
+  e.set("holder");
+  EXPECT_EQ(m.get(5), "holder");  // reads do not wait
+  e.release();
+  t.join();
+  EXPECT_TRUE(done.load());
+  EXPECT_EQ(m.get(5), "outside");
+}
+
+TEST(LockMapBasic, WaitersAreServedInFifoOrder) {
+  Map m;
+  auto e = m.lock(1);
+  std::vector<int> order;
+  std::mutex mu;
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 4; ++i) {
+    ts.emplace_back([&, i] {
+      auto w = m.lock(1);
+      std::lock_guard g(mu);
+      order.push_back(i);
+    });
+    // Thread i queues before thread i + 1 starts.
+    while (m.waiting(1) != static_cast<size_t>(i + 1)) std::this_thread::sleep_for(1ms);
+  }
+  e.release();
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+struct test_waiter : Map::async_waiter {
+  explicit test_waiter(threadmap::owner_id o) : Map::async_waiter(o) {}
+  void granted(Map::entry e) noexcept override {
+    if (keep) held = std::move(e);
+    calls.fetch_add(1);
+  }
+  bool keep = true;
+  Map::entry held;
+  std::atomic<int> calls{0};
+};
+
+TEST(LockMapBasic, AsyncWaiterIsHandedTheLockOnRelease) {
+  Map m;
+  auto e = m.lock(9);
+  test_waiter w(77);
+  EXPECT_FALSE(m.lock_async(9, w));  // queued
+  e.set("first");
+  e.release();  // hands over: granted() runs on this thread
+  EXPECT_EQ(w.calls.load(), 1);
+  ASSERT_TRUE(w.held.holds());
+  EXPECT_EQ(w.held.get(), "first");
+  EXPECT_FALSE(m.cancel(w));  // already granted
+  w.held.release();
+  // Free key: lock_async locks at once and returns the entry.
+  test_waiter w2(78);
+  auto now = m.lock_async(9, w2);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(w2.calls.load(), 0);
+}
+
+TEST(LockMapBasic, CancelledAsyncWaiterIsNeverGranted) {
+  Map m;
+  auto e = m.lock(4);
+  test_waiter a(1), b(2);
+  EXPECT_FALSE(m.lock_async(4, a));
+  EXPECT_FALSE(m.lock_async(4, b));
+  EXPECT_TRUE(m.cancel(a));
+  e.release();
+  EXPECT_EQ(a.calls.load(), 0);
+  EXPECT_EQ(b.calls.load(), 1);
+  b.held.release();
+  EXPECT_EQ(m.state_count(), 0u);
+}
+
+TEST(LockMapBasic, DroppedGrantPassesTheLockOn) {
+  Map m;
+  auto e = m.lock(4);
+  test_waiter a(1), b(2);
+  a.keep = false;  // like a waiter whose thread has gone: drops what it is given
+  EXPECT_FALSE(m.lock_async(4, a));
+  EXPECT_FALSE(m.lock_async(4, b));
+  e.release();
+  EXPECT_EQ(a.calls.load(), 1);
+  EXPECT_EQ(b.calls.load(), 1);
+  EXPECT_TRUE(b.held.holds());
+}
+
+TEST(LockMapBasic, SyncLockBehindOwnAsyncWaiterIsWouldDeadlock) {
+  Map m;
+  std::optional<Map::entry> other;
+  std::thread t([&] { other = m.lock(2); });
+  t.join();
+  test_waiter w(threadmap::this_thread_owner());
+  EXPECT_FALSE(m.lock_async(2, w));
+  EXPECT_EQ(code_of([&] { (void)m.lock(2); }), errc::would_deadlock);
+  EXPECT_TRUE(m.cancel(w));
+  other->release();
+}
+
+TEST(LockMapBasic, BatchLockOrdersAndDeduplicates) {
+  Map m;
+  auto held = m.batch_lock({5, 1, 5, 3, 1});
+  EXPECT_EQ(held.size(), 3u);
+  for (auto& e : held) e.set(std::to_string(e.key()));
+  std::vector<uint64_t> keys = {3, 1, 5, 1};
+  m.order_keys(keys);
+  ASSERT_EQ(keys.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(held[i].key(), keys[i]);
+  // One key held elsewhere: the batch fails at the deadline and keeps nothing.
+  std::thread t([&] {
+    EXPECT_EQ(code_of([&] { (void)m.batch_lock({1, 2, 3}, threadmap::this_thread_owner(), deadline::after(10ms)); }),
+              errc::lock_timeout);
+    EXPECT_TRUE(m.try_lock(2).has_value());
+  });
+  t.join();
+  held.clear();
+  EXPECT_EQ(m.get(5), "5");
+}
+
+TEST(LockMapBasic, AlterAppliesAfterTheCallbackAndNotOnThrow) {
+  Map m;
+  m.insert(1, "a");
+  EXPECT_THROW(m.alter(1, [](threadmap::alter_entry<std::string>& e) -> int {
+    e.assign("b");
+    throw std::runtime_error("no");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(m.get(1), "a");
+  int r = m.alter(1, [](threadmap::alter_entry<std::string>& e) {
+    e.erase();
+    return 3;
+  });
+  EXPECT_EQ(r, 3);
+  EXPECT_FALSE(m.contains(1));
+}
+
+TEST(LockMapBasic, RetainAndClearWaitForHeldKeys) {
+  Map m({.shards = 4});
+  for (uint64_t i = 0; i < 100; ++i) m.insert(i, std::to_string(i));
+  std::optional<Map::entry> held;
+  std::thread t([&] { held = m.lock(10); });
+  t.join();
+  std::thread r([&] {
+    // Keeps even keys; 10 is held by someone else: retain waits for it.
+    EXPECT_EQ(m.retain([](uint64_t k, const std::string&) { return k % 2 == 0; }), 50u);
+  });
+  std::this_thread::sleep_for(20ms);
+  held->set("held");
+  held->release();
+  r.join();
+  EXPECT_EQ(m.size(), 50u);
+  EXPECT_EQ(m.get(10), "held");
+  size_t n = 0;
+  m.for_each([&](uint64_t k, const std::string&) {
+    EXPECT_EQ(k % 2, 0u);
+    ++n;
+  });
+  EXPECT_EQ(n, 50u);
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_EQ(m.state_count(), 0u);
+}
+
+TEST(LockMapBasic, CallbackCallingBackIntoItsShardIsWouldDeadlock) {
+  Map m({.shards = 1});
+  m.insert(1, "a");
+  m.insert(2, "b");
+  std::vector<errc> codes;
+  m.retain([&](uint64_t, const std::string&) {
+    codes.push_back(code_of([&] { (void)m.get(2); }));
+    codes.push_back(code_of([&] { (void)m.lock(3); }));
+    return true;
+  });
+  ASSERT_EQ(codes.size(), 4u);
+  for (errc c : codes) EXPECT_EQ(c, errc::would_deadlock);
+}
+
+TEST(LockMapBasic, FailurePublishedReachesQueuedWaitersOnly) {
+  Map m;
+  auto e = m.lock(1);
+  std::optional<std::string> seen_by_waiter;
+  std::thread t([&] {
+    auto w = m.lock(1, 99);
+    seen_by_waiter = w.failure_since_queued();
+  });
+  std::this_thread::sleep_for(20ms);
+  e.publish_failure("boom");
+  e.release();
+  t.join();
+  EXPECT_EQ(seen_by_waiter, "boom");
+  auto later = m.lock(1);  // queued after the failure: sees none
+  EXPECT_FALSE(later.failure_since_queued());
+}
+
+}  // namespace

@@ -1,0 +1,164 @@
+// LockMap and LruLockMap under threads: batch_lock transfers keep a sum
+// exact and never deadlock; sync and async waiters mixed; the LRU bound
+// holds under concurrent inserts.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <threadmap/lock_map.hpp>
+
+#include "support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using threadmap_test::failure_log;
+using threadmap_test::rng;
+using threadmap_test::run_together;
+using threadmap_test::scaled;
+
+using Accounts = threadmap::LockMap<uint64_t, int64_t, threadmap_test::fixed_hash>;
+
+// 8 threads x (1M / 8) transfers between 1,000 accounts, each under
+// batch_lock of its two accounts: the total never changes and every thread
+// finishes (a deadlock would hang the test until ctest's timeout).
+TEST(LockMapStress, BatchLockTransfersKeepTheSumExact) {
+  constexpr uint64_t accounts = 1000;
+  constexpr int64_t initial = 1000;
+  const size_t threads = 8;
+  const size_t transfers = scaled(1'000'000, 40'000);
+  Accounts m({.shards = 16});
+  for (uint64_t a = 0; a < accounts; ++a) m.insert(a, initial);
+  failure_log failures;
+  std::atomic<size_t> done{0};
+  run_together(threads, [&](size_t t) {
+    rng r(threadmap_test::stream_seed(threadmap_test::test_seed(), t));
+    for (size_t i = 0; i < transfers / threads; ++i) {
+      const uint64_t from = r.below(accounts), to = r.below(accounts);
+      const int64_t amount = static_cast<int64_t>(r.below(100));
+      auto held = m.batch_lock({from, to});
+      if (from == to) {
+        if (held.size() != 1) failures.fail("a duplicate key was locked twice");
+        continue;
+      }
+      auto& a = held[0].key() == from ? held[0] : held[1];
+      auto& b = held[0].key() == from ? held[1] : held[0];
+      a.set(*a.get() - amount);
+      b.set(*b.get() + amount);
+    }
+    done.fetch_add(1);
+  });
+  EXPECT_EQ(done.load(), threads);
+  ASSERT_EQ(failures.count(), 0u) << failures.summary();
+  int64_t total = 0;
+  m.for_each([&](uint64_t, int64_t v) { total += v; });
+  EXPECT_EQ(total, static_cast<int64_t>(accounts) * initial);
+  EXPECT_EQ(m.state_count(), accounts);  // no state left by a lock or a waiter
+}
+
+// Writes outside a lock and entry writes on a few hot keys: every increment
+// lands exactly once (the holder's read-modify-write is exclusive).
+TEST(LockMapStress, IncrementsThroughLocksAndAlterAreExact) {
+  Accounts m({.shards = 2});
+  const size_t per = scaled(40'000, 4'000);
+  run_together(4, [&](size_t t) {
+    for (size_t i = 0; i < per; ++i) {
+      const uint64_t k = i % 3;
+      if ((i + t) % 2) {
+        auto e = m.lock(k);
+        e.set(e.get().value_or(0) + 1);
+      } else {
+        m.alter(k, [](threadmap::alter_entry<int64_t>& e) {
+          e.assign((e.exists() ? e.value() : 0) + 1);
+          return 0;
+        });
+      }
+    }
+  });
+  int64_t total = 0;
+  for (uint64_t k = 0; k < 3; ++k) total += m.get(k).value_or(0);
+  EXPECT_EQ(total, static_cast<int64_t>(4 * per));
+}
+
+struct counting_waiter : Accounts::async_waiter {
+  counting_waiter(threadmap::owner_id o, std::atomic<int64_t>& sum) : Accounts::async_waiter(o), sum_(sum) {}
+  void granted(Accounts::entry e) noexcept override {
+    e.set(e.get().value_or(0) + 1);
+    sum_.fetch_add(1);
+    done.store(true, std::memory_order_release);
+    done.notify_all();
+  }  // e's destructor hands the lock on, from the releasing thread
+  std::atomic<int64_t>& sum_;
+  std::atomic<bool> done{false};
+};
+
+// Sync lockers, async waiters (granted on the releasing thread) and
+// cancellations on one key: every grant runs exactly once, every cancel that
+// returns true is never granted, and the count is exact.
+TEST(LockMapStress, SyncAndAsyncWaitersAndCancelsOnOneKey) {
+  Accounts m({.shards = 1});
+  std::atomic<int64_t> async_grants{0};
+  std::atomic<int64_t> sync_increments{0};
+  const size_t rounds = scaled(20'000, 2'000);
+  run_together(4, [&](size_t t) {
+    rng r(threadmap_test::stream_seed(7, t));
+    for (size_t i = 0; i < rounds; ++i) {
+      if (t % 2 == 0) {
+        auto e = m.lock(0);
+        e.set(e.get().value_or(0) + 1);
+        sync_increments.fetch_add(1);
+      } else {
+        counting_waiter w(threadmap::this_thread_owner() + 1000, async_grants);
+        if (auto now = m.lock_async(0, w)) {
+          now->set(now->get().value_or(0) + 1);
+          async_grants.fetch_add(1);
+          continue;
+        }
+        if (r.chance(1, 2) && m.cancel(w)) continue;  // withdrawn: never granted
+        w.done.wait(false, std::memory_order_acquire);
+      }
+    }
+  });
+  EXPECT_EQ(m.get(0).value_or(0), sync_increments.load() + async_grants.load());
+  EXPECT_EQ(m.waiting(0), 0u);
+}
+
+using Lru = threadmap::LruLockMap<uint64_t, uint64_t, threadmap_test::fixed_hash>;
+
+TEST(LruLockMapStress, SizeNeverExceedsCapacityUnderConcurrentInserts) {
+  for (size_t shards : {1u, 4u, 64u}) {
+    Lru m({.shards = shards, .capacity = 100});
+    std::atomic<bool> stop{false};
+    size_t max_seen = 0;
+    std::thread watcher([&] {
+      while (!stop.load()) max_seen = std::max(max_seen, m.size());
+    });
+    run_together(4, [&](size_t t) {
+      rng r(threadmap_test::stream_seed(11, t));
+      for (size_t i = 0; i < scaled(50'000, 5'000); ++i) {
+        const uint64_t k = r.below(1000);
+        switch (r.below(4)) {
+          case 0: m.insert(k, i); break;
+          case 1: (void)m.get(k); break;
+          case 2: {
+            auto e = m.lock(k);
+            e.set(i);
+            break;
+          }
+          default: m.remove(k);
+        }
+      }
+    });
+    stop = true;
+    watcher.join();
+    EXPECT_LE(max_seen, 100u) << shards << " shards";
+    size_t n = 0;
+    m.for_each([&](uint64_t, uint64_t) { ++n; });
+    EXPECT_EQ(n, m.size());
+    EXPECT_LE(n, 100u);
+  }
+}
+
+}  // namespace
