@@ -1,7 +1,9 @@
 // native/addon/addon.cc: module initialisation and per-thread state.
 #include "addon.hpp"
 
+#include "codec.hpp"
 #include "dash_map_wrap.hpp"
+#include "lock_map_wrap.hpp"
 #include "registry.hpp"
 
 namespace threadmap::addon {
@@ -18,11 +20,24 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
   fast = std::make_unique<FastPath>(env);
+  locks = std::make_unique<LockHub>(env);
   DefineAddon(exports, {
                            InstanceMethod("setCodec", &Addon::SetCodec),
                            InstanceMethod("liveMaps", &Addon::LiveMaps),
+                           InstanceMethod("entryGet", &Addon::EntryGet),
+                           InstanceMethod("entryExists", &Addon::EntryExists),
+                           InstanceMethod("entrySet", &Addon::EntrySet),
+                           InstanceMethod("entryDelete", &Addon::EntryDelete),
+                           InstanceMethod("entryRelease", &Addon::EntryRelease),
+                           InstanceMethod("entryFailure", &Addon::EntryFailure),
+                           InstanceMethod("entryPublishFailure", &Addon::EntryPublishFailure),
+                           InstanceMethod("cancelWait", &Addon::CancelWait),
+                           InstanceMethod("setLockDispatch", &Addon::SetLockDispatch),
+                           InstanceMethod("heldEntries", &Addon::HeldEntries),
                        });
   exports.Set("DashMap", dash);
+  exports.Set("LockMap", LockMapWrap<false>::Define(env));
+  exports.Set("LruLockMap", LockMapWrap<true>::Define(env));
 }
 
 // setCodec({ serialize, deserialize, contentEqual, fallback }): the functions
@@ -48,6 +63,85 @@ Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
 
 Napi::Value Addon::LiveMaps(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(live_maps()));
+}
+
+// ---- entries: info[0] is a token (lock_hub.hpp) ----
+
+Napi::Value Addon::EntryGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  std::optional<Value> v = guarded(env, [&] { return h.get(); });
+  return v ? decode_value(env, *this, *v) : env.Undefined();
+}
+
+Napi::Value Addon::EntryExists(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  return Napi::Boolean::New(env, guarded(env, [&] { return h.exists(); }));
+}
+
+// entrySet(token, value, ttlMs?)
+Napi::Value Addon::EntrySet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  Value v = encode_value(env, *this, info[1]);
+  std::chrono::nanoseconds ttl(0);
+  if (info.Length() > 2 && info[2].IsNumber()) ttl = std::chrono::nanoseconds(static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue() * 1e6));
+  guarded(env, [&] { h.set(std::move(v), ttl); });
+  return env.Undefined();
+}
+
+Napi::Value Addon::EntryDelete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  return Napi::Boolean::New(env, guarded(env, [&] { return h.remove(); }));
+}
+
+Napi::Value Addon::EntryRelease(const Napi::CallbackInfo& info) {
+  locks->release(info.Env(), info[0]);
+  return info.Env().Undefined();
+}
+
+// entryFailure(token): the failure a previous holder published after this
+// entry queued (getOrCompute), or undefined.
+Napi::Value Addon::EntryFailure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  std::optional<Value> v = guarded(env, [&] { return h.failure(); });
+  return v ? decode_value(env, *this, *v) : env.Undefined();
+}
+
+Napi::Value Addon::EntryPublishFailure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  holder& h = locks->at(env, info[0]);
+  Value v = encode_value(env, *this, info[1]);
+  guarded(env, [&] { h.publish_failure(std::move(v)); });
+  return env.Undefined();
+}
+
+// cancelWait(id) -> whether the wait was withdrawn before any grant.
+Napi::Value Addon::CancelWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double id = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(id >= 0 && id <= 4294967295.0)) throw Napi::TypeError::New(env, "cancelWait: bad wait id");
+  return Napi::Boolean::New(env, locks->cancel_wait(env, static_cast<uint32_t>(id)));
+}
+
+// setLockDispatch(fn): fn(waitId, token) is called when a queued wait is granted.
+Napi::Value Addon::SetLockDispatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "setLockDispatch takes a function");
+  locks->set_dispatch(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+// heldEntries() -> { held, waiting }: this thread's entries and queued waits (a diagnostic).
+Napi::Value Addon::HeldEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("held", Napi::Number::New(env, static_cast<double>(locks->held())));
+  out.Set("waiting", Napi::Number::New(env, static_cast<double>(locks->waiting())));
+  return out;
 }
 
 }  // namespace threadmap::addon

@@ -10,6 +10,7 @@
 #include <threadmap/error.hpp>
 
 #include "fast_path.hpp"
+#include "lock_hub.hpp"
 
 namespace threadmap::addon {
 
@@ -23,12 +24,26 @@ class Addon : public Napi::Addon<Addon> {
   Napi::FunctionReference deserialize;  // (Buffer) -> value
   Napi::FunctionReference content_equal;  // (Buffer, Buffer) -> whether the clones are deep-equal
   std::unique_ptr<FastPath> fast;       // V8-level hot methods (fast_path.hpp)
+  // This thread's key locks (lock_hub.hpp). Destroyed with the environment:
+  // that releases every lock the thread holds and drops its waits.
+  std::unique_ptr<LockHub> locks;
 
   static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
 
  private:
   Napi::Value SetCodec(const Napi::CallbackInfo& info);
   Napi::Value LiveMaps(const Napi::CallbackInfo& info);
+  // Entry operations on a token (lib/lock_map.js's Entry).
+  Napi::Value EntryGet(const Napi::CallbackInfo& info);
+  Napi::Value EntryExists(const Napi::CallbackInfo& info);
+  Napi::Value EntrySet(const Napi::CallbackInfo& info);
+  Napi::Value EntryDelete(const Napi::CallbackInfo& info);
+  Napi::Value EntryRelease(const Napi::CallbackInfo& info);
+  Napi::Value EntryFailure(const Napi::CallbackInfo& info);
+  Napi::Value EntryPublishFailure(const Napi::CallbackInfo& info);
+  Napi::Value CancelWait(const Napi::CallbackInfo& info);
+  Napi::Value SetLockDispatch(const Napi::CallbackInfo& info);
+  Napi::Value HeldEntries(const Napi::CallbackInfo& info);
 };
 
 // A JS Error with a `code` (ThreadmapError in lib/errors.js), as an exception.

@@ -13,25 +13,12 @@
 #include <vector>
 
 #include "addon.hpp"
+#include "atomic_ops.hpp"
 #include "codec.hpp"
 #include "v8_bridge.hpp"
+#include "wrap_support.hpp"
 
 namespace threadmap::addon {
-namespace {
-
-Napi::Value arg(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); }
-
-Napi::Function require_function(Napi::Env env, Napi::Value v, const char* what) {
-  if (!v.IsFunction()) throw Napi::TypeError::New(env, std::string(what) + " must be a function");
-  return v.As<Napi::Function>();
-}
-
-Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
-  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array");
-  return v.As<Napi::Array>();
-}
-
-}  // namespace
 
 Napi::Function DashMapWrap::Define(Napi::Env env) {
   return DefineClass(env, "DashMap",
@@ -64,27 +51,14 @@ Napi::Function DashMapWrap::Define(Napi::Env env) {
 DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap>(info) {
   Napi::Env env = info.Env();
   Napi::Value first = arg(info, 0);
-  v8::Local<v8::Value> v8first = to_v8(first);
-  if (v8first->IsSharedArrayBuffer()) {
-    auto store = v8first.As<v8::SharedArrayBuffer>()->GetBackingStore();
-    ref_ = attach(std::move(store), map_kind::dash_map);
-    if (!ref_.map)
-      throw make_error(env, errc::invalid_handle,
-                       "not a live DashMap handle: pass the `handle` of a DashMap (a SharedArrayBuffer made by "
-                       "threadmap; a copy of its bytes is not a handle)");
-    return;
-  }
+  ref_ = attach_handle(env, first, map_kind::dash_map);
+  if (ref_.map) return;
   if (!first.IsNumber() || !arg(info, 1).IsNumber())
     throw Napi::TypeError::New(env, "DashMap: expected (capacity, shards) or (handle)");
-  const double capacity = first.As<Napi::Number>().DoubleValue();
-  const double shards = arg(info, 1).As<Napi::Number>().DoubleValue();
-  if (!(capacity >= 0 && capacity <= 1e12) || capacity != static_cast<double>(static_cast<size_t>(capacity)))
-    throw Napi::RangeError::New(env, "DashMap: capacity must be an integer in [0, 1e12]");
-  if (!(shards >= 0 && shards <= 65536) || shards != static_cast<double>(static_cast<size_t>(shards)))
-    throw Napi::RangeError::New(env, "DashMap: shards must be a power of two in [1, 65536]");
+  const size_t capacity = size_arg(env, first, 1e12, "DashMap: capacity");
+  const size_t shards = size_arg(env, arg(info, 1), 65536, "DashMap: shards");
   guarded(env, [&] {
-    auto core = std::make_unique<dash_map_core>(static_cast<size_t>(capacity),
-                                                shards == 0 ? default_shard_count() : static_cast<size_t>(shards));
+    auto core = std::make_unique<dash_map_core>(capacity, shards == 0 ? default_shard_count() : shards);
     ref_ = register_map(std::move(core));
   });
 }
@@ -128,9 +102,7 @@ Napi::Value DashMapWrap::Size(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array keys = require_array(env, arg(info, 0), "getMany: keys");
-  std::vector<Key> encoded;
-  encoded.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) encoded.push_back(encode_key(env, keys.Get(i)));
+  std::vector<Key> encoded = encode_keys(env, keys);
   Addon& addon = Addon::of(env);
   Napi::Array out = Napi::Array::New(env, encoded.size());
   for (uint32_t i = 0; i < encoded.size(); ++i) {
@@ -163,9 +135,7 @@ Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array keys = require_array(env, arg(info, 0), "deleteMany: keys");
-  std::vector<Key> encoded;
-  encoded.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) encoded.push_back(encode_key(env, keys.Get(i)));
+  std::vector<Key> encoded = encode_keys(env, keys);
   size_t removed = guarded(env, [&] {
     size_t n = 0;
     for (const Key& k : encoded) n += map().erase(k) ? 1 : 0;
@@ -177,48 +147,14 @@ Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
 // add(key, delta = 1): counts from 0 (0n) for an absent key.
 Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
   Key key = encode_key(env, arg(info, 0));
-  Napi::Value d = arg(info, 1);
-  const bool big = d.IsBigInt();
-  double delta = 1;
-  addon::Value delta_big;
-  if (big) {
-    delta_big = encode_value(env, Addon::of(env), d);
-  } else if (d.IsNumber()) {
-    delta = d.As<Napi::Number>().DoubleValue();
-  } else if (!d.IsUndefined()) {
-    throw Napi::TypeError::New(env, "add: delta must be a number or a bigint");
-  }
+  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
   const char* mismatch = nullptr;
-  addon::Value result = guarded(env, [&] {
-    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
-      addon::Value next;
-      if (big) {
-        const blob* db = delta_big.as_blob();
-        if (!e.exists()) {
-          next = delta_big;
-        } else if (const blob* cur = e.value().as_blob(); cur && cur->kind == blob_kind::bigint) {
-          next = bigint_add(cur->data(), cur->size, db->data(), db->size);
-        } else {
-          mismatch = e.value().is_number() ? "add: the value is a number and the delta a bigint"
-                                           : "add: the value is not a bigint";
-          return addon::Value();
-        }
-      } else if (!e.exists()) {
-        next = addon::Value::number(delta);
-      } else if (e.value().is_number()) {
-        next = addon::Value::number(e.value().as_number() + delta);
-      } else {
-        mismatch = e.value().is_blob(blob_kind::bigint) ? "add: the value is a bigint and the delta a number"
-                                                        : "add: the value is not a number";
-        return addon::Value();
-      }
-      e.assign(next);
-      return next;
-    });
-  });
+  addon::Value result =
+      guarded(env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, mismatch); }); });
   if (mismatch) throw Napi::TypeError::New(env, mismatch);
-  return decode_value(env, Addon::of(env), result);
+  return decode_value(env, addon, result);
 }
 
 Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
@@ -226,13 +162,8 @@ Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
   Addon& addon = Addon::of(env);
   Key key = encode_key(env, arg(info, 0));
   addon::Value value = encode_value(env, addon, arg(info, 1));
-  addon::Value result = guarded(env, [&] {
-    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
-      if (e.exists()) return e.value();
-      e.assign(value);
-      return std::move(value);
-    });
-  });
+  addon::Value result = guarded(
+      env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }); });
   return decode_value(env, addon, result);
 }
 
@@ -246,9 +177,7 @@ Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
   addon::Value value = encode_value(env, addon, arg(info, 2));
   bool swapped = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) {
-      const bool match = expect_absent ? !e.exists() : e.exists() && values_match(env, addon, e.value(), expected);
-      if (match) e.assign(std::move(value));
-      return match;
+      return apply_compare_and_set(env, addon, e, expect_absent, expected, value);
     });
   });
   return Napi::Boolean::New(env, swapped);
@@ -330,11 +259,7 @@ Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {
 }
 
 // A new SharedArrayBuffer over the map's one BackingStore (see registry.hpp).
-Napi::Value DashMapWrap::Handle(const Napi::CallbackInfo& info) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  v8::Local<v8::SharedArrayBuffer> sab = v8::SharedArrayBuffer::New(isolate, ref_.store);
-  return Napi::Value(info.Env(), to_napi(sab));
-}
+Napi::Value DashMapWrap::Handle(const Napi::CallbackInfo& info) { return make_handle(info.Env(), ref_); }
 
 // Native bytes held by this map: tables plus the keys' and values' own heap
 // memory (a diagnostic for the memory benchmark). Walks every entry.

@@ -133,6 +133,13 @@ class Key {
     return std::memcmp(a.heap_ptr(), b.heap_ptr(), a.size()) == 0;
   }
 
+  // A total order (kind, length, bytes): batch locks take keys in it.
+  friend bool operator<(const Key& a, const Key& b) noexcept {
+    if (a.kind() != b.kind()) return a.kind() < b.kind();
+    if (a.size() != b.size()) return a.size() < b.size();
+    return std::memcmp(a.data(), b.data(), a.size()) < 0;
+  }
+
   // Bytes of heap memory this key owns (0 for an inline key).
   std::size_t heap_bytes() const noexcept { return is_heap() ? size() : 0; }
 

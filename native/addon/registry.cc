@@ -53,6 +53,8 @@ void delete_handle(void* data, std::size_t, void*) {
 const char* map_kind_name(map_kind k) noexcept {
   switch (k) {
     case map_kind::dash_map: return "DashMap";
+    case map_kind::lock_map: return "LockMap";
+    case map_kind::lru_lock_map: return "LruLockMap";
   }
   return "map";
 }

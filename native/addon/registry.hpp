@@ -29,7 +29,7 @@ class BackingStore;
 
 namespace threadmap::addon {
 
-enum class map_kind : unsigned char { dash_map = 1 };
+enum class map_kind : unsigned char { dash_map = 1, lock_map = 2, lru_lock_map = 3 };
 const char* map_kind_name(map_kind k) noexcept;
 
 // What the registry owns: the engine of one map, type-erased.

@@ -1,0 +1,445 @@
+// native/addon/lock_map_wrap.cc: see lock_map_wrap.hpp.
+//
+// As in dash_map_wrap.cc, arguments are encoded before any lock is taken
+// and results decoded after it is released. Every lock call names this
+// thread's LockHub as the owner, so a wait for a key the thread itself
+// holds is ERR_WOULD_DEADLOCK. Writes outside a lock (set, delete, add, ...)
+// wait for a held key up to the map's `timeout`.
+//
+// update(key, fn) takes the key's lock (not a shard lock) and calls fn with
+// it held: fn may use the map freely except to write the same key (that is
+// ERR_WOULD_DEADLOCK); if fn throws, the key is left as it was.
+#include "lock_map_wrap.hpp"
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "addon.hpp"
+#include "atomic_ops.hpp"
+#include "codec.hpp"
+#include "lock_hub.hpp"
+#include "v8_bridge.hpp"
+#include "wrap_support.hpp"
+
+namespace threadmap::addon {
+
+namespace {
+
+std::chrono::nanoseconds ttl_arg(Napi::Env env, Napi::Value v) {
+  if (v.IsUndefined()) return std::chrono::nanoseconds(0);
+  const double ms = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(ms > 0 && ms <= 1e12)) throw Napi::RangeError::New(env, "ttl must be a number of milliseconds in (0, 1e12]");
+  return std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6));
+}
+
+}  // namespace
+
+template <bool Lru>
+threadmap::deadline LockMapWrap<Lru>::deadline_of(double ms) {
+  if (!std::isfinite(ms)) return threadmap::deadline::never();
+  return threadmap::deadline::after(std::chrono::nanoseconds(static_cast<int64_t>(std::max(0.0, ms) * 1e6)));
+}
+
+template <bool Lru>
+Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
+  using W = LockMapWrap<Lru>;
+  std::vector<typename Napi::ObjectWrap<W>::PropertyDescriptor> props = {
+      W::template InstanceMethod<&W::Get>("get"),
+      W::template InstanceMethod<&W::Set>("set"),
+      W::template InstanceMethod<&W::Has>("has"),
+      W::template InstanceMethod<&W::Delete>("delete"),
+      W::template InstanceMethod<&W::Clear>("clear"),
+      W::template InstanceMethod<&W::Size>("size"),
+      W::template InstanceMethod<&W::GetMany>("getMany"),
+      W::template InstanceMethod<&W::SetMany>("setMany"),
+      W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
+      W::template InstanceMethod<&W::Add>("add"),
+      W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
+      W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
+      W::template InstanceMethod<&W::Take>("take"),
+      W::template InstanceMethod<&W::Update>("update"),
+      W::template InstanceMethod<&W::Retain>("retain"),
+      W::template InstanceMethod<&W::Lock>("lock"),
+      W::template InstanceMethod<&W::TryLock>("tryLock"),
+      W::template InstanceMethod<&W::LockAsync>("lockAsync"),
+      W::template InstanceMethod<&W::BatchLock>("batchLock"),
+      W::template InstanceMethod<&W::OrderKeys>("orderKeys"),
+      W::template InstanceMethod<&W::ShardCount>("shardCount"),
+      W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
+      W::template InstanceMethod<&W::StateCount>("stateCount"),
+      W::template InstanceMethod<&W::Handle>("handle"),
+  };
+  if constexpr (Lru) {
+    props.push_back(W::template InstanceMethod<&W::Probe>("probe"));
+    props.push_back(W::template InstanceMethod<&W::Peek>("peek"));
+    props.push_back(W::template InstanceMethod<&W::Stats>("stats"));
+    props.push_back(W::template InstanceMethod<&W::Capacity>("capacity"));
+  }
+  return W::DefineClass(env, Lru ? "LruLockMap" : "LockMap", props);
+}
+
+// new (capacity, shards, timeoutMs, ttlMs) creates a map; new (handle) attaches.
+template <bool Lru>
+LockMapWrap<Lru>::LockMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LockMapWrap<Lru>>(info) {
+  Napi::Env env = info.Env();
+  const char* name = Lru ? "LruLockMap" : "LockMap";
+  ref_ = attach_handle(env, arg(info, 0), Lru ? map_kind::lru_lock_map : map_kind::lock_map);
+  if (ref_.map) return;
+  threadmap::lock_map_options opts;
+  opts.capacity = size_arg(env, arg(info, 0), Lru ? 4294967296.0 : 1e12, (std::string(name) + ": capacity").c_str());
+  opts.shards = size_arg(env, arg(info, 1), 65536, (std::string(name) + ": shards").c_str());
+  if (opts.shards != 0 && (opts.shards & (opts.shards - 1)) != 0)
+    throw Napi::RangeError::New(env, std::string(name) + ": shards must be a power of two");
+  Napi::Value t = arg(info, 2);
+  const double timeout = t.IsUndefined() ? INFINITY : t.IsNumber() ? t.As<Napi::Number>().DoubleValue() : -1;
+  if (!(timeout >= 0)) throw Napi::RangeError::New(env, std::string(name) + ": timeout must be a number >= 0");
+  if constexpr (Lru) {
+    if (opts.capacity == 0) throw Napi::RangeError::New(env, "LruLockMap: capacity must be at least 1");
+    opts.ttl = ttl_arg(env, arg(info, 3));
+  }
+  guarded(env, [&] { ref_ = register_map(std::make_unique<lock_map_core<Lru>>(opts, timeout)); });
+}
+
+// ---- reads: never wait for a key's lock ----
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+// probe(key): like get, but an absent key is the fallback symbol (so that a
+// stored undefined and a miss differ, for getOrCompute).
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Probe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
+  Addon& addon = Addon::of(env);
+  if (!v) return Napi::Value(env, to_napi(addon.fast->fallback(v8::Isolate::GetCurrent())));
+  return decode_value(env, addon, *v);
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Peek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().peek(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Has(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::GetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "getMany: keys"));
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    std::optional<addon::Value> v = guarded(env, [&] { return map().get(keys[i]); });
+    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
+  }
+  return out;
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().size(); })));
+}
+
+// ---- writes outside a lock: wait for a held key up to the map's timeout ----
+
+// set(key, value, ttlMs?)
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, addon, arg(info, 1));
+  const auto ttl = Lru ? ttl_arg(env, arg(info, 2)) : std::chrono::nanoseconds(0);
+  guarded(env, [&] { map().insert(key, std::move(value), addon.locks->owner(), write_deadline(), ttl); });
+  return info.This();
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  Addon& addon = Addon::of(env);
+  return Napi::Boolean::New(env,
+                            guarded(env, [&] { return map().remove(key, addon.locks->owner(), write_deadline()); }));
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Take(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  Addon& addon = Addon::of(env);
+  std::optional<addon::Value> v = guarded(env, [&] { return map().take(key, addon.locks->owner(), write_deadline()); });
+  return v ? decode_value(env, addon, *v) : env.Undefined();
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Clear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  guarded(env, [&] { map().clear(addon.locks->owner(), write_deadline()); });
+  return env.Undefined();
+}
+
+// setMany(keys, values): all encoded (validated) before the first store.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::SetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
+  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
+  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
+  std::vector<Key> ks = encode_keys(env, keys);
+  std::vector<addon::Value> vs;
+  vs.reserve(ks.size());
+  for (uint32_t i = 0; i < ks.size(); ++i) vs.push_back(encode_value(env, addon, values.Get(i)));
+  guarded(env, [&] {
+    const threadmap::deadline dl = write_deadline();
+    for (size_t i = 0; i < ks.size(); ++i) map().insert(ks[i], std::move(vs[i]), addon.locks->owner(), dl);
+  });
+  return info.This();
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::DeleteMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "deleteMany: keys"));
+  size_t removed = guarded(env, [&] {
+    const threadmap::deadline dl = write_deadline();
+    size_t n = 0;
+    for (const Key& k : keys) n += map().remove(k, addon.locks->owner(), dl) ? 1 : 0;
+    return n;
+  });
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Add(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
+  const char* mismatch = nullptr;
+  addon::Value result = guarded(env, [&] {
+    return map().alter(
+        key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, mismatch); }, addon.locks->owner(),
+        write_deadline());
+  });
+  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+  return decode_value(env, addon, result);
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, addon, arg(info, 1));
+  addon::Value result = guarded(env, [&] {
+    return map().alter(
+        key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }, addon.locks->owner(),
+        write_deadline());
+  });
+  return decode_value(env, addon, result);
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::CompareAndSet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  const bool expect_absent = arg(info, 1).IsUndefined();
+  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
+  addon::Value value = encode_value(env, addon, arg(info, 2));
+  bool swapped = guarded(env, [&] {
+    return map().alter(
+        key,
+        [&](alter_entry<addon::Value>& e) {
+          return apply_compare_and_set(env, addon, e, expect_absent, expected, value);
+        },
+        addon.locks->owner(), write_deadline());
+  });
+  return Napi::Boolean::New(env, swapped);
+}
+
+// update(key, fn): fn(old) -> new with the key's lock held; undefined deletes.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
+  auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
+  std::optional<addon::Value> old = entry.get();
+  Napi::Value next = fn.Call({old ? decode_value(env, addon, *old) : env.Undefined()});
+  if (next.IsUndefined()) {
+    guarded(env, [&] { entry.remove(); });
+    return env.Undefined();
+  }
+  addon::Value stored = encode_value(env, addon, next);
+  guarded(env, [&] { entry.set(stored); });
+  return decode_value(env, addon, stored);
+}
+
+// retain(fn): keeps the values where fn(value, key) is truthy; returns how
+// many it removed. fn runs under the shard lock for free keys (a call back
+// into the same shard is ERR_WOULD_DEADLOCK) and waits for held ones.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Retain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
+  size_t removed = guarded(env, [&] {
+    return map().retain(
+        [&](const Key& k, const addon::Value& v) {
+          return fn.Call({decode_value(env, addon, v), decode_key(env, k)}).ToBoolean().Value();
+        },
+        addon.locks->owner(), write_deadline());
+  });
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+// ---- key locks: tokens for lib/'s Entry (lock_hub.hpp) ----
+
+// lock(key, timeoutMs?) -> token
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Lock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  Napi::Value t = arg(info, 1);
+  const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
+  auto e = guarded(env, [&] { return map().lock(key, addon.locks->owner(), dl); });
+  return Napi::Number::New(env, addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(e))));
+}
+
+// tryLock(key) -> token or -1
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::TryLock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  auto e = guarded(env, [&] { return map().try_lock(key, addon.locks->owner()); });
+  if (!e) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(*e))));
+}
+
+// lockAsync(key) -> token (>= 0) now, or -(wait id + 1): see LockHub::lock_async.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::LockAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Number::New(env, guarded(env, [&] { return addon.locks->lock_async(env, ref_, map(), key); }));
+}
+
+// batchLock(keys, timeoutMs?) -> tokens, in the order of orderKeys(keys).
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::BatchLock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "batchLock: keys"));
+  Napi::Value t = arg(info, 1);
+  const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
+  auto entries = guarded(env, [&] { return map().batch_lock(std::move(keys), addon.locks->owner(), dl); });
+  // Adopt all before touching JS, so that nothing can leave some unowned.
+  std::vector<double> tokens;
+  tokens.reserve(entries.size());
+  for (auto& e : entries) tokens.push_back(addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(e))));
+  Napi::Array out = Napi::Array::New(env, tokens.size());
+  for (uint32_t i = 0; i < tokens.size(); ++i) out.Set(i, Napi::Number::New(env, tokens[i]));
+  return out;
+}
+
+// orderKeys(keys) -> indices into keys: batch lock order, duplicates once.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::OrderKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array arr = require_array(env, arg(info, 0), "keys");
+  std::vector<Key> keys = encode_keys(env, arr);
+  std::vector<Key> ordered = keys;
+  map().order_keys(ordered);
+  Napi::Array out = Napi::Array::New(env, ordered.size());
+  for (uint32_t j = 0; j < ordered.size(); ++j) {
+    for (uint32_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == ordered[j]) {
+        out.Set(j, Napi::Number::New(env, i));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// ---- whole map, diagnostics ----
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::ShardCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(map().shard_count()));
+}
+
+// shardEntries(i) -> [k0, v0, k1, v1, ...], copied under the shard's read lock.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t i = size_arg(env, arg(info, 0), 65535, "shardEntries: shard");
+  if (i >= map().shard_count()) throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  std::vector<std::pair<Key, addon::Value>> copy;
+  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
+  for (uint32_t j = 0; j < copy.size(); ++j) {
+    out.Set(2 * j, decode_key(env, copy[j].first));
+    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
+  }
+  return out;
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::StateCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().state_count(); })));
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const threadmap::lru_stats st = guarded(env, [&] { return map().stats(); });
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("hits", Napi::Number::New(env, static_cast<double>(st.hits)));
+  out.Set("misses", Napi::Number::New(env, static_cast<double>(st.misses)));
+  out.Set("evictions", Napi::Number::New(env, static_cast<double>(st.evictions)));
+  out.Set("expirations", Napi::Number::New(env, static_cast<double>(st.expirations)));
+  return out;
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Capacity(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(map().capacity()));
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::Handle(const Napi::CallbackInfo& info) {
+  return make_handle(info.Env(), ref_);
+}
+
+template class LockMapWrap<false>;
+template class LockMapWrap<true>;
+
+}  // namespace threadmap::addon
