@@ -1,6 +1,7 @@
 'use strict';
 const { native } = require('./native');
 const { DashMap } = require('./dash_map');
+const { LockMap, LruLockMap, Entry, BatchEntry } = require('./lock_map');
 const { codes } = require('./errors');
 
 /** Native maps alive in this process (all threads): a diagnostic for leaks. */
@@ -8,4 +9,9 @@ function liveMaps() {
   return native.liveMaps();
 }
 
-module.exports = { DashMap, liveMaps, codes };
+/** This thread's held entries and queued async lock waits: a diagnostic for leaks. */
+function heldLocks() {
+  return native.heldEntries();
+}
+
+module.exports = { DashMap, LockMap, LruLockMap, Entry, BatchEntry, liveMaps, heldLocks, codes };

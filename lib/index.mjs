@@ -1,4 +1,6 @@
 import threadmap from './index.js';
 
-export const { DashMap, liveMaps, codes } = threadmap;
+export const {
+  DashMap, LockMap, LruLockMap, Entry, BatchEntry, liveMaps, heldLocks, codes,
+} = threadmap;
 export default threadmap;

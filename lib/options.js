@@ -34,3 +34,26 @@ function powerOfTwoOption(value, name, className, max) {
 }
 
 module.exports = { checkOptions, integerOption, powerOfTwoOption };
+
+// A wait limit in milliseconds: a non-negative integer, or Infinity (wait
+// as long as it takes). undefined stays undefined (the caller's default).
+function timeoutOption(value, name, className) {
+  if (value === undefined || value === Infinity) return value;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${className}: ${name} must be a number of milliseconds, got ${typeof value}`);
+  }
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+    throw new RangeError(`${className}: ${name} must be an integer number of milliseconds in [0, 2^31 - 1] or Infinity, got ${value}`);
+  }
+  return value;
+}
+
+// An AbortSignal (or undefined).
+function signalOption(value, className) {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw new TypeError(`${className}: signal must be an AbortSignal`);
+  return value;
+}
+
+module.exports.timeoutOption = timeoutOption;
+module.exports.signalOption = signalOption;

@@ -1,0 +1,395 @@
+'use strict';
+// LockMap and LruLockMap: maps with an exclusive lock per key, shared by every
+// thread of the process (native/core lock_map.hpp). A lock is held by an
+// Entry (or a BatchEntry), not by a thread: an async holder may release it
+// from any later callback of its thread. What a thread holds is recorded
+// natively (native/addon/lock_hub.hpp), so a worker that exits, throws or is
+// terminated releases its locks and drops its waits.
+const { native, FALLBACK } = require('./native');
+const errors = require('./errors');
+const {
+  checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption,
+} = require('./options');
+const { MapCore, kNative, attachNative, fromHandle, toArray } = require('./map_core');
+
+const MAX_SHARDS = 65536;
+const kCreate = Symbol('threadmap.createEntry');
+
+// ---- async waits of this thread ----
+
+// wait id -> { resolve(token), reject(err), timer, signal, onAbort }
+const waits = new Map();
+
+function endWait(id, w) {
+  waits.delete(id);
+  if (w.timer !== undefined) clearTimeout(w.timer);
+  if (w.signal) w.signal.removeEventListener('abort', w.onAbort);
+}
+
+// Called by the addon (on this thread's event loop) when a queued wait is
+// handed its lock. Never throws: a grant nobody waits for any more is released.
+native.setLockDispatch((id, token) => {
+  const w = waits.get(id);
+  if (w === undefined) {
+    try { native.entryRelease(token); } catch { /* already gone */ }
+    return;
+  }
+  endWait(id, w);
+  w.resolve(token);
+});
+
+// An entry that becomes garbage while holding its lock releases it (like a
+// dropped guard), so a forgotten release() cannot wedge a key forever.
+const dropped = new FinalizationRegistry((token) => {
+  try { native.entryRelease(token); } catch { /* released already */ }
+});
+
+// The key as an Entry reports it: SameValueZero-normalized, bytes copied.
+function ownKey(key) {
+  if (ArrayBuffer.isView(key)) return Buffer.from(key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength));
+  return Object.is(key, -0) ? 0 : key;
+}
+
+let tokenOf;
+
+/** The holder of one key's lock. */
+class Entry {
+  #token;
+  #key;
+  #released = false;
+
+  static {
+    tokenOf = (entry) => entry.#live();
+  }
+
+  constructor(secret, token, key) {
+    if (secret !== kCreate) throw new TypeError('Entry: entries come from lock(), tryLock() or lockAsync()');
+    this.#token = token;
+    this.#key = key;
+    dropped.register(this, token, this);
+  }
+
+  #live() {
+    if (this.#released) throw errors.entryReleased();
+    return this.#token;
+  }
+
+  /** The locked key. */
+  get key() { return this.#key; }
+  /** Whether release() was called. */
+  get released() { return this.#released; }
+  /** A copy of the key's value (undefined if none). */
+  get value() { return native.entryGet(this.#live()); }
+  /** Stores a value; other threads' reads see it at once. */
+  set value(v) { native.entrySet(this.#live(), v); }
+  /** Whether the key has a value. */
+  get exists() { return native.entryExists(this.#live()); }
+  /** Removes the value (the lock stays held); returns whether there was one. */
+  delete() { return native.entryDelete(this.#live()); }
+  /** Gives the lock to the next waiter, or frees it. */
+  release() {
+    native.entryRelease(this.#live());
+    this.#released = true;
+    dropped.unregister(this);
+  }
+  [Symbol.dispose]() {
+    if (!this.#released) this.release();
+  }
+  get [Symbol.toStringTag]() { return 'Entry'; }
+}
+
+// Entry lookup by key inside a batch: primitives by SameValueZero (a Map),
+// byte arrays by content.
+function batchKey(key) {
+  if (ArrayBuffer.isView(key)) {
+    return `\u0000bytes:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
+  }
+  return key;
+}
+
+/** The holder of several keys' locks, taken in one deadlock-free order. */
+class BatchEntry {
+  #entries;
+  #index = new Map();
+
+  constructor(secret, entries) {
+    if (secret !== kCreate) throw new TypeError('BatchEntry: batches come from batchLock() or batchLockAsync()');
+    this.#entries = entries;
+    for (const e of entries) {
+      const k = e.key;
+      this.#index.set(typeof k === 'string' ? k : batchKey(k), e);
+    }
+  }
+
+  /** The locked keys, in lock order (duplicates once). */
+  get keys() { return this.#entries.map((e) => e.key); }
+  /** Whether release() was called. */
+  get released() { return this.#entries.every((e) => e.released); }
+  /** The Entry of one key of the batch (RangeError for another key). */
+  entry(key) {
+    const e = this.#index.get(batchKey(key));
+    if (e === undefined) throw new RangeError('BatchEntry: that key is not in this batch');
+    return e;
+  }
+  get(key) { return this.entry(key).value; }
+  set(key, value) {
+    this.entry(key).value = value;
+    return this;
+  }
+  has(key) { return this.entry(key).exists; }
+  delete(key) { return this.entry(key).delete(); }
+  /** Releases every key (in reverse lock order). */
+  release() {
+    if (this.released) throw errors.entryReleased();
+    let first;
+    for (let i = this.#entries.length - 1; i >= 0; i--) {
+      const e = this.#entries[i];
+      if (e.released) continue;
+      try { e.release(); } catch (err) { if (first === undefined) first = err; }
+    }
+    if (first !== undefined) throw first;
+  }
+  [Symbol.dispose]() {
+    if (!this.released) this.release();
+  }
+  get [Symbol.toStringTag]() { return 'BatchEntry'; }
+}
+
+function makeEntry(token, key) {
+  return new Entry(kCreate, token, ownKey(key));
+}
+
+function lockOptions(options, what, allowSignal) {
+  const opts = checkOptions(options, what, allowSignal ? ['timeout', 'signal'] : ['timeout']);
+  return {
+    timeout: timeoutOption(opts.timeout, 'timeout', what),
+    signal: allowSignal ? signalOption(opts.signal, what) : undefined,
+  };
+}
+
+function remaining(deadline) {
+  return deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
+}
+
+class LockMap extends MapCore {
+  /**
+   * @param {{capacity?: number, shards?: number, timeout?: number}} [options]
+   */
+  constructor(options) {
+    super();
+    const opts = checkOptions(options, 'LockMap', ['capacity', 'shards', 'timeout']);
+    attachNative(this, new native.LockMap(...commonOptions(opts, 'LockMap', 0)));
+  }
+
+  /** Attaches to a map created in any thread of this process. */
+  static from(handle) {
+    return fromHandle(LockMap, native.LockMap, handle);
+  }
+
+  /** Locks `key` (present or not), blocking this thread until it is free. */
+  lock(key, options) {
+    const { timeout } = lockOptions(options, 'lock', false);
+    return makeEntry(this[kNative].lock(key, timeout), key);
+  }
+
+  /** Locks `key` if it is free now; otherwise undefined. Never waits. */
+  tryLock(key) {
+    const token = this[kNative].tryLock(key);
+    return token < 0 ? undefined : makeEntry(token, key);
+  }
+
+  /** Locks `key` without blocking the event loop. */
+  lockAsync(key, options) {
+    let timeout;
+    let signal;
+    let r;
+    try {
+      ({ timeout, signal } = lockOptions(options, 'lockAsync', true));
+      if (signal && signal.aborted) throw errors.aborted('lockAsync', signal);
+      r = this[kNative].lockAsync(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (r >= 0) return Promise.resolve(makeEntry(r, key));
+    const id = -r - 1;
+    return new Promise((resolve, reject) => {
+      const w = { resolve: (token) => resolve(makeEntry(token, key)), timer: undefined, signal, onAbort: undefined };
+      const giveUp = (err) => {
+        if (waits.get(id) !== w) return;
+        endWait(id, w);
+        // false: the grant is already on its way; the addon releases it on arrival.
+        native.cancelWait(id);
+        reject(err);
+      };
+      waits.set(id, w);
+      if (timeout !== undefined && timeout !== Infinity) {
+        w.timer = setTimeout(() => giveUp(errors.lockTimeout('lockAsync')), timeout);
+      }
+      if (signal) {
+        w.onAbort = () => giveUp(errors.aborted('lockAsync', signal));
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Locks every key of `keys` in one global order (deadlock-free), blocking this thread. */
+  batchLock(keys, options) {
+    const { timeout } = lockOptions(options, 'batchLock', false);
+    const list = toArray(keys, 'batchLock: keys');
+    const order = this[kNative].orderKeys(list);
+    const tokens = this[kNative].batchLock(list, timeout);
+    return new BatchEntry(kCreate, tokens.map((t, i) => makeEntry(t, list[order[i]])));
+  }
+
+  /** Locks every key of `keys` in the same order as batchLock, without blocking the event loop. */
+  async batchLockAsync(keys, options) {
+    const { timeout, signal } = lockOptions(options, 'batchLockAsync', true);
+    const list = toArray(keys, 'batchLockAsync: keys');
+    const order = this[kNative].orderKeys(list);
+    const deadline = timeout === undefined || timeout === Infinity ? Infinity : performance.now() + timeout;
+    const held = [];
+    try {
+      for (const i of order) {
+        held.push(await this.lockAsync(list[i], { timeout: remaining(deadline), signal }));
+      }
+    } catch (err) {
+      for (let j = held.length - 1; j >= 0; j--) held[j].release();
+      if (err && err.code === errors.codes.ERR_LOCK_TIMEOUT) throw errors.lockTimeout('batchLockAsync');
+      throw err;
+    }
+    return new BatchEntry(kCreate, held);
+  }
+
+  /**
+   * Locks a key (or, given an array, several keys), runs fn(entry or batch),
+   * and always releases. Resolves to what fn returns (or resolves to).
+   */
+  async withLock(keyOrKeys, fn, options) {
+    if (typeof fn !== 'function') throw new TypeError('withLock: fn must be a function');
+    const held = Array.isArray(keyOrKeys)
+      ? await this.batchLockAsync(keyOrKeys, options)
+      : await this.lockAsync(keyOrKeys, options);
+    try {
+      return await fn(held);
+    } finally {
+      if (!held.released) held.release();
+    }
+  }
+
+  /** Key states alive (values, held or awaited keys): a diagnostic for leaks. */
+  stateCount() { return this[kNative].stateCount(); }
+
+  get [Symbol.toStringTag]() { return 'LockMap'; }
+}
+
+function commonOptions(opts, className, capacityMin) {
+  const capacity = opts.capacity === undefined ? capacityMin
+    : integerOption(opts.capacity, 'capacity', className, { min: capacityMin, max: 2 ** 32 });
+  const shards = opts.shards === undefined ? 0 : powerOfTwoOption(opts.shards, 'shards', className, MAX_SHARDS);
+  const timeout = timeoutOption(opts.timeout, 'timeout', className);
+  return [capacity, shards, timeout];
+}
+
+// An error crossing threads for getOrCompute: what structured clone keeps of
+// an Error (name, message, stack), plus `code` and `cause`, which it drops.
+function failureRecord(err) {
+  if (err instanceof Error) {
+    const rec = { error: true, name: err.name, message: err.message, stack: err.stack };
+    if (err.code !== undefined) rec.code = err.code;
+    try {
+      structuredClone(err.cause);
+      if (err.cause !== undefined) rec.cause = err.cause;
+    } catch { /* a cause that cannot be cloned stays behind */ }
+    return rec;
+  }
+  try {
+    structuredClone(err);
+    return { error: false, value: err };
+  } catch {
+    return { error: false, value: String(err) };
+  }
+}
+
+const errorClasses = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+function reviveFailure(rec) {
+  if (!rec.error) return rec.value;
+  const Ctor = Object.hasOwn(errorClasses, rec.name) ? errorClasses[rec.name] : Error;
+  const err = new Ctor(rec.message, rec.cause !== undefined ? { cause: rec.cause } : undefined);
+  if (err.name !== rec.name) Object.defineProperty(err, 'name', { value: rec.name, configurable: true, writable: true });
+  if (rec.stack !== undefined) err.stack = rec.stack;
+  if (rec.code !== undefined) err.code = rec.code;
+  return err;
+}
+
+class LruLockMap extends LockMap {
+  /**
+   * @param {{capacity: number, ttl?: number, shards?: number, timeout?: number}} options
+   */
+  constructor(options) {
+    const opts = checkOptions(options, 'LruLockMap', ['capacity', 'ttl', 'shards', 'timeout']);
+    if (opts.capacity === undefined) throw new TypeError('LruLockMap: options.capacity is required');
+    const args = commonOptions(opts, 'LruLockMap', 1);
+    const ttl = opts.ttl === undefined ? undefined
+      : integerOption(opts.ttl, 'ttl', 'LruLockMap', { min: 1, max: 1e12 });
+    const nativeMap = new native.LruLockMap(...args, ttl);
+    // LockMap's constructor would make a LockMap: build the object here.
+    const self = Object.create(new.target.prototype);
+    attachNative(self, nativeMap);
+    return self;
+  }
+
+  static from(handle) {
+    return fromHandle(LruLockMap, native.LruLockMap, handle);
+  }
+
+  /** The bound on size. */
+  get capacity() { return this[kNative].capacity(); }
+
+  /** Stores a value; `ttl` (ms) overrides the map's for this value. */
+  set(key, value, options) {
+    const { ttl } = checkOptions(options, 'set', ['ttl']);
+    this[kNative].set(key, value, ttl === undefined ? undefined : integerOption(ttl, 'ttl', 'set', { min: 1, max: 1e12 }));
+    return this;
+  }
+
+  /** The value without promoting it or counting a hit or a miss. */
+  peek(key) { return this[kNative].peek(key); }
+
+  /** Lookups counted by get() and getOrCompute(), and entries dropped. */
+  stats() { return this[kNative].stats(); }
+
+  /**
+   * The key's value, or the result of fn(key), stored. Across all threads of
+   * the process at most one fn runs per key at a time; the others wait for
+   * its result. If fn throws or rejects, every caller waiting then gets that
+   * error and nothing is stored.
+   */
+  async getOrCompute(key, fn) {
+    if (typeof fn !== 'function') throw new TypeError('getOrCompute: fn must be a function');
+    const cached = this[kNative].probe(key);
+    if (cached !== FALLBACK) return cached;
+    const entry = await this.lockAsync(key);
+    try {
+      const token = tokenOf(entry);
+      if (native.entryExists(token)) return native.entryGet(token);
+      const failure = native.entryFailure(token);
+      if (failure !== undefined) throw reviveFailure(failure);
+      let value;
+      try {
+        value = await fn(key);
+      } catch (err) {
+        if (!entry.released) native.entryPublishFailure(tokenOf(entry), failureRecord(err));
+        throw err;
+      }
+      entry.value = value;
+      return value;
+    } finally {
+      if (!entry.released) entry.release();
+    }
+  }
+
+  get [Symbol.toStringTag]() { return 'LruLockMap'; }
+}
+
+module.exports = { LockMap, LruLockMap, Entry, BatchEntry };

@@ -1,0 +1,106 @@
+'use strict';
+// The Map-like core every map class shares: everything that is the same
+// whatever the engine, written once over the Node-API object in this[kNative]
+// (native/addon/*_wrap.cc). Subclasses add their engine's own members (the
+// fast path of DashMap, the locks of LockMap).
+const { invalidHandle } = require('./errors');
+
+const kNative = Symbol('threadmap.native');
+const kHandle = Symbol('threadmap.handle');
+
+class MapCore {
+  /** A SharedArrayBuffer naming this map; post it to a worker and pass it to from(). */
+  get handle() {
+    if (this[kHandle] === undefined) {
+      Object.defineProperty(this, kHandle, { value: this[kNative].handle() });
+    }
+    return this[kHandle];
+  }
+
+  get size() { return this[kNative].size(); }
+  get shardCount() { return this[kNative].shardCount(); }
+
+  get(key) { return this[kNative].get(key); }
+  set(key, value) {
+    this[kNative].set(key, value);
+    return this;
+  }
+  has(key) { return this[kNative].has(key); }
+  delete(key) { return this[kNative].delete(key); }
+  clear() { this[kNative].clear(); }
+
+  getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
+  setMany(entries) {
+    const keys = [];
+    const values = [];
+    for (const entry of toArray(entries, 'setMany: entries')) {
+      if (entry === null || typeof entry !== 'object' || typeof entry[Symbol.iterator] !== 'function') {
+        throw new TypeError('setMany: each entry must be a [key, value] pair');
+      }
+      const [k, v] = entry;
+      keys.push(k);
+      values.push(v);
+    }
+    this[kNative].setMany(keys, values);
+    return this;
+  }
+  deleteMany(keys) { return this[kNative].deleteMany(toArray(keys, 'deleteMany: keys')); }
+
+  add(key, delta) { return this[kNative].add(key, delta); }
+  getOrInsert(key, value) { return this[kNative].getOrInsert(key, value); }
+  compareAndSet(key, expected, value) { return this[kNative].compareAndSet(key, expected, value); }
+  take(key) { return this[kNative].take(key); }
+  update(key, fn) {
+    if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
+    return this[kNative].update(key, fn);
+  }
+  retain(fn) {
+    if (typeof fn !== 'function') throw new TypeError('retain: fn must be a function');
+    return this[kNative].retain(fn);
+  }
+
+  // Iteration is weakly consistent: it copies one shard at a time, so it sees
+  // every entry present for its whole duration exactly once.
+  * entries() {
+    const n = this[kNative];
+    const shards = n.shardCount();
+    for (let s = 0; s < shards; s++) {
+      const flat = n.shardEntries(s);
+      for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
+    }
+  }
+  * keys() { for (const [k] of this.entries()) yield k; }
+  * values() { for (const [, v] of this.entries()) yield v; }
+  [Symbol.iterator]() { return this.entries(); }
+  forEach(fn, thisArg) {
+    if (typeof fn !== 'function') throw new TypeError('forEach: fn must be a function');
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+}
+
+// Defines the non-enumerable native half of a map object.
+function attachNative(map, nativeMap) {
+  Object.defineProperty(map, kNative, { value: nativeMap });
+  return map;
+}
+
+// Class.from(handle) for any map class: the native constructor attaches
+// (and rejects a handle of another kind with ERR_INVALID_HANDLE).
+function fromHandle(Class, NativeClass, handle, init) {
+  if (!(handle instanceof SharedArrayBuffer)) {
+    throw invalidHandle(`${Class.name}.from: the handle must be the SharedArrayBuffer of a ${Class.name} (map.handle)`);
+  }
+  const map = attachNative(Object.create(Class.prototype), new NativeClass(handle));
+  if (init) init(map);
+  return map;
+}
+
+function toArray(iterable, what) {
+  if (Array.isArray(iterable)) return iterable;
+  if (iterable === null || iterable === undefined || typeof iterable[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${what} must be iterable`);
+  }
+  return Array.from(iterable);
+}
+
+module.exports = { MapCore, kNative, attachNative, fromHandle, toArray };
