@@ -5,10 +5,17 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, snapshot } = require('./helpers');
 
-const { DashMap, codes } = threadmap;
+const { DashMap, LockMap, LruLockMap, codes } = threadmap;
 
-function seeded() {
-  const m = new DashMap();
+// The key and value cases run on every map class.
+const classes = [
+  ['DashMap', () => new DashMap()],
+  ['LockMap', () => new LockMap()],
+  ['LruLockMap', () => new LruLockMap({ capacity: 100 })],
+];
+
+function seeded(make = () => new DashMap()) {
+  const m = make();
   m.set('a', 1).set(2, { two: 2 }).set(3n, 'three').set(Buffer.from('b'), new Uint8Array([1]));
   return m;
 }
@@ -21,118 +28,120 @@ function expectTypeError(fn, messagePattern, label) {
   });
 }
 
-describe('bad keys', () => {
-  const badKeys = {
-    'plain object': {},
-    array: [1],
-    symbol: Symbol('k'),
-    function: () => 1,
-    null: null,
-    undefined,
-    Float64Array: new Float64Array([1]),
-    Int8Array: new Int8Array([1]),
-    Uint8ClampedArray: new Uint8ClampedArray([1]),
-    Uint16Array: new Uint16Array([1]),
-    DataView: new DataView(new ArrayBuffer(1)),
-    ArrayBuffer: new ArrayBuffer(1),
-    SharedArrayBuffer: new SharedArrayBuffer(1),
-    Date: new Date(0),
-    'boxed number': Object(1),
-    'boxed string': Object('a'),
-    Map: new Map(),
-  };
-  const ops = {
-    get: (m, k) => m.get(k),
-    set: (m, k) => m.set(k, 'v'),
-    has: (m, k) => m.has(k),
-    delete: (m, k) => m.delete(k),
-    add: (m, k) => m.add(k, 1),
-    getOrInsert: (m, k) => m.getOrInsert(k, 'v'),
-    compareAndSet: (m, k) => m.compareAndSet(k, undefined, 'v'),
-    take: (m, k) => m.take(k),
-    update: (m, k) => m.update(k, () => 'v'),
-    getMany: (m, k) => m.getMany(['a', k]),
-    setMany: (m, k) => m.setMany([['a', 'changed'], [k, 'v']]),
-    deleteMany: (m, k) => m.deleteMany(['a', k]),
-  };
-  for (const [kname, key] of Object.entries(badKeys)) {
-    test(kname, () => {
-      const m = seeded();
-      const before = snapshot(m);
-      for (const [opname, op] of Object.entries(ops)) {
-        expectTypeError(() => op(m, key), /key/i, `${opname}(${kname})`);
-        assert.deepStrictEqual(snapshot(m), before, `${opname}(${kname}) changed the map`);
-      }
+for (const [className, make] of classes) {
+  describe(`bad keys (${className})`, () => {
+    const badKeys = {
+      'plain object': {},
+      array: [1],
+      symbol: Symbol('k'),
+      function: () => 1,
+      null: null,
+      undefined,
+      Float64Array: new Float64Array([1]),
+      Int8Array: new Int8Array([1]),
+      Uint8ClampedArray: new Uint8ClampedArray([1]),
+      Uint16Array: new Uint16Array([1]),
+      DataView: new DataView(new ArrayBuffer(1)),
+      ArrayBuffer: new ArrayBuffer(1),
+      SharedArrayBuffer: new SharedArrayBuffer(1),
+      Date: new Date(0),
+      'boxed number': Object(1),
+      'boxed string': Object('a'),
+      Map: new Map(),
+    };
+    const ops = {
+      get: (m, k) => m.get(k),
+      set: (m, k) => m.set(k, 'v'),
+      has: (m, k) => m.has(k),
+      delete: (m, k) => m.delete(k),
+      add: (m, k) => m.add(k, 1),
+      getOrInsert: (m, k) => m.getOrInsert(k, 'v'),
+      compareAndSet: (m, k) => m.compareAndSet(k, undefined, 'v'),
+      take: (m, k) => m.take(k),
+      update: (m, k) => m.update(k, () => 'v'),
+      getMany: (m, k) => m.getMany(['a', k]),
+      setMany: (m, k) => m.setMany([['a', 'changed'], [k, 'v']]),
+      deleteMany: (m, k) => m.deleteMany(['a', k]),
+    };
+    for (const [kname, key] of Object.entries(badKeys)) {
+      test(kname, () => {
+        const m = seeded(make);
+        const before = snapshot(m);
+        for (const [opname, op] of Object.entries(ops)) {
+          expectTypeError(() => op(m, key), /key/i, `${opname}(${kname})`);
+          assert.deepStrictEqual(snapshot(m), before, `${opname}(${kname}) changed the map`);
+        }
+      });
+    }
+
+    test('update never calls fn for a bad key', () => {
+      const m = seeded(make);
+      let called = false;
+      assert.throws(() => m.update({}, () => { called = true; return 1; }), TypeError);
+      assert.equal(called, false);
     });
-  }
 
-  test('update never calls fn for a bad key', () => {
-    const m = seeded();
-    let called = false;
-    assert.throws(() => m.update({}, () => { called = true; return 1; }), TypeError);
-    assert.equal(called, false);
-  });
-
-  test('a missing key argument is a TypeError', () => {
-    const m = seeded();
-    assert.throws(() => m.get(), TypeError);
-    assert.throws(() => m.set(), TypeError);
-    assert.throws(() => m.has(), TypeError);
-    assert.equal(m.size, 4);
-  });
-});
-
-describe('unclonable values', () => {
-  const badValues = {
-    function: () => 1,
-    'async function': async () => 1,
-    class: class X {},
-    symbol: Symbol('v'),
-    'object containing a function': { ok: 1, f() {} },
-    'array containing a symbol': [1, Symbol('s')],
-    'nested function': { a: { b: [{ c: () => 0 }] } },
-    WeakMap: new WeakMap(),
-    WeakSet: new WeakSet(),
-    Promise: Promise.resolve(1),
-    'Map holding a function': new Map([['f', () => 1]]),
-  };
-  const ops = {
-    'set (absent key)': (m, v) => m.set('new', v),
-    'set (existing key)': (m, v) => m.set('a', v),
-    getOrInsert: (m, v) => m.getOrInsert('new', v),
-    'compareAndSet value': (m, v) => m.compareAndSet('a', 1, v),
-    'compareAndSet expected': (m, v) => m.compareAndSet('a', v, 'x'),
-    setMany: (m, v) => m.setMany([['new', 1], ['a', v]]),
-    'update result (existing key)': (m, v) => m.update('a', () => v),
-    'update result (absent key)': (m, v) => m.update('new', () => v),
-  };
-  for (const [vname, value] of Object.entries(badValues)) {
-    test(vname, () => {
-      const m = seeded();
-      const before = snapshot(m);
-      for (const [opname, op] of Object.entries(ops)) {
-        expectTypeError(() => op(m, value), /clone/i, `${opname}(${vname})`);
-        assert.deepStrictEqual(snapshot(m), before, `${opname}(${vname}) changed the map`);
-      }
+    test('a missing key argument is a TypeError', () => {
+      const m = seeded(make);
+      assert.throws(() => m.get(), TypeError);
+      assert.throws(() => m.set(), TypeError);
+      assert.throws(() => m.has(), TypeError);
+      assert.equal(m.size, 4);
     });
-  }
-
-  test('a getter that throws during serialization leaves the map unchanged', () => {
-    const m = seeded();
-    const before = snapshot(m);
-    const value = { get x() { throw new Error('getter boom'); } };
-    assert.throws(() => m.set('a', value), /getter boom/);
-    assert.throws(() => m.set('new', value), /getter boom/);
-    assert.deepStrictEqual(snapshot(m), before);
   });
 
-  test('a SharedArrayBuffer value is not silently shared', () => {
-    const m = seeded();
-    const before = snapshot(m);
-    assert.throws(() => m.set('new', new SharedArrayBuffer(8)), TypeError);
-    assert.deepStrictEqual(snapshot(m), before);
+  describe(`unclonable values (${className})`, () => {
+    const badValues = {
+      function: () => 1,
+      'async function': async () => 1,
+      class: class X {},
+      symbol: Symbol('v'),
+      'object containing a function': { ok: 1, f() {} },
+      'array containing a symbol': [1, Symbol('s')],
+      'nested function': { a: { b: [{ c: () => 0 }] } },
+      WeakMap: new WeakMap(),
+      WeakSet: new WeakSet(),
+      Promise: Promise.resolve(1),
+      'Map holding a function': new Map([['f', () => 1]]),
+    };
+    const ops = {
+      'set (absent key)': (m, v) => m.set('new', v),
+      'set (existing key)': (m, v) => m.set('a', v),
+      getOrInsert: (m, v) => m.getOrInsert('new', v),
+      'compareAndSet value': (m, v) => m.compareAndSet('a', 1, v),
+      'compareAndSet expected': (m, v) => m.compareAndSet('a', v, 'x'),
+      setMany: (m, v) => m.setMany([['new', 1], ['a', v]]),
+      'update result (existing key)': (m, v) => m.update('a', () => v),
+      'update result (absent key)': (m, v) => m.update('new', () => v),
+    };
+    for (const [vname, value] of Object.entries(badValues)) {
+      test(vname, () => {
+        const m = seeded(make);
+        const before = snapshot(m);
+        for (const [opname, op] of Object.entries(ops)) {
+          expectTypeError(() => op(m, value), /clone/i, `${opname}(${vname})`);
+          assert.deepStrictEqual(snapshot(m), before, `${opname}(${vname}) changed the map`);
+        }
+      });
+    }
+
+    test('a getter that throws during serialization leaves the map unchanged', () => {
+      const m = seeded(make);
+      const before = snapshot(m);
+      const value = { get x() { throw new Error('getter boom'); } };
+      assert.throws(() => m.set('a', value), /getter boom/);
+      assert.throws(() => m.set('new', value), /getter boom/);
+      assert.deepStrictEqual(snapshot(m), before);
+    });
+
+    test('a SharedArrayBuffer value is not silently shared', () => {
+      const m = seeded(make);
+      const before = snapshot(m);
+      assert.throws(() => m.set('new', new SharedArrayBuffer(8)), TypeError);
+      assert.deepStrictEqual(snapshot(m), before);
+    });
   });
-});
+}
 
 describe('options', () => {
   const cases = [

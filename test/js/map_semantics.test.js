@@ -7,13 +7,16 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, sortedEntries, sortedKeys, keyTag } = require('./helpers');
 
-const { DashMap } = threadmap;
+const { DashMap, LockMap, LruLockMap } = threadmap;
 
 const impls = [
   { name: 'Map', make: () => new Map() },
   { name: 'DashMap', make: () => new DashMap() },
   { name: 'DashMap (1 shard)', make: () => new DashMap({ shards: 1 }) },
   { name: 'DashMap (via handle)', make: () => DashMap.from(new DashMap({ shards: 4 }).handle) },
+  { name: 'LockMap', make: () => new LockMap() },
+  { name: 'LockMap (via handle)', make: () => LockMap.from(new LockMap({ shards: 2 }).handle) },
+  { name: 'LruLockMap (room for all)', make: () => new LruLockMap({ capacity: 1e6, shards: 4 }) },
 ];
 
 const long15 = 'abcdefghijklmno'; // 15 latin1 chars: one past the inline key size
@@ -431,11 +434,17 @@ function rng(seed) {
 const poolKeys = [...distinctKeys, -0, 0 / 0, -0n, ['\ud83d', '\ude00'].join(''), long15.slice(0)];
 const poolValues = [0, -0, NaN, 1, 'v', '', '\ud800', 5n, -5n, true, false, null, undefined, long2k];
 
-test('differential: random operations give the same results on Map and DashMap', () => {
+const differentialClasses = [
+  ['DashMap', (o) => new DashMap(o)],
+  ['LockMap', (o) => new LockMap(o)],
+  ['LruLockMap', (o) => new LruLockMap({ capacity: 1e6, ...o })],
+];
+
+for (const [className, make] of differentialClasses) test(`differential: random operations give the same results on Map and ${className}`, () => {
   for (const seed of [1, 2, 3]) {
     const r = rng(seed);
     const ref = new Map();
-    const dm = new DashMap({ shards: seed === 1 ? 1 : 8 });
+    const dm = make({ shards: seed === 1 ? 1 : 8 });
     const pick = (arr) => arr[Math.floor(r() * arr.length)];
     for (let step = 0; step < 4000; step++) {
       const k = pick(poolKeys);
