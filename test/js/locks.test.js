@@ -1,0 +1,446 @@
+'use strict';
+// LockMap and LruLockMap key locks on one thread: Entry, tryLock, lockAsync
+// (timeouts, abort signals, a free event loop), batches, withLock, the
+// error codes, and the release of dropped entries. Cross-thread behaviour is
+// in lock_workers.test.js.
+const { describe, test } = require('node:test');
+const assert = require('node:assert/strict');
+const { threadmap, gcUntil, tick } = require('./helpers');
+
+const { LockMap, LruLockMap, Entry, BatchEntry, codes, heldLocks } = threadmap;
+
+const hasCode = (code) => (e) => {
+  assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${e.message}`);
+  return true;
+};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const [className, make] of [
+  ['LockMap', (o) => new LockMap(o)],
+  ['LruLockMap', (o) => new LruLockMap({ capacity: 1000, ...o })],
+]) {
+  describe(`${className}: entries`, () => {
+    test('lock an absent key, insert through the entry, release', () => {
+      const m = make();
+      const e = m.lock('k');
+      assert.ok(e instanceof Entry);
+      assert.equal(e.key, 'k');
+      assert.equal(e.exists, false);
+      assert.equal(e.value, undefined);
+      e.value = { n: 1 };
+      assert.equal(e.exists, true);
+      assert.deepStrictEqual(e.value, { n: 1 });
+      assert.deepStrictEqual(m.get('k'), { n: 1 }, 'readers see the holder\'s last store at once');
+      const copy = e.value;
+      copy.n = 2;
+      assert.deepStrictEqual(e.value, { n: 1 }, 'value is a copy');
+      e.release();
+      assert.equal(e.released, true);
+      assert.deepStrictEqual(m.get('k'), { n: 1 });
+      assert.equal(m.stateCount(), 1);
+    });
+
+    test('entry.delete removes the value and keeps the lock', () => {
+      const m = make();
+      m.set(1, 'one');
+      const e = m.lock(1);
+      assert.equal(e.delete(), true);
+      assert.equal(e.delete(), false);
+      assert.equal(m.has(1), false);
+      assert.equal(m.tryLock(1), undefined, 'still held');
+      e.release();
+      assert.equal(m.stateCount(), 0, 'no state outlives its last user');
+    });
+
+    test('keys: -0 is 0, byte keys come back as Buffer copies', () => {
+      const m = make();
+      const e = m.lock(-0);
+      assert.ok(Object.is(e.key, 0));
+      e.release();
+      const bytes = new Uint8Array([1, 2, 3]);
+      const b = m.lock(bytes);
+      bytes[0] = 9;
+      assert.ok(Buffer.isBuffer(b.key));
+      assert.deepEqual([...b.key], [1, 2, 3]);
+      b.value = 'bytes';
+      b.release();
+      assert.equal(m.get(Buffer.from([1, 2, 3])), 'bytes');
+    });
+
+    test('a released entry throws ERR_ENTRY_RELEASED; Symbol.dispose is idempotent', () => {
+      const m = make();
+      const e = m.lock('k');
+      e[Symbol.dispose]();
+      assert.equal(e.released, true);
+      e[Symbol.dispose]();
+      assert.throws(() => e.value, hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.throws(() => { e.value = 1; }, hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.throws(() => e.exists, hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.throws(() => e.delete(), hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.throws(() => e.release(), hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.equal(e.key, 'k', 'the key stays readable');
+      assert.equal(m.has('k'), false, 'nothing was stored');
+    });
+
+    test('entries cannot be made by hand', () => {
+      assert.throws(() => new Entry(), TypeError);
+      assert.throws(() => new BatchEntry(), TypeError);
+    });
+
+    test('the same thread locking a key it holds: ERR_WOULD_DEADLOCK at once, map unchanged', () => {
+      const m = make({ timeout: 50 });
+      m.set('k', 1);
+      const e = m.lock('k');
+      const t0 = performance.now();
+      assert.throws(() => m.lock('k'), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.lock('k', { timeout: 10_000 }), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.set('k', 2), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.delete('k'), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.add('k'), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.update('k', () => 3), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.clear(), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.throws(() => m.batchLock(['a', 'k']), hasCode(codes.ERR_WOULD_DEADLOCK));
+      assert.ok(performance.now() - t0 < 40, 'no waiting');
+      const a = m.tryLock('a');
+      assert.ok(a, 'batchLock released what it took');
+      a.release();
+      assert.equal(m.get('k'), 1);
+      assert.equal(m.size, 1);
+      e.release();
+    });
+
+    test('reads never wait for a held key', () => {
+      const m = make();
+      m.set('k', 'v');
+      const e = m.lock('k');
+      assert.equal(m.get('k'), 'v');
+      assert.equal(m.has('k'), true);
+      assert.deepEqual(m.getMany(['k']), ['v']);
+      assert.deepEqual([...m.entries()], [['k', 'v']]);
+      e.release();
+    });
+
+    test('tryLock: an Entry when free, undefined when held', () => {
+      const m = make();
+      const a = m.tryLock('x');
+      assert.ok(a instanceof Entry);
+      assert.equal(m.tryLock('x'), undefined);
+      a.release();
+      const b = m.tryLock('x');
+      assert.ok(b);
+      b.release();
+    });
+
+    test('update holds the key lock, not a shard lock: fn may use other keys', () => {
+      const m = make({ shards: 1 });
+      m.set('a', 1).set('b', 10);
+      const r = m.update('a', (v) => {
+        m.set('b', m.get('b') + v); // same shard, another key: allowed
+        assert.throws(() => m.set('a', 5), hasCode(codes.ERR_WOULD_DEADLOCK));
+        assert.equal(m.get('a'), 1, 'reads of the key itself do not wait');
+        return v + 1;
+      });
+      assert.equal(r, 2);
+      assert.equal(m.get('b'), 11);
+    });
+  });
+
+  describe(`${className}: lockAsync`, () => {
+    test('a free key resolves at once; a held one when released, in FIFO order', async () => {
+      const m = make();
+      const first = await m.lockAsync('k');
+      const order = [];
+      const waiters = [1, 2, 3].map((i) => m.lockAsync('k').then((e) => {
+        order.push(i);
+        e.value = i;
+        e.release();
+      }));
+      await tick();
+      assert.deepEqual(order, []);
+      first.release();
+      await Promise.all(waiters);
+      assert.deepEqual(order, [1, 2, 3]);
+      assert.equal(m.get('k'), 3);
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+
+    test('the event loop stays free while waiting (setInterval keeps firing)', async () => {
+      const m = make();
+      const holder = m.lock('k');
+      let ticks = 0;
+      const iv = setInterval(() => { ticks++; }, 2);
+      setTimeout(() => holder.release(), 80);
+      const e = await m.lockAsync('k');
+      clearInterval(iv);
+      assert.ok(ticks >= 10, `interval fired ${ticks} times while waiting`);
+      e.release();
+    });
+
+    test('timeout rejects ERR_LOCK_TIMEOUT and leaves no wait behind', async () => {
+      const m = make();
+      const holder = m.lock('k');
+      const t0 = performance.now();
+      await assert.rejects(m.lockAsync('k', { timeout: 30 }), hasCode(codes.ERR_LOCK_TIMEOUT));
+      assert.ok(performance.now() - t0 >= 25);
+      assert.equal(heldLocks().waiting, 0);
+      holder.release();
+      const again = m.tryLock('k');
+      assert.ok(again, 'the lock still works');
+      again.release();
+    });
+
+    test('an aborted signal rejects ERR_ABORTED (before and while waiting)', async () => {
+      const m = make();
+      const holder = m.lock('k');
+      const ac = new AbortController();
+      const p = m.lockAsync('k', { signal: ac.signal });
+      setTimeout(() => ac.abort(new Error('stop')), 10);
+      await assert.rejects(p, (e) => {
+        assert.equal(e.code, codes.ERR_ABORTED);
+        assert.equal(e.cause.message, 'stop');
+        return true;
+      });
+      await assert.rejects(m.lockAsync('k', { signal: AbortSignal.abort() }), hasCode(codes.ERR_ABORTED));
+      await assert.rejects(m.lockAsync('free', { signal: AbortSignal.abort() }), hasCode(codes.ERR_ABORTED));
+      holder.release();
+      assert.equal(heldLocks().waiting, 0);
+      assert.equal(m.stateCount(), 0);
+    });
+
+    test('a sync lock behind this thread\'s own queued async wait is ERR_WOULD_DEADLOCK', async () => {
+      const m = make();
+      const holder = await m.lockAsync('k');
+      const waiting = m.lockAsync('k');
+      assert.throws(() => m.lock('k'), hasCode(codes.ERR_WOULD_DEADLOCK));
+      holder.release();
+      (await waiting).release();
+    });
+
+    test('bad options are TypeError / RangeError and queue nothing', async () => {
+      const m = make();
+      await assert.rejects(m.lockAsync('k', { timeout: -1 }), RangeError);
+      await assert.rejects(m.lockAsync('k', { timeout: 1.5 }), RangeError);
+      await assert.rejects(m.lockAsync('k', { timeout: '10' }), TypeError);
+      await assert.rejects(m.lockAsync('k', { signal: {} }), TypeError);
+      await assert.rejects(m.lockAsync('k', { bogus: 1 }), TypeError);
+      await assert.rejects(m.lockAsync({}), TypeError);
+      assert.throws(() => m.lock('k', { timeout: NaN }), RangeError);
+      assert.throws(() => m.lock('k', 5), TypeError);
+      assert.equal(m.stateCount(), 0);
+    });
+  });
+
+  describe(`${className}: batches and withLock`, () => {
+    test('batchLock: every key once, deadlock-free order, batch accessors', () => {
+      const m = make();
+      m.set('b', 2);
+      const batch = m.batchLock(['b', 'a', 'b', 3n]);
+      assert.ok(batch instanceof BatchEntry);
+      assert.equal(batch.keys.length, 3);
+      assert.deepEqual([...batch.keys].sort((x, y) => String(x).localeCompare(String(y))), ['3', 'a', 'b'].map((k) => (k === '3' ? 3n : k)));
+      assert.equal(batch.get('b'), 2);
+      batch.set('a', 1).set(3n, 'three');
+      assert.equal(batch.has('a'), true);
+      assert.equal(batch.delete('b'), true);
+      assert.ok(batch.entry('a') instanceof Entry);
+      assert.throws(() => batch.entry('zzz'), RangeError);
+      for (const k of ['a', 'b', 3n]) assert.equal(m.tryLock(k), undefined, 'held');
+      batch.release();
+      assert.throws(() => batch.release(), hasCode(codes.ERR_ENTRY_RELEASED));
+      batch[Symbol.dispose]();
+      assert.equal(m.get('a'), 1);
+      assert.equal(m.get(3n), 'three');
+      assert.equal(m.has('b'), false);
+      // Two maps' batches in opposite key orders take the same order.
+      const other = m.batchLock(['z', 'y', 'x']);
+      const again = m.batchLock(['x', 'y', 'z'].filter(() => false));
+      assert.deepEqual(again.keys, []);
+      other.release();
+    });
+
+    test('batchLockAsync waits for held keys and times out as a whole', async () => {
+      const m = make();
+      const holder = m.lock('y');
+      await assert.rejects(m.batchLockAsync(['x', 'y', 'z'], { timeout: 30 }), hasCode(codes.ERR_LOCK_TIMEOUT));
+      for (const k of ['x', 'z']) {
+        const e = m.tryLock(k);
+        assert.ok(e, `${k} was released after the failed batch`);
+        e.release();
+      }
+      setTimeout(() => holder.release(), 20);
+      const batch = await m.batchLockAsync(['x', 'y', 'z']);
+      assert.equal(batch.keys.length, 3);
+      batch.release();
+    });
+
+    test('withLock releases after fn resolves, throws or rejects; returns fn\'s result', async () => {
+      const m = make();
+      assert.equal(await m.withLock('k', (e) => { e.value = 1; return 'r'; }), 'r');
+      assert.equal(await m.withLock('k', async (e) => { await tick(); e.value += 1; return e.value; }), 2);
+      await assert.rejects(m.withLock('k', (e) => { e.value = 10; throw new Error('boom'); }), /boom/);
+      assert.equal(m.get('k'), 10, 'as the callback last set it');
+      await assert.rejects(m.withLock('k', async () => { throw new Error('late'); }), /late/);
+      assert.equal(await m.withLock(['k', 'j'], (b) => { b.set('j', b.get('k') + 1); return b.keys.length; }), 2);
+      assert.equal(m.get('j'), 11);
+      assert.equal(await m.withLock('k', (e) => { e.release(); return 'released early'; }), 'released early');
+      await assert.rejects(m.withLock('k', 'not a function'), TypeError);
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+  });
+
+  describe(`${className}: lifetime of entries`, () => {
+    test('an entry dropped without release() releases its lock when collected', async () => {
+      const m = make();
+      (() => { m.lock('dropped').value = 1; })();
+      assert.equal(m.tryLock('dropped'), undefined);
+      assert.ok(await gcUntil(() => heldLocks().held === 0), 'the dropped entry was released');
+      const e = m.tryLock('dropped');
+      assert.ok(e);
+      assert.equal(e.value, 1);
+      e.release();
+    });
+  });
+}
+
+describe('LruLockMap', () => {
+  test('size never exceeds capacity; the least recently used unlocked entry goes first', () => {
+    const m = new LruLockMap({ capacity: 3, shards: 1 });
+    m.set('a', 1).set('b', 2).set('c', 3);
+    assert.equal(m.get('a'), 1); // b is now the least recently used
+    m.set('d', 4);
+    assert.deepEqual([...m.keys()].sort(), ['a', 'c', 'd']);
+    const held = m.lock('c'); // locking promotes c ...
+    m.get('a');
+    m.get('d'); // ... but now c is the coldest again, and held: it is skipped
+    m.set('e', 5);
+    assert.deepEqual([...m.keys()].sort(), ['c', 'd', 'e']);
+    held.release();
+    assert.equal(m.peek('c'), 3);
+    for (let i = 0; i < 100; i++) {
+      m.set(`k${i}`, i);
+      assert.ok(m.size <= 3);
+    }
+    assert.equal(m.capacity, 3);
+    assert.equal(m.stats().evictions, 102);
+    assert.equal(m.stats().hits, 3, 'three get() hits');
+  });
+
+  test('the bound holds with many shards', () => {
+    const m = new LruLockMap({ capacity: 10, shards: 64 });
+    for (let i = 0; i < 1000; i++) m.set(i, i);
+    assert.equal(m.size, 10);
+    assert.equal([...m.keys()].length, 10);
+  });
+
+  test('peek neither promotes nor counts; get and getOrCompute count', async () => {
+    const m = new LruLockMap({ capacity: 2, shards: 1 });
+    m.set('a', 1).set('b', 2);
+    assert.equal(m.peek('a'), 1);
+    m.set('c', 3); // a was only peeked: it goes
+    assert.equal(m.has('a'), false);
+    assert.deepEqual(m.stats(), { hits: 0, misses: 0, evictions: 1, expirations: 0 });
+    m.get('b');
+    m.get('zz');
+    assert.equal(await m.getOrCompute('b', () => 0), 2);
+    assert.equal(await m.getOrCompute('n', () => 7), 7);
+    assert.deepEqual(m.stats(), { hits: 2, misses: 2, evictions: 2, expirations: 0 });
+  });
+
+  test('TTL: map-wide and per value; expired values are never returned', async () => {
+    const m = new LruLockMap({ capacity: 10, ttl: 40 });
+    m.set('short', 1);
+    m.set('long', 2, { ttl: 5000 });
+    m.set('undef', undefined);
+    assert.equal(m.get('short'), 1);
+    await sleep(80);
+    assert.equal(m.get('short'), undefined);
+    assert.equal(m.has('short'), false);
+    assert.equal(m.peek('short'), undefined);
+    assert.equal(m.has('undef'), false);
+    assert.equal(m.get('long'), 2);
+    assert.equal(m.stats().expirations >= 1, true);
+    assert.deepEqual([...m.keys()], ['long']);
+    assert.throws(() => m.set('x', 1, { ttl: 0 }), RangeError);
+    assert.throws(() => m.set('x', 1, { ttl: 'soon' }), TypeError);
+  });
+
+  test('full of held entries: ERR_CACHE_FULL, map unchanged', () => {
+    const m = new LruLockMap({ capacity: 2 });
+    const a = m.lock('a');
+    const b = m.lock('b');
+    a.value = 1;
+    b.value = 2;
+    assert.throws(() => m.set('c', 3), hasCode(codes.ERR_CACHE_FULL));
+    assert.equal(m.size, 2);
+    assert.equal(m.has('c'), false);
+    b.release();
+    m.set('c', 3);
+    assert.equal(m.has('b'), false);
+    a.release();
+  });
+
+  test('getOrCompute: concurrent callers on one thread share one call; stored undefined is a hit', async () => {
+    const m = new LruLockMap({ capacity: 10 });
+    let calls = 0;
+    const slow = async () => { calls++; await sleep(20); return { v: 1 }; };
+    const results = await Promise.all([m.getOrCompute('k', slow), m.getOrCompute('k', slow), m.getOrCompute('k', slow)]);
+    assert.equal(calls, 1);
+    for (const r of results) assert.deepStrictEqual(r, { v: 1 });
+    m.set('u', undefined);
+    assert.equal(await m.getOrCompute('u', () => { throw new Error('not called'); }), undefined);
+  });
+
+  test('getOrCompute: a failure reaches every waiting caller and nothing is stored', async () => {
+    const m = new LruLockMap({ capacity: 10 });
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      await sleep(20);
+      const err = new RangeError('no data');
+      err.code = 'E_NODATA';
+      throw err;
+    };
+    const results = await Promise.allSettled([1, 2, 3].map(() => m.getOrCompute('k', failing)));
+    assert.equal(calls, 1);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal(r.reason.name, 'RangeError');
+      assert.equal(r.reason.message, 'no data');
+      assert.equal(r.reason.code, 'E_NODATA');
+    }
+    assert.equal(m.has('k'), false);
+    assert.equal(await m.getOrCompute('k', () => 'later'), 'later', 'a later call computes again');
+    await assert.rejects(m.getOrCompute('k2', () => { throw 'plain'; }), (e) => e === 'plain');
+  });
+
+  test('options: capacity required and >= 1; bad ttl, shards and timeout rejected', () => {
+    assert.throws(() => new LruLockMap(), TypeError);
+    assert.throws(() => new LruLockMap({}), TypeError);
+    assert.throws(() => new LruLockMap({ capacity: 0 }), RangeError);
+    assert.throws(() => new LruLockMap({ capacity: -1 }), RangeError);
+    assert.throws(() => new LruLockMap({ capacity: 1.5 }), RangeError);
+    assert.throws(() => new LruLockMap({ capacity: 10, ttl: 0 }), RangeError);
+    assert.throws(() => new LruLockMap({ capacity: 10, shards: 3 }), RangeError);
+    assert.throws(() => new LruLockMap({ capacity: 10, timeout: -5 }), RangeError);
+    assert.throws(() => new LockMap({ shards: 0 }), RangeError);
+    assert.throws(() => new LockMap({ shards: 2 ** 30 }), RangeError);
+    assert.throws(() => new LockMap({ timeout: 1.5 }), RangeError);
+    assert.throws(() => new LockMap({ capacity: 10, ttl: 5 }), TypeError);
+    assert.ok(new LruLockMap({ capacity: 1 }) instanceof LruLockMap);
+    assert.ok(new LruLockMap({ capacity: 1 }) instanceof LockMap);
+    assert.equal(Object.prototype.toString.call(new LruLockMap({ capacity: 1 })), '[object LruLockMap]');
+  });
+
+  test('handles: from() attaches; another kind\'s handle is ERR_INVALID_HANDLE', () => {
+    const lru = new LruLockMap({ capacity: 5 });
+    lru.set('x', 1);
+    assert.equal(LruLockMap.from(lru.handle).get('x'), 1);
+    assert.ok(LruLockMap.from(lru.handle) instanceof LruLockMap);
+    const lm = new LockMap();
+    assert.throws(() => LockMap.from(lru.handle), hasCode(codes.ERR_INVALID_HANDLE));
+    assert.throws(() => LruLockMap.from(lm.handle), hasCode(codes.ERR_INVALID_HANDLE));
+    assert.throws(() => threadmap.DashMap.from(lm.handle), hasCode(codes.ERR_INVALID_HANDLE));
+    assert.throws(() => LockMap.from(new SharedArrayBuffer(16)), hasCode(codes.ERR_INVALID_HANDLE));
+    assert.throws(() => LockMap.from({}), hasCode(codes.ERR_INVALID_HANDLE));
+  });
+});
