@@ -1,0 +1,204 @@
+'use strict';
+// Key locks across worker threads: batch transfers that keep a total exact,
+// locks released when their worker throws, exits or is terminated, waits
+// dropped with their worker, a free event loop while waiting for another
+// thread, and getOrCompute running fn once per key across the process.
+const { describe, test, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { threadmap, startWorker, terminateAll } = require('./helpers');
+
+const { LockMap, LruLockMap, DashMap, codes } = threadmap;
+
+afterEach(terminateAll);
+
+// A fixtures/locker.js worker with a promise API. (Its own dispatch: replies
+// and "waiting" notices may be awaited at the same time.)
+function startLocker(map, extra = {}) {
+  const kind = map instanceof LruLockMap ? 'LruLockMap' : 'LockMap';
+  const w = startWorker('locker.js', { workerData: { kind, handle: map.handle, ...extra } });
+  const replies = new Map(); // seq -> { resolve, reject }
+  const notices = new Map(); // key -> resolve, for { waiting: key }
+  const seenWaiting = new Set();
+  let resolveReady;
+  const ready = new Promise((resolve) => { resolveReady = resolve; });
+  w.worker.on('message', (m) => {
+    if (m && m.ready) resolveReady();
+    if (m && m.waiting !== undefined) {
+      seenWaiting.add(m.waiting);
+      const r = notices.get(m.waiting);
+      if (r) r();
+    }
+    if (m && m.seq !== undefined && replies.has(m.seq)) {
+      const { resolve, reject } = replies.get(m.seq);
+      replies.delete(m.seq);
+      if (m.ok) {
+        resolve(m.result);
+      } else {
+        reject(Object.assign(new Error(m.error.message), m.error));
+      }
+    }
+  });
+  w.done.then(() => {
+    for (const { reject } of replies.values()) reject(new Error('the worker exited before replying'));
+  }, (err) => {
+    for (const { reject } of replies.values()) reject(err);
+  });
+  let seq = 0;
+  function send(op, fields = {}) {
+    const id = ++seq;
+    const reply = new Promise((resolve, reject) => replies.set(id, { resolve, reject }));
+    w.worker.postMessage({ seq: id, op, ...fields });
+    return reply;
+  }
+  const waiting = (key) => (seenWaiting.has(key) ? Promise.resolve() : new Promise((resolve) => notices.set(key, resolve)));
+  return { worker: w.worker, done: w.done, ready, send, waiting };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('LockMap across workers', () => {
+  test('4 workers move money between 100 accounts for 2 s with batchLockAsync: the total is exact, nobody stalls', async () => {
+    const m = new LockMap();
+    const accounts = 100;
+    for (let i = 0; i < accounts; i++) m.set(`acct${i}`, 1000);
+    const until = Date.now() + 2000;
+    const workers = [1, 2, 3, 4].map((seed) => startWorker('bank.js', {
+      workerData: { handle: m.handle, accounts, until, seed },
+    }));
+    const results = await Promise.all(workers.map((w) => w.next()));
+    await Promise.all(workers.map((w) => w.done));
+    let total = 0;
+    for (const [, v] of m) total += v;
+    assert.equal(total, accounts * 1000);
+    for (const r of results) {
+      assert.ok(r.transfers > 100, `every worker made progress (${r.transfers} transfers)`);
+      assert.ok(r.longestGapMs < 1500, `no worker stalled (longest gap ${r.longestGapMs.toFixed(1)} ms)`);
+    }
+    assert.equal(m.stateCount(), accounts, 'no lock state left behind');
+  });
+
+  test('a worker terminated while holding a lock: the main thread gets it within 100 ms', async () => {
+    const m = new LockMap();
+    const w = startLocker(m);
+    await w.ready;
+    await w.send('lock', { key: 'k' });
+    await w.send('setHeld', { key: 'k', value: 'from worker' });
+    assert.equal(m.tryLock('k'), undefined);
+    const waiting = m.lockAsync('k', { timeout: 5000 });
+    const t0 = performance.now();
+    await w.worker.terminate();
+    const e = await waiting;
+    const ms = performance.now() - t0;
+    assert.ok(ms < 100, `acquired ${ms.toFixed(1)} ms after terminate() was called`);
+    assert.equal(e.value, 'from worker', 'what the holder stored stays');
+    e.release();
+  });
+
+  test('a worker that throws, or calls process.exit, while holding a lock releases it', async () => {
+    const m = new LockMap();
+    for (const [op, value] of [['throwWhileHolding', 'thrown'], ['exitWhileHolding', 'exited']]) {
+      const w = startLocker(m);
+      await w.ready;
+      // The worker locks, replies, then dies on its next turn.
+      w.worker.on('error', () => {});
+      await w.send(op, { key: op });
+      const waiting = m.lockAsync(op, { timeout: 5000 });
+      await w.done.catch(() => {});
+      const e = await waiting;
+      assert.equal(e.value, value);
+      e.release();
+    }
+    assert.equal(m.stateCount(), 2);
+  });
+
+  test('a worker terminated while waiting asynchronously: its wait is dropped, the lock still works', async () => {
+    const m = new LockMap();
+    const baseline = m.stateCount();
+    const mine = m.lock('k');
+    const w = startLocker(m);
+    await w.ready;
+    w.send('lockAsync', { key: 'k' }).catch(() => {}); // never answered: the worker is terminated
+    await w.waiting('k');
+    await sleep(20); // the worker's wait is queued in the engine
+    await w.worker.terminate();
+    mine.release(); // would hand the lock to the dead worker's wait if it were still queued
+    const again = m.tryLock('k');
+    assert.ok(again, 'free: nobody inherited it');
+    again.release();
+    assert.equal(m.stateCount(), baseline, 'no state leaked');
+  });
+
+  test('a worker blocked in a sync lock() ends when the lock is released, then its exit releases it', async () => {
+    const m = new LockMap();
+    const mine = m.lock('k');
+    const w = startLocker(m);
+    await w.ready;
+    const acquired = w.send('lockSync', { key: 'k' });
+    await w.waiting('k');
+    await sleep(20);
+    mine.release();
+    await acquired; // the worker got the lock
+    await w.worker.terminate();
+    const e = m.lock('k', { timeout: 2000 });
+    e.release();
+    assert.equal(m.stateCount(), 0);
+  });
+
+  test('while the main thread awaits a lock a worker holds, its event loop keeps running', async () => {
+    const m = new LockMap();
+    const w = startLocker(m);
+    await w.ready;
+    await w.send('lock', { key: 'busy' });
+    let ticks = 0;
+    const iv = setInterval(() => { ticks++; }, 5);
+    const waiting = m.lockAsync('busy');
+    await sleep(100);
+    assert.ok(ticks >= 8, `setInterval fired ${ticks} times while waiting`);
+    await w.send('release', { key: 'busy' });
+    const e = await waiting;
+    clearInterval(iv);
+    e.release();
+  });
+
+  test('sync lock from the main thread waits for a worker, then times out with ERR_LOCK_TIMEOUT', async () => {
+    const m = new LockMap({ timeout: 30 });
+    const w = startLocker(m);
+    await w.ready;
+    await w.send('lock', { key: 'k' });
+    assert.throws(() => m.lock('k', { timeout: 30 }), (e) => e.code === codes.ERR_LOCK_TIMEOUT);
+    assert.throws(() => m.set('k', 1), (e) => e.code === codes.ERR_LOCK_TIMEOUT, 'writes outside a lock wait up to the map timeout');
+    assert.equal(m.has('k'), false);
+    await w.send('setHeld', { key: 'k', value: 7 });
+    await w.send('release', { key: 'k' });
+    assert.equal(m.add('k'), 8);
+  });
+});
+
+describe('LruLockMap.getOrCompute across workers', () => {
+  test('4 workers asking for one key at once: fn runs once, all get its result', async () => {
+    const m = new LruLockMap({ capacity: 100 });
+    const counters = new DashMap();
+    const workers = Array.from({ length: 4 }, () => startLocker(m, { counters: counters.handle }));
+    await Promise.all(workers.map((w) => w.ready));
+    const results = await Promise.all(workers.map((w) => w.send('getOrCompute', { key: 'k', delayMs: 100 })));
+    assert.deepEqual(results, Array(4).fill('computed:k'));
+    assert.equal(counters.get('calls:k'), 1);
+    assert.equal(m.get('k'), 'computed:k');
+  });
+
+  test('a throwing fn reaches every waiting worker and nothing is cached', async () => {
+    const m = new LruLockMap({ capacity: 100 });
+    const counters = new DashMap();
+    const workers = Array.from({ length: 4 }, () => startLocker(m, { counters: counters.handle }));
+    await Promise.all(workers.map((w) => w.ready));
+    const results = await Promise.allSettled(workers.map((w) => w.send('getOrCompute', { key: 'bad', delayMs: 100, fail: true })));
+    assert.equal(counters.get('calls:bad'), 1);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal(r.reason.name, 'TypeError');
+      assert.equal(r.reason.message, 'compute failed for bad');
+      assert.equal(r.reason.code, 'E_COMPUTE');
+    }
+    assert.equal(m.has('bad'), false);
+  });
+});
