@@ -13,11 +13,12 @@ const {
 const { MapCore, kNative, attachNative, fromHandle, toArray } = require('./map_core');
 
 const MAX_SHARDS = 65536;
-const kCreate = Symbol('threadmap.createEntry');
+const kCreate = Symbol('threadmap.createBatch');
+const kFast = Symbol('threadmap.fast');
 
 // ---- async waits of this thread ----
 
-// wait id -> { resolve(token), reject(err), timer, signal, onAbort }
+// wait id -> { resolve(entry), timer, signal, onAbort }
 const waits = new Map();
 
 function endWait(id, w) {
@@ -28,75 +29,42 @@ function endWait(id, w) {
 
 // Called by the addon (on this thread's event loop) when a queued wait is
 // handed its lock. Never throws: a grant nobody waits for any more is released.
-native.setLockDispatch((id, token) => {
+native.setLockDispatch((id, entry) => {
   const w = waits.get(id);
   if (w === undefined) {
-    try { native.entryRelease(token); } catch { /* already gone */ }
+    entry.release();
     return;
   }
   endWait(id, w);
-  w.resolve(token);
+  w.resolve(entry);
 });
 
-// An entry that becomes garbage while holding its lock releases it (like a
-// dropped guard), so a forgotten release() cannot wedge a key forever.
-const dropped = new FinalizationRegistry((token) => {
-  try { native.entryRelease(token); } catch { /* released already */ }
-});
-
-// The key as an Entry reports it: SameValueZero-normalized, bytes copied.
-function ownKey(key) {
-  if (ArrayBuffer.isView(key)) return Buffer.from(key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength));
-  return Object.is(key, -0) ? 0 : key;
-}
-
-let tokenOf;
-
-/** The holder of one key's lock. */
-class Entry {
-  #token;
-  #key;
-  #released = false;
-
-  static {
-    tokenOf = (entry) => entry.#live();
-  }
-
-  constructor(secret, token, key) {
-    if (secret !== kCreate) throw new TypeError('Entry: entries come from lock(), tryLock() or lockAsync()');
-    this.#token = token;
-    this.#key = key;
-    dropped.register(this, token, this);
-  }
-
-  #live() {
-    if (this.#released) throw errors.entryReleased();
-    return this.#token;
-  }
-
-  /** The locked key. */
-  get key() { return this.#key; }
-  /** Whether release() was called. */
-  get released() { return this.#released; }
+/**
+ * The holder of one key's lock. A native class (native/addon/lock_hub.hpp):
+ * `key`, `released` and `release()` are native; the rest is defined here
+ * over the addon's entry functions. An Entry collected by the GC while it
+ * still holds its lock releases it.
+ */
+const { Entry } = native;
+Object.defineProperties(Entry.prototype, {
   /** A copy of the key's value (undefined if none). */
-  get value() { return native.entryGet(this.#live()); }
-  /** Stores a value; other threads' reads see it at once. */
-  set value(v) { native.entrySet(this.#live(), v); }
+  value: {
+    get() { return native.entryGet(this); },
+    /** Stores a value; other threads' reads see it at once. */
+    set(v) { native.entrySet(this, v); },
+    configurable: true,
+  },
   /** Whether the key has a value. */
-  get exists() { return native.entryExists(this.#live()); }
+  exists: { get() { return native.entryExists(this); }, configurable: true },
   /** Removes the value (the lock stays held); returns whether there was one. */
-  delete() { return native.entryDelete(this.#live()); }
-  /** Gives the lock to the next waiter, or frees it. */
-  release() {
-    native.entryRelease(this.#live());
-    this.#released = true;
-    dropped.unregister(this);
-  }
-  [Symbol.dispose]() {
-    if (!this.#released) this.release();
-  }
-  get [Symbol.toStringTag]() { return 'Entry'; }
-}
+  delete: { value: function remove() { return native.entryDelete(this); }, writable: true, configurable: true },
+  [Symbol.dispose]: {
+    value: function dispose() { if (!this.released) this.release(); },
+    writable: true,
+    configurable: true,
+  },
+  [Symbol.toStringTag]: { value: 'Entry', configurable: true },
+});
 
 // Entry lookup by key inside a batch: primitives by SameValueZero (a Map),
 // byte arrays by content.
@@ -155,10 +123,6 @@ class BatchEntry {
   get [Symbol.toStringTag]() { return 'BatchEntry'; }
 }
 
-function makeEntry(token, key) {
-  return new Entry(kCreate, token, ownKey(key));
-}
-
 function lockOptions(options, what, allowSignal) {
   const opts = checkOptions(options, what, allowSignal ? ['timeout', 'signal'] : ['timeout']);
   return {
@@ -179,23 +143,25 @@ class LockMap extends MapCore {
     super();
     const opts = checkOptions(options, 'LockMap', ['capacity', 'shards', 'timeout']);
     attachNative(this, new native.LockMap(...commonOptions(opts, 'LockMap', 0)));
+    attachFast(this);
   }
 
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
-    return fromHandle(LockMap, native.LockMap, handle);
+    return fromHandle(LockMap, native.LockMap, handle, attachFast);
   }
 
   /** Locks `key` (present or not), blocking this thread until it is free. */
   lock(key, options) {
-    const { timeout } = lockOptions(options, 'lock', false);
-    return makeEntry(this[kNative].lock(key, timeout), key);
+    const timeout = options === undefined ? undefined : lockOptions(options, 'lock', false).timeout;
+    const r = this[kFast].lock(key, timeout);
+    return r === FALLBACK ? this[kNative].lock(key, timeout) : r;
   }
 
   /** Locks `key` if it is free now; otherwise undefined. Never waits. */
   tryLock(key) {
-    const token = this[kNative].tryLock(key);
-    return token < 0 ? undefined : makeEntry(token, key);
+    const r = this[kFast].tryLock(key);
+    return r === FALLBACK ? this[kNative].tryLock(key) : r;
   }
 
   /** Locks `key` without blocking the event loop. */
@@ -210,10 +176,10 @@ class LockMap extends MapCore {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (r >= 0) return Promise.resolve(makeEntry(r, key));
-    const id = -r - 1;
+    if (typeof r !== 'number') return Promise.resolve(r);
+    const id = r;
     return new Promise((resolve, reject) => {
-      const w = { resolve: (token) => resolve(makeEntry(token, key)), timer: undefined, signal, onAbort: undefined };
+      const w = { resolve, timer: undefined, signal, onAbort: undefined };
       const giveUp = (err) => {
         if (waits.get(id) !== w) return;
         endWait(id, w);
@@ -236,9 +202,7 @@ class LockMap extends MapCore {
   batchLock(keys, options) {
     const { timeout } = lockOptions(options, 'batchLock', false);
     const list = toArray(keys, 'batchLock: keys');
-    const order = this[kNative].orderKeys(list);
-    const tokens = this[kNative].batchLock(list, timeout);
-    return new BatchEntry(kCreate, tokens.map((t, i) => makeEntry(t, list[order[i]])));
+    return new BatchEntry(kCreate, this[kNative].batchLock(list, timeout));
   }
 
   /** Locks every key of `keys` in the same order as batchLock, without blocking the event loop. */
@@ -280,6 +244,11 @@ class LockMap extends MapCore {
   stateCount() { return this[kNative].stateCount(); }
 
   get [Symbol.toStringTag]() { return 'LockMap'; }
+}
+
+// The V8-level lock() and tryLock() (native/addon/fast_path.hpp), non-enumerable.
+function attachFast(map) {
+  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
 }
 
 function commonOptions(opts, className, capacityMin) {
@@ -336,11 +305,12 @@ class LruLockMap extends LockMap {
     // LockMap's constructor would make a LockMap: build the object here.
     const self = Object.create(new.target.prototype);
     attachNative(self, nativeMap);
+    attachFast(self);
     return self;
   }
 
   static from(handle) {
-    return fromHandle(LruLockMap, native.LruLockMap, handle);
+    return fromHandle(LruLockMap, native.LruLockMap, handle, attachFast);
   }
 
   /** The bound on size. */
@@ -371,15 +341,14 @@ class LruLockMap extends LockMap {
     if (cached !== FALLBACK) return cached;
     const entry = await this.lockAsync(key);
     try {
-      const token = tokenOf(entry);
-      if (native.entryExists(token)) return native.entryGet(token);
-      const failure = native.entryFailure(token);
+      if (entry.exists) return entry.value;
+      const failure = native.entryFailure(entry);
       if (failure !== undefined) throw reviveFailure(failure);
       let value;
       try {
         value = await fn(key);
       } catch (err) {
-        if (!entry.released) native.entryPublishFailure(tokenOf(entry), failureRecord(err));
+        if (!entry.released) native.entryPublishFailure(entry, failureRecord(err));
         throw err;
       }
       entry.value = value;

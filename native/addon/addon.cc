@@ -19,8 +19,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   Napi::Function dash = DashMapWrap::Define(env);
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
-  fast = std::make_unique<FastPath>(env);
   locks = std::make_unique<LockHub>(env);
+  fast = std::make_unique<FastPath>(env, *locks);
   DefineAddon(exports, {
                            InstanceMethod("setCodec", &Addon::SetCodec),
                            InstanceMethod("liveMaps", &Addon::LiveMaps),
@@ -28,7 +28,6 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("entryExists", &Addon::EntryExists),
                            InstanceMethod("entrySet", &Addon::EntrySet),
                            InstanceMethod("entryDelete", &Addon::EntryDelete),
-                           InstanceMethod("entryRelease", &Addon::EntryRelease),
                            InstanceMethod("entryFailure", &Addon::EntryFailure),
                            InstanceMethod("entryPublishFailure", &Addon::EntryPublishFailure),
                            InstanceMethod("cancelWait", &Addon::CancelWait),
@@ -38,6 +37,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("DashMap", dash);
   exports.Set("LockMap", LockMapWrap<false>::Define(env));
   exports.Set("LruLockMap", LockMapWrap<true>::Define(env));
+  exports.Set("Entry", locks->entry_class(env));
 }
 
 // setCodec({ serialize, deserialize, contentEqual, fallback }): the functions
@@ -65,7 +65,7 @@ Napi::Value Addon::LiveMaps(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(live_maps()));
 }
 
-// ---- entries: info[0] is a token (lock_hub.hpp) ----
+// ---- entries: info[0] is an Entry (lock_hub.hpp) ----
 
 Napi::Value Addon::EntryGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -80,7 +80,7 @@ Napi::Value Addon::EntryExists(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, guarded(env, [&] { return h.exists(); }));
 }
 
-// entrySet(token, value, ttlMs?)
+// entrySet(entry, value, ttlMs?)
 Napi::Value Addon::EntrySet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   holder& h = locks->at(env, info[0]);
@@ -97,12 +97,7 @@ Napi::Value Addon::EntryDelete(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, guarded(env, [&] { return h.remove(); }));
 }
 
-Napi::Value Addon::EntryRelease(const Napi::CallbackInfo& info) {
-  locks->release(info.Env(), info[0]);
-  return info.Env().Undefined();
-}
-
-// entryFailure(token): the failure a previous holder published after this
+// entryFailure(entry): the failure a previous holder published after this
 // entry queued (getOrCompute), or undefined.
 Napi::Value Addon::EntryFailure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -127,7 +122,7 @@ Napi::Value Addon::CancelWait(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, locks->cancel_wait(env, static_cast<uint32_t>(id)));
 }
 
-// setLockDispatch(fn): fn(waitId, token) is called when a queued wait is granted.
+// setLockDispatch(fn): fn(waitId, entry) is called when a queued wait is granted.
 Napi::Value Addon::SetLockDispatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "setLockDispatch takes a function");

@@ -33,12 +33,11 @@ class Addon : public Napi::Addon<Addon> {
  private:
   Napi::Value SetCodec(const Napi::CallbackInfo& info);
   Napi::Value LiveMaps(const Napi::CallbackInfo& info);
-  // Entry operations on a token (lib/lock_map.js's Entry).
+  // Entry operations (lib/lock_map.js adds them to Entry.prototype).
   Napi::Value EntryGet(const Napi::CallbackInfo& info);
   Napi::Value EntryExists(const Napi::CallbackInfo& info);
   Napi::Value EntrySet(const Napi::CallbackInfo& info);
   Napi::Value EntryDelete(const Napi::CallbackInfo& info);
-  Napi::Value EntryRelease(const Napi::CallbackInfo& info);
   Napi::Value EntryFailure(const Napi::CallbackInfo& info);
   Napi::Value EntryPublishFailure(const Napi::CallbackInfo& info);
   Napi::Value CancelWait(const Napi::CallbackInfo& info);

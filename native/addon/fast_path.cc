@@ -1,6 +1,7 @@
 // native/addon/fast_path.cc: see fast_path.hpp.
 #include "fast_path.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -8,6 +9,8 @@
 
 #include "codec.hpp"
 #include "dash_map_wrap.hpp"
+#include "lock_hub.hpp"
+#include "lock_map_wrap.hpp"
 #include "v8_bridge.hpp"
 
 namespace threadmap::addon {
@@ -209,9 +212,57 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// ---- LockMap / LruLockMap: lock(key, timeoutMs?) and tryLock(key) ----
+
+// The key as its Entry reports it (fast keys only: -0 is 0).
+v8::Local<v8::Value> entry_key(v8::Isolate* isolate, v8::Local<v8::Value> k) {
+  if (k->IsNumber() && k.As<v8::Number>()->Value() == 0) return v8::Number::New(isolate, 0);
+  return k;
+}
+
+template <bool Lru, bool Try>
+void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, const Key& key) {
+  using Engine = LockEngine<Lru>;
+  FastPath* owner = owner_of(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  Engine& engine = static_cast<lock_map_core<Lru>*>(r->ref.map)->engine;
+  try {
+    std::unique_ptr<holder> h;
+    if constexpr (Try) {
+      std::optional<typename Engine::entry> e = engine.try_lock(key, owner->locks.owner());
+      if (!e) return info.GetReturnValue().SetUndefined();
+      h = std::make_unique<holder_of<Engine>>(r->ref, std::move(*e));
+    } else {
+      threadmap::deadline dl;
+      if (info[1]->IsNumber()) {
+        const double ms = info[1].As<v8::Number>()->Value();
+        if (std::isfinite(ms)) dl = threadmap::deadline::after(std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
+      }
+      h = std::make_unique<holder_of<Engine>>(r->ref, engine.lock(key, owner->locks.owner(), dl));
+    }
+    info.GetReturnValue().Set(owner->locks.adopt(isolate, std::move(h), entry_key(isolate, info[0])));
+  } catch (const threadmap::error& e) {
+    throw_coded(isolate, e.code(), e.what());
+  } catch (...) {
+    info.GetReturnValue().Set(owner->fallback(isolate));
+  }
+}
+
+template <bool Try>
+void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  fast_ref* r = self(info);
+  if (r->ref.map->kind == map_kind::lru_lock_map) {
+    lock_now<true, Try>(info, r, key);
+  } else {
+    lock_now<false, Try>(info, r, key);
+  }
+}
+
 }  // namespace
 
-FastPath::FastPath(napi_env) : isolate_(v8::Isolate::GetCurrent()) {
+FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent()), locks(hub) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
   v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
@@ -228,6 +279,16 @@ FastPath::FastPath(napi_env) : isolate_(v8::Isolate::GetCurrent()) {
   method("delete", Delete);
   method("add", Add);
   template_.Reset(isolate_, tmpl);
+
+  v8::Local<v8::FunctionTemplate> lock_tmpl = v8::FunctionTemplate::New(isolate_);
+  lock_tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "LockMapFastPath"));
+  lock_tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+  v8::Local<v8::Signature> lock_sig = v8::Signature::New(isolate_, lock_tmpl);
+  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "lock"),
+                                      v8::FunctionTemplate::New(isolate_, LockMethod<false>, data, lock_sig));
+  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "tryLock"),
+                                      v8::FunctionTemplate::New(isolate_, LockMethod<true>, data, lock_sig));
+  lock_template_.Reset(isolate_, lock_tmpl);
 }
 
 FastPath::~FastPath() {
@@ -241,10 +302,14 @@ FastPath::~FastPath() {
 
 void FastPath::set_fallback(Napi::Value sentinel) { fallback_.Reset(isolate_, to_v8(sentinel)); }
 
-Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) {
+Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) { return wrap(env, template_.Get(isolate_), ref); }
+
+Napi::Value FastPath::make_lock(Napi::Env env, const MapRef& ref) { return wrap(env, lock_template_.Get(isolate_), ref); }
+
+Napi::Value FastPath::wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Object> obj;
-  if (!template_.Get(isolate_)->InstanceTemplate()->NewInstance(context).ToLocal(&obj))
+  if (!tmpl->InstanceTemplate()->NewInstance(context).ToLocal(&obj))
     throw Napi::Error::New(env, "threadmap: cannot create the fast path object");
   auto* r = new fast_ref{ref, {}, this};
   live_.insert(r);

@@ -12,6 +12,11 @@
 // (only reads, or a failure to take a lock or to allocate), so repeating the
 // call on the full path is safe.
 //
+// LockMap and LruLockMap get the same for their hottest pair: lock() and
+// tryLock() (Entry.prototype.release is already a V8 function, see
+// lock_hub.hpp). Lock errors are thrown from here with their codes (a
+// fallback would wait a second time); other failures fall back.
+//
 // Lifetime: each fast object owns a MapRef (keeps the map alive) in a
 // heap record pointed to by its internal field. The record is freed by a
 // weak callback when the object is collected, or by the thread's Addon at
@@ -28,16 +33,19 @@
 namespace threadmap::addon {
 
 struct fast_ref;
+class LockHub;
 
 class FastPath {
  public:
-  explicit FastPath(napi_env env);
+  FastPath(napi_env env, LockHub& locks);
   ~FastPath();
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
   // A new fast object over `ref` (a DashMap).
   Napi::Value make(Napi::Env env, const MapRef& ref);
+  // A new fast object over a LockMap or LruLockMap: lock, tryLock.
+  Napi::Value make_lock(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel);
 
@@ -46,9 +54,14 @@ class FastPath {
 
  private:
   v8::Isolate* isolate_;
+  Napi::Value wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref);
   v8::Global<v8::FunctionTemplate> template_;
+  v8::Global<v8::FunctionTemplate> lock_template_;
   v8::Global<v8::Value> fallback_;
   std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected
+
+ public:
+  LockHub& locks;
 };
 
 }  // namespace threadmap::addon

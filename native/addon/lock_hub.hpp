@@ -1,20 +1,24 @@
 // native/addon/lock_hub.hpp: one JS environment's (one thread's) key locks.
 //
-// What a thread's JS holds of LockMap and LruLockMap locks lives here, never
-// in JS objects: the engine entries it owns (`holder`s, named in JS by a
-// token), and its queued async waits. So when the environment goes (a
-// worker exits, throws or is terminated) the hub's destructor releases every
-// lock the thread holds and withdraws every wait it queued, and the rest of
-// the process goes on.
+// What a thread's JS holds of LockMap and LruLockMap locks lives here: the
+// engine entries it owns (`holder`s, each shown to JS as an Entry object),
+// and its queued async waits. So when the environment goes (a worker exits,
+// throws or is terminated) the hub's destructor releases every lock the
+// thread holds and withdraws every wait it queued, and the rest of the
+// process goes on.
 //
 // Owner: the hub's address is this environment's owner_id in the engines
 // (lock_map.hpp, "Owners"): a sync lock behind a lock this thread holds, by
 // any of its entries, sync or async, is ERR_WOULD_DEADLOCK.
 //
-// Tokens: a token is slot index + generation x 2^24, a JS number. A token
-// is only ever looked up in this hub's own table, bounds-checked, and its
-// generation compared, so a stale or made-up token is ERR_ENTRY_RELEASED,
-// never another thread's lock or a stray pointer.
+// Entry objects are instances of a V8 FunctionTemplate (as in
+// fast_path.hpp: a Node-API wrapper costs several times more, and lock +
+// release is a hot pair). Internal field 0 points to the holder, or is null
+// once released; field 1 is the key. JS cannot read or write internal
+// fields, and every use checks the template (HasInstance) first, so no
+// object JS makes is ever taken for an entry. Each live entry object is
+// also a weak handle: an Entry collected while it still holds its lock
+// releases it (a forgotten release() does not wedge the key forever).
 //
 // Async waits, across threads:
 //   JS thread                        releasing thread (any)
@@ -30,10 +34,10 @@
 //                                    function; else drop the holder (after
 //                                    core.mu is released), which hands the
 //                                    lock on.
-//   on_ready (the TSFN's call_js): takes `ready` under core.mu, adopts each
-//   holder (a token) and calls the JS dispatcher (id, token).
+//   on_ready (the TSFN's call_js): takes `ready` under core.mu, makes an
+//   Entry for each holder and calls the JS dispatcher (id, entry).
 // `hub_core` is shared by the hub, its waiters and the TSFN's finalizer, so
-// a late grant never touches a dead hub or a finalized TSFN: `alive` and
+// a late grant never touches a dead hub or a finalized TSFN: `hub` and
 // `tsfn` are read and cleared under core.mu.
 // Lock order: an engine shard lock is never held while core.mu is taken
 // (engines call granted() with no lock held); core.mu is a leaf (nothing is
@@ -41,6 +45,7 @@
 #pragma once
 
 #include <napi.h>
+#include <v8.h>
 
 #include <chrono>
 #include <cstdint>
@@ -59,7 +64,13 @@
 
 namespace threadmap::addon {
 
-// One engine entry owned by JS (type-erased over LockMap / LruLockMap).
+class LockHub;
+
+// Throws a JS Error with `code` (errc_code) from a raw V8 callback.
+void throw_coded(v8::Isolate* isolate, errc code, const char* message);
+
+// One engine entry owned by this thread's JS (type-erased over LockMap /
+// LruLockMap). Linked into its hub's list while it holds the lock.
 struct holder {
   explicit holder(MapRef r) : ref(std::move(r)) {}
   virtual ~holder() = default;
@@ -73,7 +84,12 @@ struct holder {
   // Releases the lock now (may throw would_deadlock from inside a callback
   // that holds the key's shard; the lock is then still held).
   virtual void release() = 0;
+
   MapRef ref;  // declared first, destroyed last: the map outlives the entry
+  LockHub* hub = nullptr;
+  holder* prev = nullptr;  // the hub's list (its thread only)
+  holder* next = nullptr;
+  v8::Global<v8::Object> self;  // the Entry object, weak
 };
 
 template <class Engine>
@@ -89,8 +105,6 @@ struct holder_of final : holder {
   void release() override { e.release(); }
   typename Engine::entry e;
 };
-
-class LockHub;
 
 struct hub_core {
   std::mutex mu;
@@ -147,17 +161,19 @@ class LockHub {
 
   owner_id owner() const noexcept { return reinterpret_cast<owner_id>(this); }
 
-  // Takes ownership of a holder; returns its token.
-  double adopt(std::unique_ptr<holder> h);
-  // The holder a token names; ERR_ENTRY_RELEASED if none.
-  holder& at(Napi::Env env, Napi::Value token);
-  // Releases and forgets a token's holder.
-  void release(Napi::Env env, Napi::Value token);
+  // Takes ownership of a holder and returns its new Entry object. `key` is
+  // the key as JS gave it (normalized here: -0 -> 0, byte arrays copied).
+  v8::Local<v8::Object> adopt(v8::Isolate* isolate, std::unique_ptr<holder> h, v8::Local<v8::Value> key);
+  // The holder of a live Entry; ERR_ENTRY_RELEASED if released, a TypeError
+  // if `v` is not an Entry.
+  holder& at(Napi::Env env, Napi::Value v);
+  // Entry.prototype.release on `obj` (checked as in at()).
+  void release(v8::Isolate* isolate, v8::Local<v8::Value> obj);
 
-  // lockAsync: a token now (>= 0), or -(wait id + 1) for a queued wait whose
-  // grant reaches the dispatcher as (wait id, token).
+  // lockAsync: an Entry now, or (undefined, id) for a queued wait whose
+  // grant reaches the dispatcher as (id, entry).
   template <class Engine>
-  double lock_async(Napi::Env env, const MapRef& ref, Engine& engine, const Key& key) {
+  Napi::Value lock_async(Napi::Env env, const MapRef& ref, Engine& engine, const Key& key, uint32_t& wait_id) {
     ensure_tsfn(env);
     const uint32_t id = next_wait_id_++;
     auto w = std::make_shared<js_waiter<Engine>>(owner(), ref, engine, core_, id);
@@ -176,17 +192,23 @@ class LockHub {
       w->self.reset();
       pending_.erase(id);
       w->slot->e = std::move(*now);
-      return adopt(std::move(w->slot));
+      return entry_value(env, std::move(w->slot), key);
     }
     waits_changed(env);
-    return -static_cast<double>(id) - 1;
+    wait_id = id;
+    return env.Undefined();
   }
+
+  // An Entry for a holder whose key is only known natively (async grants).
+  Napi::Value entry_value(Napi::Env env, std::unique_ptr<holder> h, const Key& key);
 
   // Gives up a queued wait (timeout, abort). true: withdrawn; false: its
   // grant is on the way and will be released on arrival.
   bool cancel_wait(Napi::Env env, uint32_t id);
 
   void set_dispatch(Napi::Function fn) { dispatch_ = Napi::Persistent(fn); }
+  // The Entry class (constructor) for lib/.
+  Napi::Value entry_class(Napi::Env env);
 
   std::size_t held() const noexcept { return live_; }
   std::size_t waiting() const noexcept { return pending_.size(); }
@@ -194,17 +216,23 @@ class LockHub {
  private:
   static void on_ready(napi_env env, napi_value, void* context, void*);
   static void on_tsfn_finalize(napi_env, void* data, void*);
+  static void on_collected(const v8::WeakCallbackInfo<holder>& info);
   void ensure_tsfn(Napi::Env env);
   void waits_changed(Napi::Env env);
   void deliver_ready(Napi::Env env);
+  void link(holder* h) noexcept;
+  void unlink(holder* h) noexcept;
+  void drop(holder* h) noexcept;  // unlink + delete (releases the lock)
+  void release_deferred() noexcept;
 
-  struct slot_rec {
-    std::unique_ptr<holder> h;
-    uint32_t gen = 0;
-  };
-  std::vector<slot_rec> slots_;
-  std::vector<uint32_t> free_;
+  v8::Isolate* isolate_;
+  v8::Global<v8::FunctionTemplate> entry_template_;
+  v8::Global<v8::Object> entry_blank_;  // cloned for each Entry
+  holder* head_ = nullptr;  // live holders (this thread only)
   std::size_t live_ = 0;
+  // Collected while this thread held a shard lock (inside a callback):
+  // released at the next hub call instead (see on_collected).
+  std::vector<holder*> deferred_;
   std::shared_ptr<hub_core> core_;
   std::unordered_map<uint32_t, std::shared_ptr<pending_wait>> pending_;
   uint32_t next_wait_id_ = 0;

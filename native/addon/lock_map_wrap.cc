@@ -70,6 +70,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
       W::template InstanceMethod<&W::StateCount>("stateCount"),
       W::template InstanceMethod<&W::Handle>("handle"),
+      W::template InstanceMethod<&W::FastPathObject>("fastPath"),
   };
   if constexpr (Lru) {
     props.push_back(W::template InstanceMethod<&W::Probe>("probe"));
@@ -316,9 +317,19 @@ Napi::Value LockMapWrap<Lru>::Retain(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(removed));
 }
 
-// ---- key locks: tokens for lib/'s Entry (lock_hub.hpp) ----
+// ---- key locks: Entry objects (lock_hub.hpp) ----
 
-// lock(key, timeoutMs?) -> token
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::entry(Napi::Env env, typename Engine::entry e, Napi::Value js_key, const Key& key) {
+  Addon& addon = Addon::of(env);
+  auto h = std::make_unique<holder_of<Engine>>(ref_, std::move(e));
+  // The key as the Entry reports it: byte keys as a Buffer copy, -0 as 0.
+  v8::Local<v8::Value> k = to_v8(js_key);
+  if (k->IsArrayBufferView() || (k->IsNumber() && k.As<v8::Number>()->Value() == 0)) k = to_v8(decode_key(env, key));
+  return Napi::Value(env, to_napi(addon.locks->adopt(v8::Isolate::GetCurrent(), std::move(h), k)));
+}
+
+// lock(key, timeoutMs?) -> Entry
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Lock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -326,45 +337,51 @@ Napi::Value LockMapWrap<Lru>::Lock(const Napi::CallbackInfo& info) {
   Key key = encode_key(env, arg(info, 0));
   Napi::Value t = arg(info, 1);
   const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
-  auto e = guarded(env, [&] { return map().lock(key, addon.locks->owner(), dl); });
-  return Napi::Number::New(env, addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(e))));
+  return guarded(env, [&] { return entry(env, map().lock(key, addon.locks->owner(), dl), info[0], key); });
 }
 
-// tryLock(key) -> token or -1
+// tryLock(key) -> Entry or undefined
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::TryLock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = encode_key(env, arg(info, 0));
-  auto e = guarded(env, [&] { return map().try_lock(key, addon.locks->owner()); });
-  if (!e) return Napi::Number::New(env, -1);
-  return Napi::Number::New(env, addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(*e))));
+  return guarded(env, [&]() -> Napi::Value {
+    auto e = map().try_lock(key, addon.locks->owner());
+    return e ? entry(env, std::move(*e), info[0], key) : env.Undefined();
+  });
 }
 
-// lockAsync(key) -> token (>= 0) now, or -(wait id + 1): see LockHub::lock_async.
+// lockAsync(key) -> Entry now, or the wait id (a number) of a queued wait:
+// see LockHub::lock_async.
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::LockAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = encode_key(env, arg(info, 0));
-  return Napi::Number::New(env, guarded(env, [&] { return addon.locks->lock_async(env, ref_, map(), key); }));
+  uint32_t id = 0;
+  Napi::Value now = guarded(env, [&] { return addon.locks->lock_async(env, ref_, map(), key, id); });
+  return now.IsUndefined() ? Napi::Number::New(env, id) : now;
 }
 
-// batchLock(keys, timeoutMs?) -> tokens, in the order of orderKeys(keys).
+// batchLock(keys, timeoutMs?) -> Entries, in the order of orderKeys(keys).
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::BatchLock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "batchLock: keys"));
+  Napi::Array arr = require_array(env, arg(info, 0), "batchLock: keys");
+  std::vector<Key> keys = encode_keys(env, arr);
   Napi::Value t = arg(info, 1);
   const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
-  auto entries = guarded(env, [&] { return map().batch_lock(std::move(keys), addon.locks->owner(), dl); });
-  // Adopt all before touching JS, so that nothing can leave some unowned.
-  std::vector<double> tokens;
-  tokens.reserve(entries.size());
-  for (auto& e : entries) tokens.push_back(addon.locks->adopt(std::make_unique<holder_of<Engine>>(ref_, std::move(e))));
-  Napi::Array out = Napi::Array::New(env, tokens.size());
-  for (uint32_t i = 0; i < tokens.size(); ++i) out.Set(i, Napi::Number::New(env, tokens[i]));
+  auto entries = guarded(env, [&] { return map().batch_lock(keys, addon.locks->owner(), dl); });
+  Napi::Array out = Napi::Array::New(env, entries.size());
+  for (uint32_t j = 0; j < entries.size(); ++j) {
+    // The JS key of each: the first of `keys` equal to the entry's.
+    uint32_t i = 0;
+    while (i < keys.size() && !(keys[i] == entries[j].key())) ++i;
+    const Key k = entries[j].key();
+    out.Set(j, guarded(env, [&] { return entry(env, std::move(entries[j]), arr.Get(i), k); }));
+  }
   return out;
 }
 
@@ -437,6 +454,12 @@ Napi::Value LockMapWrap<Lru>::Capacity(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Handle(const Napi::CallbackInfo& info) {
   return make_handle(info.Env(), ref_);
+}
+
+// A V8-level object with lock() and tryLock() for common keys (fast_path.hpp).
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::FastPathObject(const Napi::CallbackInfo& info) {
+  return Addon::of(info.Env()).fast->make_lock(info.Env(), ref_);
 }
 
 template class LockMapWrap<false>;

@@ -1,8 +1,8 @@
 // native/addon/lock_map_wrap.hpp: the native halves of the JS classes
 // LockMap and LruLockMap (one template over the engine). lib/lock_map.js
-// is the public face: it validates options, builds Entry and BatchEntry
-// objects around the tokens these methods return (lock_hub.hpp), and
-// implements iteration, async batches, withLock and getOrCompute.
+// is the public face: it validates options, wraps the Entry objects these
+// methods return (lock_hub.hpp) in batches, and implements iteration,
+// async batches, withLock and getOrCompute.
 #pragma once
 
 #include <napi.h>
@@ -69,6 +69,9 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Capacity(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);
+  Napi::Value FastPathObject(const Napi::CallbackInfo& info);
+  // The Entry for a holder of `key`, as JS passed it (js_key).
+  Napi::Value entry(Napi::Env env, typename Engine::entry e, Napi::Value js_key, const Key& key);
 
   MapRef ref_;
 };
