@@ -5,7 +5,7 @@
 // from any later callback of its thread. What a thread holds is recorded
 // natively (native/addon/lock_hub.hpp), so a worker that exits, throws or is
 // terminated releases its locks and drops its waits.
-const { native, FALLBACK } = require('./native');
+const { native, FALLBACK, COUNTED } = require('./native');
 const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption,
@@ -149,6 +149,16 @@ class LockMap extends MapCore {
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
     return fromHandle(LockMap, native.LockMap, handle, attachFast);
+  }
+
+  get(key) {
+    const r = this[kFast].get(key);
+    if (r === FALLBACK) return this[kNative].get(key);
+    return r === COUNTED ? this[kNative].peek(key) : r;
+  }
+  has(key) {
+    const r = this[kFast].has(key);
+    return r === FALLBACK ? this[kNative].has(key) : r;
   }
 
   /** Locks `key` (present or not), blocking this thread until it is free. */
@@ -324,7 +334,10 @@ class LruLockMap extends LockMap {
   }
 
   /** The value without promoting it or counting a hit or a miss. */
-  peek(key) { return this[kNative].peek(key); }
+  peek(key) {
+    const r = this[kFast].peek(key);
+    return r === FALLBACK ? this[kNative].peek(key) : r;
+  }
 
   /** Lookups counted by get() and getOrCompute(), and entries dropped. */
   stats() { return this[kNative].stats(); }

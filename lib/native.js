@@ -46,7 +46,10 @@ function contentEqual(a, b) {
 // What the fast path (native/addon/fast_path.hpp) returns when a call needs
 // the full Node-API path: a type it does not handle, or an error to report.
 const FALLBACK = Symbol('threadmap.fallback');
+// What an LruLockMap's fast get returns for a value it found and counted but
+// cannot decode itself: the caller peeks it (no second count).
+const COUNTED = Symbol('threadmap.counted');
 
-native.setCodec({ serialize, deserialize, contentEqual, fallback: FALLBACK });
+native.setCodec({ serialize, deserialize, contentEqual, fallback: FALLBACK, counted: COUNTED });
 
-module.exports = { native, FALLBACK };
+module.exports = { native, FALLBACK, COUNTED };

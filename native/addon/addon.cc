@@ -40,9 +40,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("Entry", locks->entry_class(env));
 }
 
-// setCodec({ serialize, deserialize, contentEqual, fallback }): the functions
+// setCodec({ serialize, deserialize, contentEqual, fallback, counted }): the functions
 // used for values that have no native form (objects), given by lib/native.js,
-// and the sentinel of the fast path (fast_path.hpp).
+// and the sentinels of the fast path (fast_path.hpp).
 Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "setCodec takes an object");
@@ -56,8 +56,10 @@ Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
   deserialize = fn("deserialize");
   content_equal = fn("contentEqual");
   Napi::Value fallback = codec.Get("fallback");
-  if (!fallback.IsSymbol()) throw Napi::TypeError::New(env, "setCodec: fallback must be a symbol");
-  fast->set_fallback(fallback);
+  Napi::Value counted = codec.Get("counted");
+  if (!fallback.IsSymbol() || !counted.IsSymbol())
+    throw Napi::TypeError::New(env, "setCodec: fallback and counted must be symbols");
+  fast->set_fallback(fallback, counted);
   return env.Undefined();
 }
 

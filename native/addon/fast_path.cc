@@ -248,6 +248,39 @@ void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, cons
   }
 }
 
+// get / peek / has on a lock map: reads, which never wait for a key's lock.
+enum class lock_read { get, peek, has };
+
+template <bool Lru, lock_read Op>
+void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, const Key& key) {
+  auto& engine = static_cast<lock_map_core<Lru>*>(r->ref.map)->engine;
+  run(info, [&] {
+    if constexpr (Op == lock_read::has) {
+      info.GetReturnValue().Set(engine.contains(key));
+    } else {
+      value_copy c;
+      const std::optional<Value> v = Op == lock_read::get ? engine.get(key) : engine.peek(key);
+      if (v) copy_out(*v, c);
+      if (Lru && Op == lock_read::get && c.kind == value_copy::other) {
+        return info.GetReturnValue().Set(owner_of(info)->counted(info.GetIsolate()));
+      }
+      info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+    }
+  });
+}
+
+template <lock_read Op>
+void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  fast_ref* r = self(info);
+  if (r->ref.map->kind == map_kind::lru_lock_map) {
+    lock_map_read<true, Op>(info, r, key);
+  } else {
+    lock_map_read<false, Op>(info, r, key);
+  }
+}
+
 template <bool Try>
 void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
@@ -288,6 +321,12 @@ FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent())
                                       v8::FunctionTemplate::New(isolate_, LockMethod<false>, data, lock_sig));
   lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "tryLock"),
                                       v8::FunctionTemplate::New(isolate_, LockMethod<true>, data, lock_sig));
+  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "get"),
+                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::get>, data, lock_sig));
+  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "peek"),
+                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::peek>, data, lock_sig));
+  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "has"),
+                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::has>, data, lock_sig));
   lock_template_.Reset(isolate_, lock_tmpl);
 }
 
@@ -300,7 +339,10 @@ FastPath::~FastPath() {
   live_.clear();
 }
 
-void FastPath::set_fallback(Napi::Value sentinel) { fallback_.Reset(isolate_, to_v8(sentinel)); }
+void FastPath::set_fallback(Napi::Value sentinel, Napi::Value counted) {
+  fallback_.Reset(isolate_, to_v8(sentinel));
+  counted_.Reset(isolate_, to_v8(counted));
+}
 
 Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) { return wrap(env, template_.Get(isolate_), ref); }
 

@@ -12,9 +12,9 @@
 // (only reads, or a failure to take a lock or to allocate), so repeating the
 // call on the full path is safe.
 //
-// LockMap and LruLockMap get the same for their hottest pair: lock() and
-// tryLock() (Entry.prototype.release is already a V8 function, see
-// lock_hub.hpp). Lock errors are thrown from here with their codes (a
+// LockMap and LruLockMap get the same for lock() and tryLock()
+// (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and
+// for the reads get, peek and has. Lock errors are thrown from here with their codes (a
 // fallback would wait a second time); other failures fall back.
 //
 // Lifetime: each fast object owns a MapRef (keeps the map alive) in a
@@ -47,10 +47,14 @@ class FastPath {
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
-  void set_fallback(Napi::Value sentinel);
+  void set_fallback(Napi::Value sentinel, Napi::Value counted);
 
   void forget(fast_ref* r) { live_.erase(r); }
   v8::Local<v8::Value> fallback(v8::Isolate* isolate) const { return fallback_.Get(isolate); }
+  // What an LruLockMap get returns when it found (and counted, and
+  // promoted) a value it cannot decode here: lib/ then peeks it, so that
+  // the lookup is counted once.
+  v8::Local<v8::Value> counted(v8::Isolate* isolate) const { return counted_.Get(isolate); }
 
  private:
   v8::Isolate* isolate_;
@@ -58,6 +62,7 @@ class FastPath {
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::FunctionTemplate> lock_template_;
   v8::Global<v8::Value> fallback_;
+  v8::Global<v8::Value> counted_;
   std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected
 
  public:

@@ -344,6 +344,13 @@ describe('LruLockMap', () => {
     assert.equal(await m.getOrCompute('b', () => 0), 2);
     assert.equal(await m.getOrCompute('n', () => 7), 7);
     assert.deepEqual(m.stats(), { hits: 2, misses: 2, evictions: 2, expirations: 0 });
+    // Every value type counts once (objects and bigints take another decoding path).
+    for (const v of [{ o: 1 }, 10n ** 30n, new Uint8Array([1]), 'str', 1.5, null]) {
+      const lru = new LruLockMap({ capacity: 2 });
+      lru.set('k', v);
+      assert.deepStrictEqual(lru.get('k'), v);
+      assert.deepEqual(lru.stats(), { hits: 1, misses: 0, evictions: 0, expirations: 0 }, `value ${typeof v}`);
+    }
   });
 
   test('TTL: map-wide and per value; expired values are never returned', async () => {
