@@ -5,7 +5,8 @@
 // `import { DashMap } from 'threadmap'` (ESM, lib/index.mjs) and
 // `const { DashMap } = require('threadmap')` (CommonJS, lib/index.js).
 //
-// Only what exists is declared here: DashMap, liveMaps() and codes.
+// Declared here: DashMap, LockMap, LruLockMap, Entry, BatchEntry,
+// liveMaps(), heldLocks() and codes.
 
 /**
  * A key: string, number, bigint, boolean or Uint8Array (a Buffer is one).
@@ -24,11 +25,7 @@ export interface DashMapOptions {
   shards?: number;
 }
 
-/**
- * The error codes threadmap sets on the `code` property of its errors.
- * A DashMap raises `ERR_WOULD_DEADLOCK` and `ERR_INVALID_HANDLE`; the other
- * codes belong to the lock APIs of the DESIGN and are not raised yet.
- */
+/** The error codes threadmap sets on the `code` property of its errors. */
 export declare const codes: Readonly<{
   /** A call would wait for a lock this thread already holds (e.g. a map call from an `update`/`retain` callback into the same shard). */
   ERR_WOULD_DEADLOCK: 'ERR_WOULD_DEADLOCK';
@@ -40,6 +37,8 @@ export declare const codes: Readonly<{
   ERR_INVALID_HANDLE: 'ERR_INVALID_HANDLE';
   /** An entry was used after its lock was released. */
   ERR_ENTRY_RELEASED: 'ERR_ENTRY_RELEASED';
+  /** An LruLockMap store needed room but every entry was locked or awaited: none could be evicted (map unchanged). */
+  ERR_CACHE_FULL: 'ERR_CACHE_FULL';
 }>;
 
 /** One of the string literals of `codes`. */
@@ -189,3 +188,175 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
 
 /** Native maps alive in this process, counted across all threads: a diagnostic for leaks. Locks nothing. */
 export declare function liveMaps(): number;
+
+/** This thread's entries that hold a lock, and its queued async lock waits: a diagnostic for leaks. */
+export declare function heldLocks(): { held: number; waiting: number };
+
+/** Options of `new LockMap(options)`. */
+export interface LockMapOptions {
+  /** Entries to reserve room for up front (an integer in [0, 2^32]); default 0. */
+  capacity?: number;
+  /** Number of shards, a power of two in [1, 65536]; default 4 x the hardware threads, rounded up. */
+  shards?: number;
+  /** How long writes outside a lock (`set`, `delete`, `add`, `update`, ...) wait for a key another holder has locked, in ms (an integer, or Infinity); default Infinity. Past it: `ERR_LOCK_TIMEOUT`. */
+  timeout?: number;
+}
+
+/** Options of `new LruLockMap(options)`. */
+export interface LruLockMapOptions extends LockMapOptions {
+  /** The bound on `size`, whatever the shard count (an integer >= 1). Required. */
+  capacity: number;
+  /** Default time to live of a stored value, in ms (an integer >= 1); default: none. Expired values are never returned and are evicted first. */
+  ttl?: number;
+}
+
+/** Options of a blocking lock call. */
+export interface LockOptions {
+  /** Give up after this many ms (an integer, or Infinity; default Infinity) with `ERR_LOCK_TIMEOUT`. */
+  timeout?: number;
+}
+
+/** Options of an async lock call. */
+export interface AsyncLockOptions extends LockOptions {
+  /** Give up when aborted, with `ERR_ABORTED` (the signal's reason as `cause`). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The holder of one key's lock. The lock belongs to the Entry, not to a
+ * thread: an entry from `lockAsync` may be released from any later callback
+ * of its thread. Reads of the value by other threads never wait for it;
+ * writes outside a lock do. An Entry collected by the GC while still
+ * holding its lock releases it, but release explicitly (`release()`,
+ * `withLock`, or `using` in TypeScript).
+ */
+export declare class Entry<K extends Key = Key, V = unknown> {
+  private constructor();
+  /** The locked key (-0 as 0, byte keys as a Buffer copy); readable after release. */
+  readonly key: K;
+  /** A copy of the key's value (undefined if none); assigning stores a clone at once (other threads' reads see it). `ERR_ENTRY_RELEASED` after release. */
+  value: V | undefined;
+  /** Whether the key has a value. */
+  readonly exists: boolean;
+  /** Whether `release()` was called. */
+  readonly released: boolean;
+  /** Removes the value, keeping the lock; returns whether there was one. */
+  delete(): boolean;
+  /** Hands the lock to the next waiter (FIFO), or frees it. `ERR_ENTRY_RELEASED` if already released. */
+  release(): void;
+  /** `release()` unless already released. */
+  [Symbol.dispose](): void;
+}
+
+/** The holder of several keys' locks, taken in one global order (deadlock-free). */
+export declare class BatchEntry<K extends Key = Key, V = unknown> {
+  private constructor();
+  /** The locked keys in lock order (each once). */
+  readonly keys: K[];
+  /** Whether `release()` was called. */
+  readonly released: boolean;
+  /** The Entry of one key of the batch; RangeError for a key not in it. */
+  entry(key: K): Entry<K, V>;
+  get(key: K): V | undefined;
+  set(key: K, value: V): this;
+  has(key: K): boolean;
+  delete(key: K): boolean;
+  /** Releases every key of the batch. */
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * A shared map with an exclusive lock per key (present or not). Map-like,
+ * shared between threads by `handle` like DashMap. Reads outside a lock
+ * (`get`, `has`, `getMany`, iteration) never wait for a key's lock and see
+ * the last value stored; writes outside a lock wait for a held key up to
+ * the map's `timeout`. A blocking call that would wait for a lock this
+ * thread holds (by any of its entries) throws `ERR_WOULD_DEADLOCK` at once.
+ * When a worker exits, throws or is terminated, its locks are released and
+ * its waits dropped.
+ */
+export declare class LockMap<K extends Key = Key, V = unknown> implements Iterable<[K, V]> {
+  constructor(options?: LockMapOptions);
+  /** Attaches to a LockMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
+  static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockMap<K, V>;
+  readonly handle: SharedArrayBuffer;
+  readonly size: number;
+  readonly shardCount: number;
+
+  /** A copy of the value; never waits for a key lock. */
+  get(key: K): V | undefined;
+  /** Stores a clone; waits (up to `timeout`) if another holder has the key locked. */
+  set(key: K, value: V): this;
+  has(key: K): boolean;
+  delete(key: K): boolean;
+  /** Removes every value; waits for keys held elsewhere (`ERR_WOULD_DEADLOCK` if this thread holds one). */
+  clear(): void;
+  getMany(keys: Iterable<K>): (V | undefined)[];
+  setMany(entries: Iterable<readonly [K, V]>): this;
+  deleteMany(keys: Iterable<K>): number;
+  add(this: LockMap<K, number>, key: K, delta?: number): number;
+  add(this: LockMap<K, bigint>, key: K, delta: bigint): bigint;
+  add(
+    this: [V] extends [number | bigint] ? ([number | bigint] extends [V] ? LockMap<K, V> : never) : never,
+    key: K,
+    delta?: number | bigint,
+  ): number | bigint;
+  getOrInsert(key: K, value: V): V;
+  compareAndSet(key: K, expected: V | undefined, value: V): boolean;
+  take(key: K): V | undefined;
+  /** fn(old) -> new with the key's lock held (not a shard lock): fn may use other keys; writing this key from fn is `ERR_WOULD_DEADLOCK`. Returning undefined deletes; a throw leaves the key as it was. */
+  update(key: K, fn: (old: V | undefined) => V | undefined): V | undefined;
+  /** Keeps the values where fn(value, key) is truthy; waits for held keys. */
+  retain(fn: (value: V, key: K) => unknown): number;
+  keys(): IterableIterator<K>;
+  values(): IterableIterator<V>;
+  entries(): IterableIterator<[K, V]>;
+  [Symbol.iterator](): IterableIterator<[K, V]>;
+  forEach(fn: (value: V, key: K, map: this) => void, thisArg?: unknown): void;
+
+  /** Locks `key`, blocking this thread until it is free (FIFO). `ERR_WOULD_DEADLOCK` if this thread holds or awaits it; `ERR_LOCK_TIMEOUT` past `timeout`. */
+  lock(key: K, options?: LockOptions): Entry<K, V>;
+  /** Locks `key` if nobody holds or awaits it; never waits. */
+  tryLock(key: K): Entry<K, V> | undefined;
+  /** Locks `key` without blocking the event loop (the releasing thread wakes this one). Rejects `ERR_LOCK_TIMEOUT` / `ERR_ABORTED`. */
+  lockAsync(key: K, options?: AsyncLockOptions): Promise<Entry<K, V>>;
+  /** Locks every key (duplicates once) in one global order, blocking; on failure nothing stays locked. */
+  batchLock(keys: Iterable<K>, options?: LockOptions): BatchEntry<K, V>;
+  /** Like `batchLock`, without blocking the event loop; the timeout covers the whole batch. */
+  batchLockAsync(keys: Iterable<K>, options?: AsyncLockOptions): Promise<BatchEntry<K, V>>;
+  /** Locks a key (or, given an array, keys), runs fn, always releases; resolves to fn's result. */
+  withLock<R>(key: K, fn: (entry: Entry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
+  withLock<R>(keys: K[], fn: (batch: BatchEntry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
+  /** Key states alive (values, held or awaited keys): a diagnostic. */
+  stateCount(): number;
+  readonly [Symbol.toStringTag]: string;
+}
+
+/** Hit, miss, eviction and expiration counts of an LruLockMap. */
+export interface LruStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+}
+
+/**
+ * A LockMap with a hard bound on its size: a store past `capacity` evicts
+ * the least recently used unlocked entry of its shard (LRU order is per
+ * shard, so exact only with `shards: 1`); entries held or awaited are never
+ * evicted. Optional TTL per map and per value.
+ */
+export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMap<K, V> {
+  constructor(options: LruLockMapOptions);
+  static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LruLockMap<K, V>;
+  /** The bound on `size`. */
+  readonly capacity: number;
+  /** Stores a clone, with `ttl` (ms) overriding the map's. `ERR_CACHE_FULL` if no entry can be evicted. */
+  set(key: K, value: V, options?: { ttl?: number }): this;
+  /** The value without promoting it or counting a hit or a miss. */
+  peek(key: K): V | undefined;
+  stats(): LruStats;
+  /** The value, or fn(key)'s result stored; across all threads at most one fn runs per key at a time, the others wait for its result; a throw or rejection reaches every waiting caller and nothing is stored. */
+  getOrCompute(key: K, fn: (key: K) => V | Promise<V>): Promise<V>;
+}

@@ -180,7 +180,7 @@ expectType<string>()(Object.prototype.toString.call(counters));
 expectType<'ERR_WOULD_DEADLOCK'>()(codes.ERR_WOULD_DEADLOCK);
 expectType<'ERR_INVALID_HANDLE'>()(codes.ERR_INVALID_HANDLE);
 expectType<
-  'ERR_WOULD_DEADLOCK' | 'ERR_LOCK_TIMEOUT' | 'ERR_ABORTED' | 'ERR_INVALID_HANDLE' | 'ERR_ENTRY_RELEASED'
+  'ERR_WOULD_DEADLOCK' | 'ERR_LOCK_TIMEOUT' | 'ERR_ABORTED' | 'ERR_INVALID_HANDLE' | 'ERR_ENTRY_RELEASED' | 'ERR_CACHE_FULL'
 >()(null as unknown as ErrorCode);
 // @ts-expect-error codes is read-only
 codes.ERR_ABORTED = 'ERR_ABORTED';
@@ -202,8 +202,8 @@ try {
 }
 
 // ---- what does not exist yet is not typed ----------------------------------
-// @ts-expect-error LockMap is not implemented yet
-import('threadmap').then((m) => m.LockMap);
+// @ts-expect-error LockFreeMap is not implemented yet
+import('threadmap').then((m) => m.LockFreeMap);
 // @ts-expect-error no lock APIs on DashMap
 counters.lock('a');
 
