@@ -105,6 +105,8 @@ struct alignas(threadmap::detail::cache_line) record {
   // Owner only: guard nesting depth, garbage, retirements since the last collection.
   unsigned nest = 0;
   std::vector<retired> bag;
+  std::vector<retired> scratch;  // the batch being freed (kept: no allocation per batch)
+  bool collecting = false;       // a deleter that retires must not re-enter the collection
   std::size_t since_collect = 0;
   // Owner writes (relaxed), anyone reads for stats(): bag.size().
   std::atomic<std::size_t> pending{0};
@@ -155,10 +157,13 @@ class domain {
   // that is old enough. Never waits.
   void collect(record& r) {
     r.since_collect = 0;
+    if (r.collecting) return;  // called from a deleter: the outer collection goes on
+    r.collecting = true;
     try_advance();
-    free_eligible(r.bag, epoch_.load(std::memory_order_acquire));
+    free_eligible(r, epoch_.load(std::memory_order_acquire));
     r.pending.store(r.bag.size(), std::memory_order_relaxed);
     adopt_orphans();
+    r.collecting = false;
   }
 
   // Advances E if every pinned thread has seen it. Returns the epoch after the attempt.
@@ -184,6 +189,8 @@ class domain {
     }
     r.bag.clear();
     r.bag.shrink_to_fit();
+    r.scratch.clear();
+    r.scratch.shrink_to_fit();
     r.pending.store(0, std::memory_order_relaxed);
     r.since_collect = 0;
     r.state.store(0, std::memory_order_release);
@@ -229,16 +236,18 @@ class domain {
  private:
   domain() = default;
 
-  static void free_eligible(std::vector<retired>& bag, uint64_t now) {
+  static void free_eligible(record& r, uint64_t now) {
     // Entries are in non-decreasing epoch order within one thread's bag.
     std::size_t n = 0;
-    while (n < bag.size() && bag[n].epoch + 2 <= now) ++n;
+    while (n < r.bag.size() && r.bag[n].epoch + 2 <= now) ++n;
     if (n == 0) return;
-    // Move the survivors out first: a deleter may retire more (a value
-    // that owns a map), which appends to this very bag.
-    std::vector<retired> done(bag.begin(), bag.begin() + static_cast<std::ptrdiff_t>(n));
-    bag.erase(bag.begin(), bag.begin() + static_cast<std::ptrdiff_t>(n));
-    for (const retired& x : done) x.del(x.p);
+    // Move the batch out first: a deleter may retire more (a value that
+    // owns a map), which appends to the bag. The scratch vector keeps its
+    // capacity, so steady-state collection allocates nothing.
+    r.scratch.assign(r.bag.begin(), r.bag.begin() + static_cast<std::ptrdiff_t>(n));
+    r.bag.erase(r.bag.begin(), r.bag.begin() + static_cast<std::ptrdiff_t>(n));
+    for (const retired& x : r.scratch) x.del(x.p);
+    r.scratch.clear();
   }
 
   void adopt_orphans() {

@@ -605,9 +605,22 @@ class HopscotchMap {
     for (;;) {
       auto fresh = std::make_unique<table>(target);
       bool ok = true;
-      for (std::size_t s = 0; s < t->slots && ok; ++s)
-        if (node* n = t->b[s].slot.load(std::memory_order_relaxed))
-          ok = unprotected_place(fresh.get(), nullptr, n->hash & fresh->mask, n);
+      // In batches: prefetch the nodes (for their hash), then the new
+      // homes, then place; the cache misses of a batch overlap instead of
+      // coming one after another (the old slots are read in order).
+      constexpr std::size_t batch = 16;
+      node* pending[batch];
+      for (std::size_t s = 0; s < t->slots && ok;) {
+        std::size_t n = 0;
+        for (; s < t->slots && n < batch; ++s)
+          if (node* x = t->b[s].slot.load(std::memory_order_relaxed)) {
+            __builtin_prefetch(x);
+            pending[n++] = x;
+          }
+        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&fresh->b[pending[i]->hash & fresh->mask], 1);
+        for (std::size_t i = 0; i < n && ok; ++i)
+          ok = unprotected_place(fresh.get(), nullptr, pending[i]->hash & fresh->mask, pending[i]);
+      }
       if (ok) {
         publish(g, t, fresh.release());
         return;

@@ -43,7 +43,8 @@
 // pointing at the old one (the design of Liu, Zhang and Spear, "Dynamic-
 // sized nonblocking hash tables", PODC 2014). A bucket of the new table is
 // initialized on demand, by whichever writer needs it first or by the
-// incremental help every writer gives (a chunk of 64 buckets per write):
+// incremental help every writer gives (a chunk of max(64, size / 4096)
+// buckets per write, so a migration completes within about 4096 writes):
 // it freezes its source bucket(s) in the old table (the FROZEN bit: no CAS
 // on them succeeds afterwards), builds the new chain from them and
 // installs it with a CAS from UNINIT. Building copies nodes except the
@@ -130,7 +131,13 @@ class LockFreeMap {
 
   static constexpr uintptr_t frozen_bit = 1;  // on a bucket word: the bucket moved to a newer table
   static constexpr uintptr_t uninit = 2;      // a bucket word of a new table not yet built
-  static constexpr std::size_t help_chunk = 64;
+  // Incremental help per write while a resize is being completed: at least
+  // this many buckets, and at least size / 4096, so that any migration is
+  // complete after about 4096 writes whatever the table size (readers pay
+  // an extra load through `prev` until then).
+  struct table;
+  static constexpr std::size_t help_chunk_min = 64;
+  static std::size_t help_chunk(const table* t) noexcept { return std::max(help_chunk_min, t->size >> 12); }
 
   struct table {
     explicit table(std::size_t n, uintptr_t fill, table* source)
@@ -670,12 +677,20 @@ class LockFreeMap {
     g.retire(p);
   }
 
-  // Incremental help: build up to help_chunk buckets of t if it is still
-  // being built. Requires: pinned.
+  // Incremental help: build the next help_chunk(t) buckets of t if it is
+  // still being built. Requires: pinned.
   void help_migration(epoch::guard& g, table* t) {
-    if (!t->prev.load(std::memory_order_relaxed)) return;  // a hint; build_bucket re-checks with acquire
-    const std::size_t begin = t->init_cursor.fetch_add(help_chunk, std::memory_order_relaxed);
-    for (std::size_t j = begin; j < std::min(begin + help_chunk, t->size); ++j)
+    table* p = t->prev.load(std::memory_order_acquire);
+    if (!p) return;
+    const std::size_t chunk = help_chunk(t);
+    const std::size_t begin = t->init_cursor.fetch_add(chunk, std::memory_order_relaxed);
+    const std::size_t end = std::min(begin + chunk, t->size);
+    if (begin >= end) return;
+    // Building reads every source node's hash: start those cache misses
+    // together instead of one after another (a hint only; no dereference).
+    for (std::size_t j = begin; j < end; ++j)
+      __builtin_prefetch(chain(p->bucket[j & p->mask].load(std::memory_order_relaxed)));
+    for (std::size_t j = begin; j < end; ++j)
       if (t->bucket[j].load(std::memory_order_acquire) == uninit) build_bucket(g, t, j);
   }
 
