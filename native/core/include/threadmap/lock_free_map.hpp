@@ -255,6 +255,7 @@ class LockFreeMap {
   bool insert_if_absent(K key, V value) {
     const uint64_t h = hash_(key);
     epoch::guard g;
+    if (find_node(key, h)) return false;  // present: no allocation, no write
     node* fresh = new node{h, std::move(key), std::move(value), nullptr};
     const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
       return {found ? act::keep : act::insert, fresh};
