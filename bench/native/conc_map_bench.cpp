@@ -38,9 +38,16 @@
 // TBB (tbb::concurrent_hash_map), Cuckoo (libcuckoo::cuckoohash_map),
 // BoostCFM (boost::concurrent_flat_map). The last three only when CMake
 // found them; otherwise their entries are reported as skipped.
+// Issue 4 adds threadmap's lock-free engines, LockFreeMap and HopscotchMap
+// (update = compute(), a copy-on-write CAS loop), and, when found, libcds'
+// CDS-FeldmanHashMap and CDS-SplitListMap (hazard pointers) and liburcu's
+// URCU-lfht (cds_lfht, urcu-memb flavour). Their table:
+// scripts/lockfree-bench-table.js.
 //
 // Every map hashes with threadmap::hash<uint64_t> (std::hash<uint64_t> is
-// the identity on libstdc++, which would hurt the open-addressing tables).
+// the identity on libstdc++, which would hurt the open-addressing tables),
+// except CDS-FeldmanHashMap, which uses the (random) key itself as its
+// perfect hash, as libcds suggests for fixed-size keys.
 //
 // Counters: at 1 thread, reads_hit / inserted / removed / updated must be
 // the same for every map (same sequence, same semantics); that is checked
