@@ -66,6 +66,14 @@
 //    adopter of orphans), possibly after the map the node came from has
 //    been destroyed: a node must be freeable on its own.
 //
+// Memory orders besides the seq_cst ones of the proof: records are
+// published by a release CAS on the registry head and walked with acquire
+// loads; a record changes owner through in_use (release at exit, acquire
+// CAS on take); frees wait for an acquire load of the epoch (pairing with
+// the advancing CAS) after unpins that are releases. Counters (pending,
+// orphan_count) are relaxed: statistics and hints, never trusted for
+// memory safety (the orphan list itself is under its mutex).
+//
 // Costs: pin is one seq_cst exchange on a thread-local cache line (no
 // shared write); unpin is one release store. retire is an append, plus,
 // every collect_batch calls, an advance attempt (one load per registered
@@ -191,9 +199,9 @@ class domain {
     r.bag.shrink_to_fit();
     r.scratch.clear();
     r.scratch.shrink_to_fit();
-    r.pending.store(0, std::memory_order_relaxed);
+    r.pending.store(0, std::memory_order_relaxed);  // statistics only
     r.since_collect = 0;
-    r.state.store(0, std::memory_order_release);
+    r.state.store(0, std::memory_order_release);  // release: as in unpin
     // release: the next owner of the record sees it clean.
     r.in_use.store(false, std::memory_order_release);
   }
@@ -311,7 +319,7 @@ inline record& domain::self() {
     found = new record;
     found->in_use.store(true, std::memory_order_relaxed);  // published by the release CAS below
     found->index = record_count_.fetch_add(1, std::memory_order_relaxed);
-    record* head = records_.load(std::memory_order_relaxed);
+    record* head = records_.load(std::memory_order_relaxed);  // relaxed: the CAS below re-reads it
     do {
       found->next = head;
       // release: the record's fields are visible to whoever walks the list.

@@ -61,9 +61,21 @@
 // one is built. So writers wait for a resize (O(n) pointer moves, no
 // allocation but the new arrays); readers do not.
 //
+// Memory orders: a node is published by the release store of its slot,
+// a table by the release store of table_; readers load both with acquire
+// before dereferencing. A displacement's three stores are releases and a
+// reader's slot loads acquires, so a reader that sees an emptied slot then
+// sees the new stamp (see above). Under a segment lock, writers read hop
+// words and slots relaxed: the lock's acquire already orders every write
+// made under it. `replaced` is written under every lock and read under
+// one, so it is relaxed too.
+//
 // Reclamation: replaced and removed nodes, and replaced tables, are
 // retired to the epoch scheme. Every public member pins for its own
-// duration (plus its callback's, for visit, compute and for_each).
+// duration (plus its callback's, for visit, compute and for_each). A
+// writer waiting for a segment lock (or for a resize) stays pinned while
+// it waits, which delays reclamation in the process for that long; it
+// never blocks a reader.
 //
 // Costs (n entries, load kept in [0.25, 0.75]):
 //   get / contains / visit   O(1): pin, the hop word and the named slots
@@ -202,7 +214,7 @@ class HopscotchMap {
       : hash_(hash), eq_(eq) {
     if (capacity > max_size / 2) throw std::invalid_argument("HopscotchMap: capacity too large");
     min_size_ = std::max(default_size, std::bit_ceil((capacity * 4 + 2) / 3));
-    table_.store(new table(min_size_), std::memory_order_relaxed);
+    table_.store(new table(min_size_), std::memory_order_relaxed);  // relaxed: not shared yet
   }
 
   HopscotchMap(const HopscotchMap&) = delete;
@@ -211,6 +223,7 @@ class HopscotchMap {
   // Requires: no other thread uses the map.
   ~HopscotchMap() {
     table* t = table_.load(std::memory_order_acquire);
+    // relaxed: no other user any more.
     for (std::size_t s = 0; s < t->slots; ++s) delete t->b[s].slot.load(std::memory_order_relaxed);
     delete t;
   }

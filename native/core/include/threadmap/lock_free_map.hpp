@@ -62,6 +62,14 @@
 // only once the previous one is complete (the writer that wants it helps
 // finish it).
 //
+// Memory orders (the rule behind each acquire/release below): nodes and
+// tables are published by a release (or acq_rel) store or CAS of the word
+// that makes them reachable (a bucket word, table_, prev) after all their
+// fields are written; every load of such a word that is then dereferenced
+// is an acquire, so the fields are visible. Nothing else is ordered
+// through these words. Relaxed appears only where nothing is published:
+// constructors and the destructor (no concurrent user), hints, counters.
+//
 // Reclamation: every unlinked node and every replaced table is retired to
 // the epoch scheme and freed once no pinned thread can hold it. Every
 // public member pins for its own duration only (plus its callback's, for
@@ -142,6 +150,7 @@ class LockFreeMap {
   struct table {
     explicit table(std::size_t n, uintptr_t fill, table* source)
         : size(n), mask(n - 1), prev(source), bucket(new std::atomic<uintptr_t>[n]) {
+      // relaxed: the table is published later by a release store or CAS of table_.
       for (std::size_t i = 0; i < n; ++i) bucket[i].store(fill, std::memory_order_relaxed);
     }
     const std::size_t size;
@@ -181,7 +190,7 @@ class LockFreeMap {
       n = std::max(default_buckets, std::bit_ceil((opts.capacity * 4 + 2) / 3));
     }
     min_buckets_ = n;
-    table_.store(new table(n, 0, nullptr), std::memory_order_relaxed);
+    table_.store(new table(n, 0, nullptr), std::memory_order_relaxed);  // relaxed: not shared yet
   }
 
   LockFreeMap(const LockFreeMap&) = delete;
@@ -196,7 +205,7 @@ class LockFreeMap {
     }
     table* t = table_.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < t->size; ++i) {
-      node* n = chain(t->bucket[i].load(std::memory_order_relaxed));
+      node* n = chain(t->bucket[i].load(std::memory_order_relaxed));  // relaxed: no other user any more
       while (n) {
         node* next = n->next;
         delete n;
@@ -684,13 +693,14 @@ class LockFreeMap {
     table* p = t->prev.load(std::memory_order_acquire);
     if (!p) return;
     const std::size_t chunk = help_chunk(t);
+    // relaxed: the cursor only spreads work; build_bucket's CASes decide who builds what.
     const std::size_t begin = t->init_cursor.fetch_add(chunk, std::memory_order_relaxed);
     const std::size_t end = std::min(begin + chunk, t->size);
     if (begin >= end) return;
     // Building reads every source node's hash: start those cache misses
     // together instead of one after another (a hint only; no dereference).
     for (std::size_t j = begin; j < end; ++j)
-      __builtin_prefetch(chain(p->bucket[j & p->mask].load(std::memory_order_relaxed)));
+      __builtin_prefetch(chain(p->bucket[j & p->mask].load(std::memory_order_relaxed)));  // relaxed: a hint, never dereferenced here
     for (std::size_t j = begin; j < end; ++j)
       if (t->bucket[j].load(std::memory_order_acquire) == uninit) build_bucket(g, t, j);
   }
