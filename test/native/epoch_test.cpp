@@ -133,10 +133,13 @@ TEST(Epoch, ShortLivedThreadsDoNotStopReclamation) {
   stop.store(true);
   steady.join();
   EXPECT_GT(epoch::stats().epoch, e0 + rounds / 4) << "the epoch must keep advancing";
-  // Bounded: a few batches per live thread, what exited threads left, and
-  // what piles up while a preempted thread (2 cores, 2 busy threads) holds
-  // the epoch back for a time slice.
-  EXPECT_LT(max_pending, 100 * epoch::collect_batch) << "garbage piles up";
+  // Bounded, not proportional to what was retired: a few batches per live
+  // thread, what exited threads left, and what piles up while a preempted
+  // thread (2 cores, busy threads, sanitizer runs in parallel) holds the
+  // epoch back for a time slice. If reclamation stopped, pending would
+  // equal everything retired.
+  EXPECT_LT(max_pending, 100 * epoch::collect_batch + static_cast<std::size_t>(retired.load()) / 10)
+      << "garbage piles up (retired " << retired.load() << ")";
   EXPECT_EQ(epoch::synchronize(), 0u);
   EXPECT_EQ(freed.load() - before, retired.load());
 }
