@@ -38,9 +38,16 @@
 // TBB (tbb::concurrent_hash_map), Cuckoo (libcuckoo::cuckoohash_map),
 // BoostCFM (boost::concurrent_flat_map). The last three only when CMake
 // found them; otherwise their entries are reported as skipped.
+// Issue 4 adds threadmap's lock-free engines, LockFreeMap and HopscotchMap
+// (update = compute(), a copy-on-write CAS loop), and, when found, libcds'
+// CDS-FeldmanHashMap and CDS-SplitListMap (hazard pointers) and liburcu's
+// URCU-lfht (cds_lfht, urcu-memb flavour). Their table:
+// scripts/lockfree-bench-table.js.
 //
 // Every map hashes with threadmap::hash<uint64_t> (std::hash<uint64_t> is
-// the identity on libstdc++, which would hurt the open-addressing tables).
+// the identity on libstdc++, which would hurt the open-addressing tables),
+// except CDS-FeldmanHashMap, which uses the (random) key itself as its
+// perfect hash, as libcds suggests for fixed-size keys.
 //
 // Counters: at 1 thread, reads_hit / inserted / removed / updated must be
 // the same for every map (same sequence, same semantics); that is checked
@@ -71,6 +78,8 @@
 
 #include <threadmap/dash_map.hpp>
 #include <threadmap/hash.hpp>
+#include <threadmap/hopscotch_map.hpp>
+#include <threadmap/lock_free_map.hpp>
 
 #ifdef THREADMAP_BENCH_HAVE_TBB
 #include <tbb/concurrent_hash_map.h>
@@ -80,6 +89,17 @@
 #endif
 #ifdef THREADMAP_BENCH_HAVE_BOOST_CFM
 #include <boost/unordered/concurrent_flat_map.hpp>
+#endif
+#ifdef THREADMAP_BENCH_HAVE_CDS
+#include <cds/init.h>
+#include <cds/gc/hp.h>
+#include <cds/container/feldman_hashmap_hp.h>
+#include <cds/container/michael_list_hp.h>
+#include <cds/container/split_list_map.h>
+#endif
+#ifdef THREADMAP_BENCH_HAVE_URCU
+#include <urcu/urcu-memb.h>
+#include <urcu/rculfhash.h>
 #endif
 
 namespace {
@@ -293,6 +313,197 @@ struct boost_adapter {
 };
 #endif
 
+// threadmap's lock-free engines (issue 4). update is their optimistic
+// read-modify-write (compute): copy-on-write, retried on conflict.
+struct lock_free_adapter {
+  threadmap::LockFreeMap<uint64_t, uint64_t> m;
+  bool read(uint64_t k, uint64_t& out) {
+    return m.visit(k, [&](const uint64_t& v) { out = v; });
+  }
+  bool insert(uint64_t k, uint64_t v) { return m.insert_if_absent(k, v); }
+  bool remove(uint64_t k) { return m.remove(k); }
+  bool update(uint64_t k) {
+    return m.compute(k, [](threadmap::compute_entry<uint64_t>& e) {
+      if (e.exists()) e.assign(e.value() + 1);
+      return e.exists();
+    });
+  }
+  std::size_t size() const { return m.size(); }
+};
+
+struct hopscotch_adapter {
+  threadmap::HopscotchMap<uint64_t, uint64_t> m;
+  bool read(uint64_t k, uint64_t& out) {
+    return m.visit(k, [&](const uint64_t& v) { out = v; });
+  }
+  bool insert(uint64_t k, uint64_t v) { return m.insert_if_absent(k, v); }
+  bool remove(uint64_t k) { return m.remove(k); }
+  bool update(uint64_t k) {
+    return m.compute(k, [](threadmap::compute_entry<uint64_t>& e) {
+      if (e.exists()) e.assign(e.value() + 1);
+      return e.exists();
+    });
+  }
+  std::size_t size() const { return m.size(); }
+};
+
+#ifdef THREADMAP_BENCH_HAVE_CDS
+// libcds needs cds::Initialize, one HP collector alive, and every thread
+// that touches a map attached (thread_begin / thread_end below; the main
+// thread is attached in main()).
+struct cds_thread {
+  static void thread_begin() { cds::threading::Manager::attachThread(); }
+  static void thread_end() { cds::threading::Manager::detachThread(); }
+};
+
+// FeldmanHashMap: the key itself is the (perfect) hash, as its docs
+// suggest for fixed-size keys; the keys here are random u64.
+struct cds_feldman_adapter : cds_thread {
+  using map_type = cds::container::FeldmanHashMap<cds::gc::HP, uint64_t, uint64_t>;
+  map_type m;
+  bool read(uint64_t k, uint64_t& out) {
+    auto gp = m.get(k);
+    if (!gp) return false;
+    out = gp->second;
+    return true;
+  }
+  bool insert(uint64_t k, uint64_t v) { return m.insert(k, v); }
+  bool remove(uint64_t k) { return m.erase(k); }
+  bool update(uint64_t k) {
+    // Feldman's update installs a new node (copy-on-write), like ours.
+    auto r = m.update(k, [](map_type::value_type& item, map_type::value_type* old) {
+      if (old) item.second = old->second + 1;
+    }, false);
+    return r.first;
+  }
+  std::size_t size() const { return m.size(); }
+};
+
+struct cds_split_traits : public cds::container::split_list::traits {
+  typedef cds::container::michael_list_tag ordered_list;
+  typedef mixed_hash hash;
+  typedef cds::atomicity::item_counter item_counter;
+  struct ordered_list_traits : public cds::container::michael_list::traits {
+    typedef std::less<uint64_t> less;
+  };
+};
+
+// SplitListMap over Michael lists. Its update modifies the value in place
+// without synchronisation (libcds leaves that to the caller), so the
+// counter is an atomic add here.
+struct cds_split_adapter : cds_thread {
+  using map_type = cds::container::SplitListMap<cds::gc::HP, uint64_t, uint64_t, cds_split_traits>;
+  map_type m;
+  bool read(uint64_t k, uint64_t& out) {
+    return m.find(k, [&](map_type::value_type& item) { out = __atomic_load_n(&item.second, __ATOMIC_RELAXED); });
+  }
+  bool insert(uint64_t k, uint64_t v) { return m.insert(k, v); }
+  bool remove(uint64_t k) { return m.erase(k); }
+  bool update(uint64_t k) {
+    return m.find(k, [](map_type::value_type& item) { __atomic_fetch_add(&item.second, 1, __ATOMIC_RELAXED); });
+  }
+  std::size_t size() const { return m.size(); }
+};
+#endif
+
+#ifdef THREADMAP_BENCH_HAVE_URCU
+// liburcu's RCU lock-free resizable hash table, urcu-memb flavour (the
+// default flavour), auto-resizing. Nodes freed with call_rcu. Every thread
+// registers with RCU (thread_begin / thread_end; main() registers the main
+// thread). Values are updated in place with an atomic add.
+struct urcu_adapter {
+  struct entry {
+    uint64_t key;
+    uint64_t value;
+    cds_lfht_node node;
+    rcu_head rcu;
+  };
+  static int match(cds_lfht_node* n, const void* key) {
+    return caa_container_of(n, entry, node)->key == *static_cast<const uint64_t*>(key);
+  }
+  static void free_entry(rcu_head* h) { delete caa_container_of(h, entry, rcu); }
+  static void thread_begin() { urcu_memb_register_thread(); }
+  static void thread_end() { urcu_memb_unregister_thread(); }
+
+  cds_lfht* ht = cds_lfht_new_flavor(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_memb_flavor, nullptr);
+
+  ~urcu_adapter() {
+    std::vector<entry*> all;
+    urcu_memb_read_lock();
+    cds_lfht_iter it;
+    cds_lfht_first(ht, &it);
+    while (cds_lfht_node* n = cds_lfht_iter_get_node(&it)) {
+      if (cds_lfht_del(ht, n) == 0) all.push_back(caa_container_of(n, entry, node));
+      cds_lfht_next(ht, &it);
+    }
+    urcu_memb_read_unlock();
+    urcu_memb_synchronize_rcu();
+    for (entry* e : all) delete e;
+    cds_lfht_destroy(ht, nullptr);
+  }
+  bool read(uint64_t k, uint64_t& out) {
+    const uint64_t h = mixed_hash{}(k);
+    urcu_memb_read_lock();
+    cds_lfht_iter it;
+    cds_lfht_lookup(ht, h, match, &k, &it);
+    cds_lfht_node* n = cds_lfht_iter_get_node(&it);
+    if (n) out = __atomic_load_n(&caa_container_of(n, entry, node)->value, __ATOMIC_RELAXED);
+    urcu_memb_read_unlock();
+    return n != nullptr;
+  }
+  bool insert(uint64_t k, uint64_t v) {
+    entry* e = new entry{k, v, {}, {}};
+    urcu_memb_read_lock();
+    cds_lfht_node* got = cds_lfht_add_unique(ht, mixed_hash{}(k), match, &k, &e->node);
+    urcu_memb_read_unlock();
+    if (got != &e->node) {
+      delete e;
+      return false;
+    }
+    return true;
+  }
+  bool remove(uint64_t k) {
+    urcu_memb_read_lock();
+    cds_lfht_iter it;
+    cds_lfht_lookup(ht, mixed_hash{}(k), match, &k, &it);
+    cds_lfht_node* n = cds_lfht_iter_get_node(&it);
+    const bool ok = n && cds_lfht_del(ht, n) == 0;
+    urcu_memb_read_unlock();
+    if (ok) urcu_memb_call_rcu(&caa_container_of(n, entry, node)->rcu, free_entry);
+    return ok;
+  }
+  bool update(uint64_t k) {
+    urcu_memb_read_lock();
+    cds_lfht_iter it;
+    cds_lfht_lookup(ht, mixed_hash{}(k), match, &k, &it);
+    cds_lfht_node* n = cds_lfht_iter_get_node(&it);
+    if (n) __atomic_fetch_add(&caa_container_of(n, entry, node)->value, 1, __ATOMIC_RELAXED);
+    urcu_memb_read_unlock();
+    return n != nullptr;
+  }
+  std::size_t size() const {
+    long before = 0, after = 0;
+    unsigned long count = 0;
+    urcu_memb_read_lock();
+    cds_lfht_count_nodes(ht, &before, &count, &after);
+    urcu_memb_read_unlock();
+    return count;
+  }
+};
+#endif
+
+// Per-thread hooks: adapters of libraries that need every thread
+// registered define static thread_begin / thread_end.
+template <class M>
+struct thread_scope {
+  thread_scope() {
+    if constexpr (requires { M::thread_begin(); }) M::thread_begin();
+  }
+  ~thread_scope() {
+    if constexpr (requires { M::thread_end(); }) M::thread_end();
+  }
+};
+
 // --------------------------------------------------------------- the driver
 
 struct slice_result {
@@ -342,6 +553,7 @@ double run_threads(M& m, const workload& w, int threads, slice_result& total) {
   workers.reserve(static_cast<std::size_t>(threads - 1));
   for (int t = 1; t < threads; ++t) {
     workers.emplace_back([&, t] {
+      thread_scope<M> registered;
       const std::size_t b = slice_begin(t), e = slice_begin(t + 1);
       ready.fetch_add(1, std::memory_order_release);
       while (!go.load(std::memory_order_acquire)) cpu_relax();
@@ -461,7 +673,17 @@ int main(int argc, char** argv) {
                               "each run starts its own std::threads; 'threads:N' in the name is that N "
                               "(Google Benchmark's own 'threads' field stays 1)");
 
+#ifdef THREADMAP_BENCH_HAVE_CDS
+  cds::Initialize();
+  static cds::gc::HP hp_gc;  // the hazard-pointer collector, alive for the whole run
+  cds::threading::Manager::attachThread();
+#endif
+#ifdef THREADMAP_BENCH_HAVE_URCU
+  urcu_memb_register_thread();
+#endif
   register_map<dash_adapter<0>>("DashMap");
+  register_map<lock_free_adapter>("LockFreeMap");
+  register_map<hopscotch_adapter>("HopscotchMap");
   register_map<dash_adapter<64>>("DashMap-64shards");
   register_map<std_sharded_adapter>("StdShardedRW");
 #ifdef THREADMAP_BENCH_HAVE_TBB
@@ -478,6 +700,19 @@ int main(int argc, char** argv) {
   register_map<boost_adapter>("BoostCFM");
 #else
   register_missing("BoostCFM", "Boost >= 1.83 (boost::concurrent_flat_map)");
+#endif
+
+#ifdef THREADMAP_BENCH_HAVE_CDS
+  register_map<cds_feldman_adapter>("CDS-FeldmanHashMap");
+  register_map<cds_split_adapter>("CDS-SplitListMap");
+#else
+  register_missing("CDS-FeldmanHashMap", "libcds (FeldmanHashMap)");
+  register_missing("CDS-SplitListMap", "libcds (SplitListMap)");
+#endif
+#ifdef THREADMAP_BENCH_HAVE_URCU
+  register_map<urcu_adapter>("URCU-lfht");
+#else
+  register_missing("URCU-lfht", "liburcu (cds_lfht)");
 #endif
 
   benchmark::RunSpecifiedBenchmarks();

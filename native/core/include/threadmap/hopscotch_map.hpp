@@ -1,0 +1,652 @@
+// threadmap/hopscotch_map.hpp: HopscotchMap, a hopscotch hash map whose
+// reads never block and never take a lock, also during a resize.
+//
+// What it is: a port of kovan-map's HopscotchMap idea (seed 002) to
+// C++20. Open addressing with hopscotch hashing (Herlihy, Shavit and
+// Tzafrir 2008), neighbourhood H = 32: every entry lives within 32 slots
+// of its home bucket, and each home keeps a 32-bit map of which of those
+// slots hold its entries. The table doubles above a load factor of 0.75
+// (or when an insert finds no room) and halves below 0.25, never below its
+// initial size. Entries are immutable nodes reached through atomic slot
+// pointers; replaced and removed nodes are reclaimed by the epoch scheme
+// (threadmap/epoch.hpp).
+//
+// Memory layout:
+//
+//   class HopscotchMap {
+//     Hash, Eq;
+//     atomic<table*> table_;            // the current table
+//     size_t min_size_;                 // never shrink below (the initial size)
+//     striped_counter count_;           // entries, 8 padded stripes
+//   };
+//   struct table {
+//     size_t size, mask;                // home buckets: a power of two
+//     size_t slots;                     // size + H - 1 (the last homes' overflow)
+//     unsigned seg_shift;               // a writer lock covers 2^seg_shift slots
+//     atomic<bool> replaced;            // a resize made a newer table
+//     bucket b[slots];                  // 16 bytes each:
+//       atomic<uint64_t> hop;           //   low 32 bits: hop map of this home,
+//                                       //   high 32 bits: displacement stamp
+//       atomic<node*> slot;             //   the entry in this slot, or null
+//     seg_lock lock[segments];          // one padded spinlock per segment
+//   };
+//   struct node { uint64_t hash; K key; V value; };  // immutable once published
+//
+// Readers (get, contains, visit, for_each) pin, load the home's hop word,
+// check the slots its map names, and compare the hash and key of the
+// nodes there. They never write shared memory and never wait. Writers
+// move entries only forwards (displacement copies an entry to a free slot
+// further on, then empties its old slot), in three release stores: the new
+// slot, the home's hop word (new map, stamp + 1), the old slot. A reader
+// that used an old map can only miss an entry that was displaced under
+// it, and then its second load of the hop word shows a new stamp: it
+// scans again. (A reader retries only because a writer completed a
+// displacement: lock-free, not wait-free. The stamp is 32 bits; a reader
+// would have to be stalled across exactly 2^32 displacements of one home
+// to be fooled.)
+//
+// Writers coordinate with locks: one spinlock per segment of slots. A
+// write locks the segments from its home to the end of its neighbourhood,
+// then more segments upwards if it searches further for a free slot;
+// segments are always taken in ascending order, so writers cannot
+// deadlock. No lock is held while user code runs (compute's callback runs
+// before the locked phase; Hash and Eq run under it).
+//
+// Resizing: the writer that wants it takes every segment lock of the
+// table (ascending), builds the new table from the node pointers (nodes
+// are shared, not copied), publishes it, marks the old one replaced and
+// releases the locks; writers that were waiting see `replaced` and go to
+// the new table. Readers are never stopped: until the switch they read
+// the old table, which is frozen (complete and unchanging) while the new
+// one is built. So writers wait for a resize (O(n) pointer moves, no
+// allocation but the new arrays); readers do not.
+//
+// Memory orders: a node is published by the release store of its slot,
+// a table by the release store of table_; readers load both with acquire
+// before dereferencing. A displacement's three stores are releases and a
+// reader's slot loads acquires, so a reader that sees an emptied slot then
+// sees the new stamp (see above). Under a segment lock, writers read hop
+// words and slots relaxed: the lock's acquire already orders every write
+// made under it. `replaced` is written under every lock and read under
+// one, so it is relaxed too.
+//
+// Reclamation: replaced and removed nodes, and replaced tables, are
+// retired to the epoch scheme. Every public member pins for its own
+// duration (plus its callback's, for visit, compute and for_each). A
+// writer waiting for a segment lock (or for a resize) stays pinned while
+// it waits, which delays reclamation in the process for that long; it
+// never blocks a reader.
+//
+// Costs (n entries, load kept in [0.25, 0.75]):
+//   get / contains / visit   O(1): pin, the hop word and the named slots
+//                            (usually the home's cache line), the node
+//   insert / remove / ...    O(1) expected: 1-2 segment locks, one node
+//                            allocation for insert and replace; the free
+//                            slot search and displacements are O(1) expected
+//   resize                   O(n) under every segment lock (writers wait)
+//   size                     reads 8 stripes; exact when quiescent
+//   for_each                 O(table), weakly consistent; clear swaps in an
+//                            empty table (writers wait, readers do not)
+//
+// Requires of K and V: copy construction for the members that return or
+// install copies; nothrow destruction. A retired node's destructor may run
+// on another thread, after the map is destroyed. Hash returns uint64_t
+// with all bits mixed (threadmap::hash<K> does). Hash and Eq run under a
+// segment lock and must not call into this map.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "compute_entry.hpp"
+#include "detail/config.hpp"
+#include "detail/striped_counter.hpp"
+#include "epoch.hpp"
+#include "hash.hpp"
+
+namespace threadmap {
+
+template <class K, class V, class Hash = threadmap::hash<K>, class Eq = std::equal_to<K>>
+class HopscotchMap {
+  struct node {
+    uint64_t hash;
+    K key;
+    V value;
+  };
+
+  static constexpr std::size_t H = 32;                  // neighbourhood
+  static constexpr std::size_t max_probe = 4096;        // free-slot search distance before a forced grow
+  static constexpr uint64_t map_bits = 0xffffffffull;   // hop word: the map
+  static constexpr uint64_t stamp_one = uint64_t{1} << 32;  // hop word: stamp increment
+
+  struct bucket {
+    std::atomic<uint64_t> hop{0};
+    std::atomic<node*> slot{nullptr};
+  };
+
+  struct alignas(detail::cache_line) seg_lock {
+    std::atomic<uint32_t> held{0};
+    void lock() noexcept {
+      for (unsigned spins = 0;; ++spins) {
+        // acquire: the previous holder's writes to the segment.
+        if (!held.load(std::memory_order_relaxed) && !held.exchange(1, std::memory_order_acquire)) return;
+        if (spins < 64) {
+          THREADMAP_PAUSE();
+        } else {
+          std::this_thread::yield();  // a resize holds every lock for O(n): do not burn the core
+        }
+      }
+    }
+    // release: our writes to the segment, for the next holder.
+    void unlock() noexcept { held.store(0, std::memory_order_release); }
+  };
+
+  struct table {
+    explicit table(std::size_t n)
+        : size(n),
+          mask(n - 1),
+          slots(n + H - 1),
+          seg_shift(std::max(6u, static_cast<unsigned>(std::countr_zero(n)) > 10
+                                     ? static_cast<unsigned>(std::countr_zero(n)) - 10
+                                     : 6u)),
+          segments(((slots - 1) >> seg_shift) + 1),
+          b(new bucket[slots]),
+          locks(new seg_lock[segments]) {}
+    const std::size_t size, mask, slots;
+    const unsigned seg_shift;
+    const std::size_t segments;
+    std::atomic<bool> replaced{false};  // written under every segment lock; read under one
+    std::unique_ptr<bucket[]> b;
+    std::unique_ptr<seg_lock[]> locks;
+    std::size_t seg(std::size_t s) const noexcept { return s >> seg_shift; }
+  };
+
+  // Segment locks lo..hi of one table, taken in ascending order and
+  // released on destruction.
+  class lock_span {
+   public:
+    lock_span(table* t, std::size_t first_slot, std::size_t last_slot) : t_(t), lo_(t->seg(first_slot)), hi_(lo_) {
+      t_->locks[lo_].lock();
+      extend_to(last_slot);
+    }
+    ~lock_span() {
+      for (std::size_t s = hi_ + 1; s-- > lo_;) t_->locks[s].unlock();
+    }
+    lock_span(const lock_span&) = delete;
+    lock_span& operator=(const lock_span&) = delete;
+    // Also locks every segment up to the one holding `slot` (ascending).
+    void extend_to(std::size_t slot) {
+      const std::size_t want = t_->seg(std::min(slot, t_->slots - 1));
+      while (hi_ < want) t_->locks[++hi_].lock();
+    }
+
+   private:
+    table* t_;
+    std::size_t lo_, hi_;
+  };
+
+ public:
+  using key_type = K;
+  using mapped_type = V;
+  using hasher = Hash;
+  using key_equal = Eq;
+
+  static constexpr std::size_t neighbourhood = H;
+  static constexpr std::size_t default_size = 16;
+  static constexpr std::size_t max_size = std::size_t{1} << 40;
+
+  // ---- construction. Not synchronized (the map is not shared yet). ----
+
+  HopscotchMap() : HopscotchMap(0) {}
+  // capacity: expected entries (the initial table holds them below 0.75
+  // load). Requires: capacity <= max_size / 2; else std::invalid_argument.
+  explicit HopscotchMap(std::size_t capacity, const Hash& hash = Hash(), const Eq& eq = Eq())
+      : hash_(hash), eq_(eq) {
+    if (capacity > max_size / 2) throw std::invalid_argument("HopscotchMap: capacity too large");
+    min_size_ = std::max(default_size, std::bit_ceil((capacity * 4 + 2) / 3));
+    table_.store(new table(min_size_), std::memory_order_relaxed);  // relaxed: not shared yet
+  }
+
+  HopscotchMap(const HopscotchMap&) = delete;
+  HopscotchMap& operator=(const HopscotchMap&) = delete;
+
+  // Requires: no other thread uses the map.
+  ~HopscotchMap() {
+    table* t = table_.load(std::memory_order_acquire);
+    // relaxed: no other user any more.
+    for (std::size_t s = 0; s < t->slots; ++s) delete t->b[s].slot.load(std::memory_order_relaxed);
+    delete t;
+  }
+
+  // ---- reads. Lock-free: never write shared memory, never wait. ----
+
+  // A copy of the value, or nullopt. Lock-free.
+  std::optional<V> get(const K& key) const {
+    epoch::guard g;
+    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, hash_(key))) return n->value;
+    return std::nullopt;
+  }
+
+  // Whether the key is present. Lock-free.
+  bool contains(const K& key) const {
+    epoch::guard g;
+    return find_node(table_.load(std::memory_order_acquire), key, hash_(key)) != nullptr;
+  }
+
+  // Calls f(const V&) with the value while it is protected (the node is
+  // immutable and cannot be freed during the call). Returns whether the
+  // key was present. Lock-free; f may call into any map.
+  template <class F>
+  bool visit(const K& key, F&& f) const {
+    static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
+    epoch::guard g;
+    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, hash_(key))) {
+      f(static_cast<const V&>(n->value));
+      return true;
+    }
+    return false;
+  }
+
+  // ---- single-key writes. Each locks the segment(s) of the key's
+  //      neighbourhood (more if it must search further for room); may
+  //      wait for another writer there, or for a resize. ----
+
+  // Inserts or replaces. Returns the previous value, if any. Locks one neighbourhood.
+  std::optional<V> insert(K key, V value) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    node* fresh = new node{h, std::move(key), std::move(value)};
+    const node* old = nullptr;
+    update(g, fresh->key, h, [&](const node* found) -> plan {
+      old = found;
+      return {found ? act::replace : act::insert, fresh};
+    });
+    if (old) return old->value;  // retired, not freed: we are pinned
+    return std::nullopt;
+  }
+
+  // Inserts only if absent. Returns whether it inserted. Locks one neighbourhood.
+  bool insert_if_absent(K key, V value) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    if (find_node(table_.load(std::memory_order_acquire), key, h)) return false;  // no lock, no allocation
+    node* fresh = new node{h, std::move(key), std::move(value)};
+    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+      return {found ? act::keep : act::insert, fresh};
+    });
+    if (!inserted) delete fresh;
+    return inserted;
+  }
+
+  // The value present, or `value` after inserting it; linearizable.
+  // Lock-free when present, else locks one neighbourhood.
+  V get_or_insert(K key, V value) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, h)) return n->value;
+    node* fresh = new node{h, std::move(key), std::move(value)};
+    const node* existing = nullptr;
+    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+      existing = found;
+      return {found ? act::keep : act::insert, fresh};
+    });
+    if (inserted) return fresh->value;  // pinned: fresh cannot be freed yet
+    delete fresh;
+    return existing->value;
+  }
+
+  // Removes the key. Returns whether it was present. Locks one neighbourhood.
+  bool remove(const K& key) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    return update(g, key, h, [](const node* found) -> plan { return {found ? act::remove : act::keep, nullptr}; });
+  }
+
+  // Removes the key and returns its value. Locks one neighbourhood.
+  std::optional<V> take(const K& key) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    const node* victim = nullptr;
+    update(g, key, h, [&](const node* found) -> plan {
+      victim = found;
+      return {found ? act::remove : act::keep, nullptr};
+    });
+    if (victim) return victim->value;
+    return std::nullopt;
+  }
+
+  // Replaces the value with `desired` if the key is present with a value
+  // equal to `expected` (V's operator==, run under the lock). Returns
+  // whether it replaced. Locks one neighbourhood.
+  bool compare_and_set(const K& key, const V& expected, V desired) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    node* fresh = nullptr;
+    const bool replaced = update(g, key, h, [&](const node* found) -> plan {
+      if (!found || !(found->value == expected)) return {act::keep, nullptr};
+      if (!fresh) fresh = new node{h, found->key, std::move(desired)};
+      return {act::replace, fresh};
+    });
+    if (!replaced) delete fresh;
+    return replaced;
+  }
+
+  // Optimistic read-modify-write (see compute_entry.hpp): f runs with no
+  // lock held on the value it saw; the decision is installed under the
+  // neighbourhood's lock if the key still holds that same node, else f
+  // runs again. Returns what the successful call of f returned.
+  template <class F>
+  auto compute(const K& key, F&& f) {
+    using R = std::invoke_result_t<F&, compute_entry<V>&>;
+    static_assert(std::is_invocable_v<F&, compute_entry<V>&>, "compute's callback takes (compute_entry<V>&)");
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    for (;;) {
+      const node* seen = find_node(table_.load(std::memory_order_acquire), key, h);
+      auto entry = detail::compute_access::make<V>(seen ? &seen->value : nullptr);
+      std::optional<std::conditional_t<std::is_void_v<R>, char, std::decay_t<R>>> result;
+      if constexpr (std::is_void_v<R>) {
+        f(entry);
+      } else {
+        result.emplace(f(entry));
+      }
+      node* fresh = nullptr;
+      act what = act::keep;
+      if (detail::compute_access::wants_assign(entry)) {
+        fresh = new node{h, seen ? seen->key : key, detail::compute_access::take_value(entry)};
+        what = seen ? act::replace : act::insert;
+      } else if (detail::compute_access::wants_erase(entry) && seen) {
+        what = act::remove;
+      }
+      bool stale = false;
+      if (what == act::keep) {
+        // Read-only outcome: linearized at the read, nothing to install.
+        if constexpr (std::is_void_v<R>) return; else return std::move(*result);
+      }
+      update(g, key, h, [&](const node* found) -> plan {
+        if (found != seen) {
+          stale = true;  // the key changed since f looked: run f again
+          return {act::keep, nullptr};
+        }
+        return {what, fresh};
+      });
+      if (!stale) {
+        if constexpr (std::is_void_v<R>) return; else return std::move(*result);
+      }
+      delete fresh;  // never published
+    }
+  }
+
+  // ---- whole-map operations ----
+
+  // Calls f(const K&, const V&) for every entry. Weakly consistent: an
+  // entry present for the whole call is seen exactly once, others at most
+  // once. Lock-free; pins for the whole call. f may call into any map.
+  template <class F>
+  void for_each(F&& f) const {
+    static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
+    epoch::guard g;
+    table* t = table_.load(std::memory_order_acquire);
+    const node* found[H];
+    for (std::size_t home = 0; home < t->size; ++home) {
+      std::size_t n;
+      for (;;) {
+        n = 0;
+        const uint64_t w1 = t->b[home].hop.load(std::memory_order_acquire);
+        for (uint64_t bits = w1 & map_bits; bits; bits &= bits - 1) {
+          const node* x = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))].slot.load(std::memory_order_acquire);
+          if (x && (x->hash & t->mask) == home) found[n++] = x;
+        }
+        // Same stamp: no entry of this home moved while we read its map, so
+        // the list is a snapshot (each entry once).
+        if ((t->b[home].hop.load(std::memory_order_acquire) >> 32) == (w1 >> 32)) break;
+      }
+      for (std::size_t i = 0; i < n; ++i) f(static_cast<const K&>(found[i]->key), static_cast<const V&>(found[i]->value));
+    }
+  }
+
+  // Removes every entry: swaps in an empty table of the initial size.
+  // Waits for the writers of the current table (takes all its locks).
+  void clear() {
+    epoch::guard g;
+    for (;;) {
+      table* t = table_.load(std::memory_order_acquire);
+      lock_all(t);
+      if (t->replaced.load(std::memory_order_relaxed)) {  // under the lock: written under every lock
+        unlock_all(t);
+        continue;
+      }
+      int64_t removed = 0;
+      for (std::size_t s = 0; s < t->slots; ++s)
+        if (node* n = t->b[s].slot.load(std::memory_order_relaxed)) {
+          g.retire(n);
+          ++removed;
+        }
+      publish(g, t, new table(min_size_));
+      count_.add(g.thread_index(), -removed);
+      return;
+    }
+  }
+
+  // Number of entries: exact when no write runs concurrently, otherwise an
+  // estimate. Wait-free.
+  std::size_t size() const noexcept { return count_.sum(); }
+  bool empty() const noexcept { return size() == 0; }
+
+  // The current number of home buckets. Lock-free.
+  std::size_t bucket_count() const {
+    epoch::guard g;
+    return table_.load(std::memory_order_acquire)->size;
+  }
+
+  const Hash& hash_function() const noexcept { return hash_; }
+  const Eq& key_eq() const noexcept { return eq_; }
+
+ private:
+  enum class act { keep, insert, replace, remove };
+  struct plan {
+    act what;
+    node* fresh;
+  };
+
+  // Requires: pinned.
+  const node* find_node(const table* t, const K& key, uint64_t h) const {
+    const std::size_t home = h & t->mask;
+    for (;;) {
+      // acquire: the nodes and slots written before the hop word.
+      const uint64_t w1 = t->b[home].hop.load(std::memory_order_acquire);
+      for (uint64_t bits = w1 & map_bits; bits; bits &= bits - 1) {
+        // acquire: the node's fields; and a slot emptied by a
+        // displacement orders the re-read of the stamp below after it.
+        const node* n = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))].slot.load(std::memory_order_acquire);
+        if (n && n->hash == h && eq_(n->key, key)) return n;
+      }
+      if ((t->b[home].hop.load(std::memory_order_acquire) >> 32) == (w1 >> 32)) return nullptr;
+      // An entry of this home was displaced while we read: read again.
+    }
+  }
+
+  // Under the home's lock: the slot index of the key, or npos.
+  static constexpr std::size_t npos = ~std::size_t{0};
+  std::size_t unprotected_find(table* t, std::size_t home, const K& key, uint64_t h) const {
+    // relaxed: we hold the lock of every writer that could change these.
+    for (uint64_t bits = t->b[home].hop.load(std::memory_order_relaxed) & map_bits; bits; bits &= bits - 1) {
+      const std::size_t s = home + static_cast<std::size_t>(std::countr_zero(bits));
+      const node* n = t->b[s].slot.load(std::memory_order_relaxed);
+      if (n->hash == h && eq_(n->key, key)) return s;
+    }
+    return npos;
+  }
+
+  // Places n (homed at `home`) in t, moving other entries forwards to make
+  // room within the neighbourhood. Returns false if there is no room (the
+  // table must grow). Requires: span holds the locks from home's segment
+  // up; it is extended as the search goes further. Safe for readers: see
+  // the header (forward moves, three release stores, the stamp).
+  static bool unprotected_place(table* t, lock_span* span, std::size_t home, node* n) {
+    std::size_t f = home;
+    const std::size_t end = std::min(t->slots, home + max_probe);
+    for (;; ++f) {
+      if (f == end) return false;
+      if (span && (f & ((std::size_t{1} << t->seg_shift) - 1)) == 0) span->extend_to(f);
+      if (!t->b[f].slot.load(std::memory_order_relaxed)) break;
+    }
+    while (f - home >= H) {
+      bool moved = false;
+      for (std::size_t h2 = f - (H - 1); h2 < f; ++h2) {
+        const uint64_t w = t->b[h2].hop.load(std::memory_order_relaxed);
+        const uint64_t below = w & map_bits & ((uint64_t{1} << (f - h2)) - 1);
+        if (!below) continue;
+        const std::size_t x = h2 + static_cast<std::size_t>(std::countr_zero(below));
+        node* m = t->b[x].slot.load(std::memory_order_relaxed);
+        // release (all three): a reader that sees a later store sees the earlier ones.
+        t->b[f].slot.store(m, std::memory_order_release);
+        const uint64_t nw = ((w & map_bits) | (uint64_t{1} << (f - h2))) & ~(uint64_t{1} << (x - h2));
+        t->b[h2].hop.store(((w & ~map_bits) + stamp_one) | nw, std::memory_order_release);
+        t->b[x].slot.store(nullptr, std::memory_order_release);
+        f = x;
+        moved = true;
+        break;
+      }
+      if (!moved) return false;
+    }
+    t->b[f].slot.store(n, std::memory_order_release);  // release: the node's fields
+    const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);
+    t->b[home].hop.store(w | (uint64_t{1} << (f - home)), std::memory_order_release);
+    return true;
+  }
+
+  // The core of every write: lock the key's neighbourhood in the current
+  // table, let `decide` look at the key's node, apply the decision. Grows
+  // the table and retries when an insert finds no room. Returns whether a
+  // change was made. Requires: pinned (through g).
+  template <class Decide>
+  bool update(epoch::guard& g, const K& key, uint64_t h, Decide&& decide) {
+    for (;;) {
+      table* t = table_.load(std::memory_order_acquire);
+      const std::size_t home = h & t->mask;
+      bool full = false;
+      act done = act::keep;
+      {
+        lock_span span(t, home, home + H - 1);
+        // relaxed: set under every lock, so our lock orders it.
+        if (t->replaced.load(std::memory_order_relaxed)) continue;
+        const std::size_t s = unprotected_find(t, home, key, h);
+        const node* found = s == npos ? nullptr : t->b[s].slot.load(std::memory_order_relaxed);
+        const plan p = decide(found);
+        switch (p.what) {
+          case act::keep: return false;
+          case act::replace:
+            t->b[s].slot.store(p.fresh, std::memory_order_release);  // release: the new node's fields
+            g.retire(const_cast<node*>(found));
+            done = act::replace;
+            break;
+          case act::remove: {
+            t->b[s].slot.store(nullptr, std::memory_order_release);
+            const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);
+            t->b[home].hop.store(w & ~(uint64_t{1} << (s - home)), std::memory_order_release);
+            g.retire(const_cast<node*>(found));
+            done = act::remove;
+            break;
+          }
+          case act::insert:
+            if (unprotected_place(t, &span, home, p.fresh)) {
+              done = act::insert;
+            } else {
+              full = true;
+            }
+            break;
+        }
+      }
+      if (full) {
+        resize(g, t, t->size * 2);
+        continue;
+      }
+      if (done != act::replace) {
+        const int64_t stripe = count_.add(g.thread_index(), done == act::insert ? 1 : -1);
+        const std::size_t period = std::clamp<std::size_t>(t->size >> 10, 1, 64);
+        if ((static_cast<uint64_t>(stripe) & (period - 1)) == 0) maybe_resize(g);
+      }
+      return true;
+    }
+  }
+
+  void maybe_resize(epoch::guard& g) {
+    table* t = table_.load(std::memory_order_acquire);
+    const std::size_t n = count_.sum();
+    if (n > t->size / 4 * 3 && t->size < max_size) {
+      resize(g, t, t->size * 2);
+    } else if (n < t->size / 4 && t->size > min_size_) {
+      resize(g, t, t->size / 2);
+    }
+  }
+
+  void lock_all(table* t) {
+    for (std::size_t s = 0; s < t->segments; ++s) t->locks[s].lock();
+  }
+  void unlock_all(table* t) {
+    for (std::size_t s = t->segments; s-- > 0;) t->locks[s].unlock();
+  }
+
+  // Replaces t by `fresh`. Requires: every lock of t held; releases them.
+  void publish(epoch::guard& g, table* t, table* fresh) {
+    // release: the new table's contents, for readers that load table_.
+    table_.store(fresh, std::memory_order_release);
+    t->replaced.store(true, std::memory_order_relaxed);  // read under a lock: the unlock orders it
+    unlock_all(t);
+    g.retire(t);  // the arrays only: the nodes live on in `fresh`
+  }
+
+  // Rebuilds t at `target` home buckets (bigger if some entries do not
+  // fit), unless another writer replaced t first. Waits for t's writers.
+  void resize(epoch::guard& g, table* t, std::size_t target) {
+    lock_all(t);
+    if (t->replaced.load(std::memory_order_relaxed)) {  // someone else did it
+      unlock_all(t);
+      return;
+    }
+    for (;;) {
+      auto fresh = std::make_unique<table>(target);
+      bool ok = true;
+      // In batches: prefetch the nodes (for their hash), then the new
+      // homes, then place; the cache misses of a batch overlap instead of
+      // coming one after another (the old slots are read in order).
+      constexpr std::size_t batch = 16;
+      node* pending[batch];
+      for (std::size_t s = 0; s < t->slots && ok;) {
+        std::size_t n = 0;
+        for (; s < t->slots && n < batch; ++s)
+          if (node* x = t->b[s].slot.load(std::memory_order_relaxed)) {
+            __builtin_prefetch(x);
+            pending[n++] = x;
+          }
+        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&fresh->b[pending[i]->hash & fresh->mask], 1);
+        for (std::size_t i = 0; i < n && ok; ++i)
+          ok = unprotected_place(fresh.get(), nullptr, pending[i]->hash & fresh->mask, pending[i]);
+      }
+      if (ok) {
+        publish(g, t, fresh.release());
+        return;
+      }
+      target *= 2;  // a neighbourhood overflowed: more room
+    }
+  }
+
+  [[no_unique_address]] Hash hash_;
+  [[no_unique_address]] Eq eq_;
+  std::atomic<table*> table_{nullptr};
+  std::size_t min_size_ = default_size;
+  detail::striped_counter count_;
+};
+
+}  // namespace threadmap
