@@ -269,7 +269,10 @@ class basic_lock_map {
     const K& key() const { return live()->key; }
     // Whether the key has a (fresh) value. Reads without the shard lock: the
     // holder is the only writer.
-    bool exists() const { return map_->fresh(live()); }
+    bool exists() const {
+      const state* st = live();  // first: it throws if released (map_ is then null)
+      return map_->fresh(st);
+    }
     std::optional<V> get() const {
       const state* st = live();
       return map_->fresh(st) ? st->value : std::nullopt;
@@ -282,10 +285,14 @@ class basic_lock_map {
     // Stores v (LRU: with the map's TTL, or `ttl` if non-zero). May throw
     // errc::cache_full (LRU: no room could be made) and leave the key as it was.
     void set(V v, std::chrono::nanoseconds ttl = std::chrono::nanoseconds(0)) {
-      map_->store_held(live(), std::move(v), ttl);
+      state* st = live();
+      map_->store_held(st, std::move(v), ttl);
     }
     // Removes the value; returns whether there was one.
-    bool remove() { return map_->remove_held(live()); }
+    bool remove() {
+      state* st = live();
+      return map_->remove_held(st);
+    }
     // getOrCompute support: a failure published by an earlier holder after
     // this holder queued for the lock (see publish_failure), if any.
     std::optional<V> failure_since_queued() const {
@@ -295,7 +302,10 @@ class basic_lock_map {
     // Records `failure` for every waiter queued now: their entries will
     // return it from failure_since_queued(). Dropped when nobody holds or
     // waits for the key any more.
-    void publish_failure(V failure) { map_->publish_failure(live(), std::move(failure)); }
+    void publish_failure(V failure) {
+      state* st = live();
+      map_->publish_failure(st, std::move(failure));
+    }
 
     // Gives the lock to the next waiter, or frees it.
     void release() {
