@@ -1,0 +1,73 @@
+// Differential fuzz targets: LockMap (writes outside a lock and through
+// entries) and, built with THREADMAP_FUZZ_LRU, LruLockMap with a small
+// capacity (checked against the bound and the reference's contents).
+#include <threadmap/lock_map.hpp>
+
+#include "differential.hpp"
+
+namespace {
+
+#if defined(THREADMAP_FUZZ_LRU)
+using engine = threadmap::LruLockMap<uint64_t, uint64_t>;
+constexpr std::size_t bound = 16;
+#else
+using engine = threadmap::LockMap<uint64_t, uint64_t>;
+constexpr std::size_t bound = 0;
+#endif
+
+struct adaptor {
+  engine m{threadmap::lock_map_options{.shards = 4, .capacity = bound ? bound : 0}};
+  // Odd values go through a held entry, even ones through a write outside a lock.
+  std::optional<uint64_t> insert(uint64_t k, uint64_t v) {
+    if (v & 1) {
+      auto e = m.lock(k);
+      auto old = e.get();
+      e.set(v);
+      return old;
+    }
+    return m.insert(k, v);
+  }
+  std::optional<uint64_t> get(uint64_t k) { return m.get(k); }
+  bool contains(uint64_t k) { return m.contains(k); }
+  std::optional<uint64_t> take(uint64_t k) {
+    if (k & 1) {
+      auto e = m.lock(k);
+      auto old = e.get();
+      e.remove();
+      return old;
+    }
+    return m.take(k);
+  }
+  bool insert_if_absent(uint64_t k, uint64_t v) {
+    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
+      if (e.exists()) return false;
+      e.assign(v);
+      return true;
+    });
+  }
+  bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) {
+    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
+      if (!e.exists() || e.value() != expected) return false;
+      e.assign(v);
+      return true;
+    });
+  }
+  uint64_t add(uint64_t k, uint64_t d) {
+    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
+      const uint64_t next = (e.exists() ? e.value() : 0) + d;
+      e.assign(next);
+      return next;
+    });
+  }
+  std::size_t size() { return m.size(); }
+  void clear() { m.clear(); }
+  template <class F>
+  void for_each(F f) { m.for_each([&](uint64_t k, uint64_t v) { f(k, v); }); }
+  std::size_t capacity_bound() { return bound; }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return threadmap_fuzz::run_program<adaptor>(data, size);
+}
