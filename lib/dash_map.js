@@ -2,7 +2,7 @@
 // DashMap: the general shared map (native/core DashMap: sharded,
 // reader-writer locked shards). Map-like; shared between threads by handle.
 const { native, FALLBACK } = require('./native');
-const { checkOptions, integerOption, powerOfTwoOption } = require('./options');
+const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
 const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
 
 const kFast = Symbol('threadmap.fast');
@@ -17,16 +17,16 @@ function attachFast(map) {
 
 class DashMap extends MapCore {
   /**
-   * @param {{capacity?: number, shards?: number}} [options]
+   * @param {{capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [options]
    */
   constructor(options) {
     super();
-    const opts = checkOptions(options, 'DashMap', ['capacity', 'shards']);
+    const opts = checkOptions(options, 'DashMap', ['capacity', 'shards', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'DashMap', { min: 0, max: 2 ** 32 });
     const shards = opts.shards === undefined ? 0
       : powerOfTwoOption(opts.shards, 'shards', 'DashMap', MAX_SHARDS);
-    attachNative(this, new native.DashMap(capacity, shards));
+    attachNative(this, new native.DashMap(capacity, shards, ...limitOptions(opts, 'DashMap')));
     attachFast(this);
   }
 

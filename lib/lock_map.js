@@ -8,7 +8,7 @@
 const { native, FALLBACK, COUNTED } = require('./native');
 const errors = require('./errors');
 const {
-  checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption,
+  checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
 const { MapCore, kNative, attachNative, fromHandle, toArray } = require('./map_core');
 
@@ -137,12 +137,12 @@ function remaining(deadline) {
 
 class LockMap extends MapCore {
   /**
-   * @param {{capacity?: number, shards?: number, timeout?: number}} [options]
+   * @param {{capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [options]
    */
   constructor(options) {
     super();
-    const opts = checkOptions(options, 'LockMap', ['capacity', 'shards', 'timeout']);
-    attachNative(this, new native.LockMap(...commonOptions(opts, 'LockMap', 0)));
+    const opts = checkOptions(options, 'LockMap', ['capacity', 'shards', 'timeout', 'maxKeyBytes', 'maxValueBytes']);
+    attachNative(this, new native.LockMap(...commonOptions(opts, 'LockMap', 0), undefined, ...limitOptions(opts, 'LockMap')));
     attachFast(this);
   }
 
@@ -306,12 +306,12 @@ class LruLockMap extends LockMap {
    * @param {{capacity: number, ttl?: number, shards?: number, timeout?: number}} options
    */
   constructor(options) {
-    const opts = checkOptions(options, 'LruLockMap', ['capacity', 'ttl', 'shards', 'timeout']);
+    const opts = checkOptions(options, 'LruLockMap', ['capacity', 'ttl', 'shards', 'timeout', 'maxKeyBytes', 'maxValueBytes']);
     if (opts.capacity === undefined) throw new TypeError('LruLockMap: options.capacity is required');
     const args = commonOptions(opts, 'LruLockMap', 1);
     const ttl = opts.ttl === undefined ? undefined
       : integerOption(opts.ttl, 'ttl', 'LruLockMap', { min: 1, max: 1e12 });
-    const nativeMap = new native.LruLockMap(...args, ttl);
+    const nativeMap = new native.LruLockMap(...args, ttl, ...limitOptions(opts, 'LruLockMap'));
     // LockMap's constructor would make a LockMap: build the object here.
     const self = Object.create(new.target.prototype);
     attachNative(self, nativeMap);

@@ -57,3 +57,16 @@ function signalOption(value, className) {
 
 module.exports.timeoutOption = timeoutOption;
 module.exports.signalOption = signalOption;
+
+// maxKeyBytes / maxValueBytes: [maxKeyBytes, maxValueBytes] for the native
+// constructor (undefined: the defaults, 64 KiB and 64 MiB).
+function limitOptions(opts, className) {
+  return [
+    opts.maxKeyBytes === undefined ? undefined
+      : integerOption(opts.maxKeyBytes, 'maxKeyBytes', className, { min: 1, max: 2 ** 30 }),
+    opts.maxValueBytes === undefined ? undefined
+      : integerOption(opts.maxValueBytes, 'maxValueBytes', className, { min: 1, max: 2 ** 32 - 1 }),
+  ];
+}
+
+module.exports.limitOptions = limitOptions;

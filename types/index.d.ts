@@ -23,6 +23,10 @@ export interface DashMapOptions {
   capacity?: number;
   /** Number of shards, a power of two in [1, 65536]; default 4 x the hardware threads, rounded up to a power of two. */
   shards?: number;
+  /** Largest key, in canonical bytes (a string: 1 byte per UTF-16 unit if all are < 256, else 2); default 65,536. A longer key is a `RangeError`. */
+  maxKeyBytes?: number;
+  /** Largest value, in native or serialized bytes; default 67,108,864 (64 MiB). A larger value is a `RangeError`, map unchanged. */
+  maxValueBytes?: number;
 }
 
 /** The error codes threadmap sets on the `code` property of its errors. */
@@ -200,6 +204,10 @@ export interface LockMapOptions {
   shards?: number;
   /** How long writes outside a lock (`set`, `delete`, `add`, `update`, ...) wait for a key another holder has locked, in ms (an integer, or Infinity); default Infinity. Past it: `ERR_LOCK_TIMEOUT`. */
   timeout?: number;
+  /** As DashMapOptions.maxKeyBytes (default 65,536). */
+  maxKeyBytes?: number;
+  /** As DashMapOptions.maxValueBytes (default 64 MiB). */
+  maxValueBytes?: number;
 }
 
 /** Options of `new LruLockMap(options)`. */

@@ -5,6 +5,7 @@
 #include "dash_map_wrap.hpp"
 #include "lock_map_wrap.hpp"
 #include "registry.hpp"
+#include "wrap_support.hpp"
 
 namespace threadmap::addon {
 
@@ -87,6 +88,7 @@ Napi::Value Addon::EntrySet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   holder& h = locks->at(env, info[0]);
   Value v = encode_value(env, *this, info[1]);
+  check_value_size(env, h.ref.map->limits, v);
   std::chrono::nanoseconds ttl(0);
   if (info.Length() > 2 && info[2].IsNumber()) ttl = std::chrono::nanoseconds(static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue() * 1e6));
   guarded(env, [&] { h.set(std::move(v), ttl); });

@@ -47,7 +47,8 @@ Napi::Function DashMapWrap::Define(Napi::Env env) {
                      });
 }
 
-// new DashMap(capacity, shards) creates a map; new DashMap(handle) attaches.
+// new DashMap(capacity, shards, maxKeyBytes?, maxValueBytes?) creates a map;
+// new DashMap(handle) attaches.
 DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap>(info) {
   Napi::Env env = info.Env();
   Napi::Value first = arg(info, 0);
@@ -57,36 +58,38 @@ DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Dash
     throw Napi::TypeError::New(env, "DashMap: expected (capacity, shards) or (handle)");
   const size_t capacity = size_arg(env, first, 1e12, "DashMap: capacity");
   const size_t shards = size_arg(env, arg(info, 1), 65536, "DashMap: shards");
+  const size_limits limits = limits_args(env, arg(info, 2), arg(info, 3));
   guarded(env, [&] {
     auto core = std::make_unique<dash_map_core>(capacity, shards == 0 ? default_shard_count() : shards);
+    core->limits = limits;
     ref_ = register_map(std::move(core));
   });
 }
 
 Napi::Value DashMapWrap::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
 
 Napi::Value DashMapWrap::Set(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, Addon::of(env), arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, Addon::of(env), *ref_.map, arg(info, 1));
   guarded(env, [&] { map().insert(std::move(key), std::move(value)); });
   return info.This();
 }
 
 Napi::Value DashMapWrap::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
 }
 
 Napi::Value DashMapWrap::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().erase(key); }));
 }
 
@@ -102,7 +105,7 @@ Napi::Value DashMapWrap::Size(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array keys = require_array(env, arg(info, 0), "getMany: keys");
-  std::vector<Key> encoded = encode_keys(env, keys);
+  std::vector<Key> encoded = key_args(env, *ref_.map, keys);
   Addon& addon = Addon::of(env);
   Napi::Array out = Napi::Array::New(env, encoded.size());
   for (uint32_t i = 0; i < encoded.size(); ++i) {
@@ -123,8 +126,8 @@ Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
   std::vector<std::pair<Key, addon::Value>> entries;
   entries.reserve(keys.Length());
   for (uint32_t i = 0; i < keys.Length(); ++i) {
-    Key k = encode_key(env, keys.Get(i));
-    entries.emplace_back(std::move(k), encode_value(env, addon, values.Get(i)));
+    Key k = key_arg(env, *ref_.map, keys.Get(i));
+    entries.emplace_back(std::move(k), value_arg(env, addon, *ref_.map, values.Get(i)));
   }
   guarded(env, [&] {
     for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
@@ -135,7 +138,7 @@ Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array keys = require_array(env, arg(info, 0), "deleteMany: keys");
-  std::vector<Key> encoded = encode_keys(env, keys);
+  std::vector<Key> encoded = key_args(env, *ref_.map, keys);
   size_t removed = guarded(env, [&] {
     size_t n = 0;
     for (const Key& k : encoded) n += map().erase(k) ? 1 : 0;
@@ -148,7 +151,7 @@ Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
   const char* mismatch = nullptr;
   addon::Value result =
@@ -160,8 +163,8 @@ Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, addon, arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(
       env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }); });
   return decode_value(env, addon, result);
@@ -171,10 +174,10 @@ Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const bool expect_absent = arg(info, 1).IsUndefined();
-  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
-  addon::Value value = encode_value(env, addon, arg(info, 2));
+  addon::Value expected = expect_absent ? addon::Value() : value_arg(env, addon, *ref_.map, arg(info, 1));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 2));
   bool swapped = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) {
       return apply_compare_and_set(env, addon, e, expect_absent, expected, value);
@@ -185,7 +188,7 @@ Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
 
 Napi::Value DashMapWrap::Take(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
@@ -194,7 +197,7 @@ Napi::Value DashMapWrap::Take(const Napi::CallbackInfo& info) {
 Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   std::optional<addon::Value> result = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
@@ -204,7 +207,7 @@ Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
         e.erase();
         return std::nullopt;
       }
-      addon::Value stored = encode_value(env, addon, next);
+      addon::Value stored = value_arg(env, addon, *ref_.map, next);
       e.assign(stored);
       return stored;
     });

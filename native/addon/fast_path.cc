@@ -48,8 +48,10 @@ fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
 }
 
-bool fast_key(v8::Local<v8::Value> v, Key& out) {
-  if (encode_string_key(v, out)) return true;
+// A key of a kind the fast path handles and within `limits` (a longer one
+// falls back, and the full path reports the RangeError).
+bool fast_key(v8::Local<v8::Value> v, Key& out, const size_limits& limits) {
+  if (encode_string_key(v, out)) return out.size() <= limits.key_bytes;
   if (v->IsNumber()) {
     out = Key::number(v.As<v8::Number>()->Value());
     return true;
@@ -61,13 +63,14 @@ bool fast_key(v8::Local<v8::Value> v, Key& out) {
   return false;
 }
 
-// Values with a native form that needs no Node-API help.
-bool fast_value(v8::Local<v8::Value> v, Value& out) {
+// Values with a native form that needs no Node-API help, within `limits`.
+bool fast_value(v8::Local<v8::Value> v, Value& out, const size_limits& limits) {
   if (v->IsNumber()) {
     out = Value::number(v.As<v8::Number>()->Value());
   } else if (v->IsString()) {
     thread_local std::string buf;
     const bool one_byte = string_payload(v.As<v8::String>(), buf);
+    if (buf.size() > limits.value_bytes) return false;
     out = Value::make_blob(one_byte ? blob_kind::string1 : blob_kind::string2, buf.data(), buf.size());
   } else if (v->IsBoolean()) {
     out = Value::boolean(v->IsTrue());
@@ -154,7 +157,7 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
 
 void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     value_copy c;
     self(info)->engine().visit(key, [&](const Value& v) { copy_out(v, c); });
@@ -164,13 +167,13 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().contains(key)); });
 }
 
 void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
 }
 
@@ -180,7 +183,7 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Value value;
   bool ok = false;
   try {
-    ok = fast_key(info[0], key) && fast_value(info[1], value);
+    ok = fast_key(info[0], key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
   } catch (...) {
   }
   if (!ok) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
@@ -196,7 +199,7 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else if (!info[1]->IsUndefined()) {
     return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   }
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     std::optional<double> result = self(info)->engine().alter(key, [&](alter_entry<Value>& e) -> std::optional<double> {
       if (e.exists() && !e.value().is_number()) return std::nullopt;  // the full path throws the TypeError
@@ -272,7 +275,7 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r,
 template <lock_read Op>
 void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   fast_ref* r = self(info);
   if (r->ref.map->kind == map_kind::lru_lock_map) {
     lock_map_read<true, Op>(info, r, key);
@@ -284,7 +287,7 @@ void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
 template <bool Try>
 void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   fast_ref* r = self(info);
   if (r->ref.map->kind == map_kind::lru_lock_map) {
     lock_now<true, Try>(info, r, key);

@@ -81,7 +81,8 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
   return W::DefineClass(env, Lru ? "LruLockMap" : "LockMap", props);
 }
 
-// new (capacity, shards, timeoutMs, ttlMs) creates a map; new (handle) attaches.
+// new (capacity, shards, timeoutMs, ttlMs, maxKeyBytes, maxValueBytes) creates
+// a map; new (handle) attaches.
 template <bool Lru>
 LockMapWrap<Lru>::LockMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LockMapWrap<Lru>>(info) {
   Napi::Env env = info.Env();
@@ -100,7 +101,12 @@ LockMapWrap<Lru>::LockMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap
     if (opts.capacity == 0) throw Napi::RangeError::New(env, "LruLockMap: capacity must be at least 1");
     opts.ttl = ttl_arg(env, arg(info, 3));
   }
-  guarded(env, [&] { ref_ = register_map(std::make_unique<lock_map_core<Lru>>(opts, timeout)); });
+  const size_limits limits = limits_args(env, arg(info, 4), arg(info, 5));
+  guarded(env, [&] {
+    auto core = std::make_unique<lock_map_core<Lru>>(opts, timeout);
+    core->limits = limits;
+    ref_ = register_map(std::move(core));
+  });
 }
 
 // ---- reads: never wait for a key's lock ----
@@ -108,7 +114,7 @@ LockMapWrap<Lru>::LockMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
@@ -118,7 +124,7 @@ Napi::Value LockMapWrap<Lru>::Get(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Probe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
   Addon& addon = Addon::of(env);
   if (!v) return Napi::Value(env, to_napi(addon.fast->fallback(v8::Isolate::GetCurrent())));
@@ -128,7 +134,7 @@ Napi::Value LockMapWrap<Lru>::Probe(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Peek(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().peek(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
@@ -136,14 +142,14 @@ Napi::Value LockMapWrap<Lru>::Peek(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
 }
 
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "getMany: keys"));
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
   Addon& addon = Addon::of(env);
   Napi::Array out = Napi::Array::New(env, keys.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
@@ -165,8 +171,8 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Set(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, addon, arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   const auto ttl = Lru ? ttl_arg(env, arg(info, 2)) : std::chrono::nanoseconds(0);
   guarded(env, [&] { map().insert(key, std::move(value), addon.locks->owner(), write_deadline(), ttl); });
   return info.This();
@@ -175,7 +181,7 @@ Napi::Value LockMapWrap<Lru>::Set(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Addon& addon = Addon::of(env);
   return Napi::Boolean::New(env,
                             guarded(env, [&] { return map().remove(key, addon.locks->owner(), write_deadline()); }));
@@ -184,7 +190,7 @@ Napi::Value LockMapWrap<Lru>::Delete(const Napi::CallbackInfo& info) {
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Take(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Addon& addon = Addon::of(env);
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key, addon.locks->owner(), write_deadline()); });
   return v ? decode_value(env, addon, *v) : env.Undefined();
@@ -206,10 +212,10 @@ Napi::Value LockMapWrap<Lru>::SetMany(const Napi::CallbackInfo& info) {
   Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
   Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
   if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
-  std::vector<Key> ks = encode_keys(env, keys);
+  std::vector<Key> ks = key_args(env, *ref_.map, keys);
   std::vector<addon::Value> vs;
   vs.reserve(ks.size());
-  for (uint32_t i = 0; i < ks.size(); ++i) vs.push_back(encode_value(env, addon, values.Get(i)));
+  for (uint32_t i = 0; i < ks.size(); ++i) vs.push_back(value_arg(env, addon, *ref_.map, values.Get(i)));
   guarded(env, [&] {
     const threadmap::deadline dl = write_deadline();
     for (size_t i = 0; i < ks.size(); ++i) map().insert(ks[i], std::move(vs[i]), addon.locks->owner(), dl);
@@ -221,7 +227,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::DeleteMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "deleteMany: keys"));
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "deleteMany: keys"));
   size_t removed = guarded(env, [&] {
     const threadmap::deadline dl = write_deadline();
     size_t n = 0;
@@ -235,7 +241,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
   const char* mismatch = nullptr;
   addon::Value result = guarded(env, [&] {
@@ -251,8 +257,8 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, addon, arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(env, [&] {
     return map().alter(
         key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }, addon.locks->owner(),
@@ -265,10 +271,10 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::CompareAndSet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const bool expect_absent = arg(info, 1).IsUndefined();
-  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
-  addon::Value value = encode_value(env, addon, arg(info, 2));
+  addon::Value expected = expect_absent ? addon::Value() : value_arg(env, addon, *ref_.map, arg(info, 1));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 2));
   bool swapped = guarded(env, [&] {
     return map().alter(
         key,
@@ -285,7 +291,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
   std::optional<addon::Value> old = entry.get();
@@ -294,7 +300,7 @@ Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
     guarded(env, [&] { entry.remove(); });
     return env.Undefined();
   }
-  addon::Value stored = encode_value(env, addon, next);
+  addon::Value stored = value_arg(env, addon, *ref_.map, next);
   guarded(env, [&] { entry.set(stored); });
   return decode_value(env, addon, stored);
 }
@@ -334,7 +340,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::Lock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Napi::Value t = arg(info, 1);
   const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
   return guarded(env, [&] { return entry(env, map().lock(key, addon.locks->owner(), dl), info[0], key); });
@@ -345,7 +351,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::TryLock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return guarded(env, [&]() -> Napi::Value {
     auto e = map().try_lock(key, addon.locks->owner());
     return e ? entry(env, std::move(*e), info[0], key) : env.Undefined();
@@ -358,7 +364,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::LockAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   uint32_t id = 0;
   Napi::Value now = guarded(env, [&] { return addon.locks->lock_async(env, ref_, map(), key, id); });
   return now.IsUndefined() ? Napi::Number::New(env, id) : now;
@@ -370,7 +376,7 @@ Napi::Value LockMapWrap<Lru>::BatchLock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Napi::Array arr = require_array(env, arg(info, 0), "batchLock: keys");
-  std::vector<Key> keys = encode_keys(env, arr);
+  std::vector<Key> keys = key_args(env, *ref_.map, arr);
   Napi::Value t = arg(info, 1);
   const threadmap::deadline dl = t.IsNumber() ? deadline_of(t.As<Napi::Number>().DoubleValue()) : threadmap::deadline{};
   auto entries = guarded(env, [&] { return map().batch_lock(keys, addon.locks->owner(), dl); });
@@ -390,7 +396,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::OrderKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array arr = require_array(env, arg(info, 0), "keys");
-  std::vector<Key> keys = encode_keys(env, arr);
+  std::vector<Key> keys = key_args(env, *ref_.map, arr);
   std::vector<Key> ordered = keys;
   map().order_keys(ordered);
   Napi::Array out = Napi::Array::New(env, ordered.size());

@@ -32,6 +32,16 @@ namespace threadmap::addon {
 enum class map_kind : unsigned char { dash_map = 1, lock_map = 2, lru_lock_map = 3 };
 const char* map_kind_name(map_kind k) noexcept;
 
+// Size limits of one map's keys and values, in canonical bytes (a string
+// key: 1 byte per code unit if all are < 256, else 2; a value: its native or
+// serialized size). Set at construction, never changed: read without locks.
+struct size_limits {
+  static constexpr std::size_t default_key_bytes = std::size_t{64} << 10;    // 64 KiB
+  static constexpr std::size_t default_value_bytes = std::size_t{64} << 20;  // 64 MiB
+  std::size_t key_bytes = default_key_bytes;
+  std::size_t value_bytes = default_value_bytes;
+};
+
 // What the registry owns: the engine of one map, type-erased.
 struct shared_map {
   explicit shared_map(map_kind k) noexcept;
@@ -39,6 +49,7 @@ struct shared_map {
   shared_map(const shared_map&) = delete;
   shared_map& operator=(const shared_map&) = delete;
   const map_kind kind;
+  size_limits limits;  // set by the creating thread before the map is shared
 };
 
 // A thread's reference to a map: keeps the map alive while it lives.

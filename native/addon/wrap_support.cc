@@ -17,11 +17,45 @@ Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
   return v.As<Napi::Array>();
 }
 
-std::vector<Key> encode_keys(Napi::Env env, Napi::Array keys) {
+void check_key_size(Napi::Env env, const size_limits& limits, const Key& k) {
+  if (k.size() > limits.key_bytes)
+    throw Napi::RangeError::New(env, "key of " + std::to_string(k.size()) + " bytes is over the map's maxKeyBytes (" +
+                                         std::to_string(limits.key_bytes) + ")");
+}
+
+void check_value_size(Napi::Env env, const size_limits& limits, const Value& v) {
+  const blob* b = v.as_blob();
+  const std::size_t n = b ? b->size : 0;  // numbers and other immediates are never over
+  if (n > limits.value_bytes)
+    throw Napi::RangeError::New(env, "value of " + std::to_string(n) + " bytes is over the map's maxValueBytes (" +
+                                         std::to_string(limits.value_bytes) + ")");
+}
+
+Key key_arg(Napi::Env env, const shared_map& map, Napi::Value v) {
+  Key k = encode_key(env, v);
+  check_key_size(env, map.limits, k);
+  return k;
+}
+
+Value value_arg(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value v) {
+  Value out = encode_value(env, addon, v);
+  check_value_size(env, map.limits, out);
+  return out;
+}
+
+std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys) {
   std::vector<Key> out;
   out.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) out.push_back(encode_key(env, keys.Get(i)));
+  for (uint32_t i = 0; i < keys.Length(); ++i) out.push_back(key_arg(env, map, keys.Get(i)));
   return out;
+}
+
+size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value) {
+  size_limits l;
+  if (!max_key.IsUndefined()) l.key_bytes = size_arg(env, max_key, 1 << 30, "maxKeyBytes");
+  if (!max_value.IsUndefined()) l.value_bytes = size_arg(env, max_value, 4294967295.0, "maxValueBytes");
+  if (l.key_bytes == 0 || l.value_bytes == 0) throw Napi::RangeError::New(env, "maxKeyBytes and maxValueBytes must be at least 1");
+  return l;
 }
 
 MapRef attach_handle(Napi::Env env, Napi::Value first, map_kind kind) {

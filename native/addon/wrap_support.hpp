@@ -10,6 +10,7 @@
 
 #include "key.hpp"
 #include "registry.hpp"
+#include "value.hpp"
 
 namespace threadmap::addon {
 
@@ -21,8 +22,21 @@ inline Napi::Value arg(const Napi::CallbackInfo& info, std::size_t i) {
 Napi::Function require_function(Napi::Env env, Napi::Value v, const char* what);
 Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what);
 
-// Every element encoded as a key (the first bad one is a TypeError).
-std::vector<Key> encode_keys(Napi::Env env, Napi::Array keys);
+class Addon;
+
+// A key or value argument of a call on `map`, encoded and checked against
+// the map's size limits (RangeError above them, TypeError for a bad type).
+Key key_arg(Napi::Env env, const shared_map& map, Napi::Value v);
+Value value_arg(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value v);
+// Every element as key_arg (the first bad one throws).
+std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys);
+// RangeError if k or v is over `limits` (for values encoded elsewhere).
+void check_key_size(Napi::Env env, const size_limits& limits, const Key& k);
+void check_value_size(Napi::Env env, const size_limits& limits, const Value& v);
+
+// The limits options of a constructor: maxKeyBytes at info[i], maxValueBytes
+// at info[i + 1] (undefined: the defaults); RangeError out of range.
+size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value);
 
 // If `first` is a SharedArrayBuffer: the live map of `kind` it names, or an
 // ERR_INVALID_HANDLE TypeError. Otherwise an empty MapRef (construct a map).

@@ -397,3 +397,64 @@ describe('non-function callbacks', () => {
     });
   }
 });
+
+describe('size limits: maxKeyBytes and maxValueBytes', () => {
+  const all = [
+    ['DashMap', (o) => new DashMap(o)],
+    ['LockMap', (o) => new LockMap(o)],
+    ['LruLockMap', (o) => new LruLockMap({ capacity: 100, ...o })],
+  ];
+  for (const [className, make] of all) {
+    test(`${className}: defaults are 64 KiB per key (a 1 MB key is a RangeError) and 64 MiB per value`, () => {
+      const m = make();
+      const edge = 'k'.repeat(64 * 1024);
+      m.set(edge, 1);
+      assert.equal(m.get(edge), 1);
+      assert.throws(() => m.set('k'.repeat(1 << 20), 1), RangeError);
+      assert.throws(() => m.set('\u0100'.repeat(32 * 1024 + 1), 1), RangeError, 'two-byte strings count 2 bytes a unit');
+      assert.throws(() => m.set(Buffer.alloc(64 * 1024 + 1), 1), RangeError);
+      assert.throws(() => m.set('v', Buffer.alloc(64 * 2 ** 20 + 1)), RangeError);
+      assert.equal(m.size, 1);
+    });
+
+    test(`${className}: configured limits apply to every method, and the map stays unchanged`, () => {
+      const m = make({ maxKeyBytes: 8, maxValueBytes: 16 });
+      m.set('12345678', 'x'.repeat(16));
+      const before = snapshot(m);
+      const longKey = '123456789';
+      const bigValue = 'x'.repeat(17);
+      const calls = {
+        'get (long key)': () => m.get(longKey),
+        'has (long key)': () => m.has(longKey),
+        'set (long key)': () => m.set(longKey, 1),
+        'set (big string)': () => m.set('k', bigValue),
+        'set (big object)': () => m.set('k', { s: 'x'.repeat(40) }),
+        'set (big bytes)': () => m.set('k', new Uint8Array(17)),
+        getOrInsert: () => m.getOrInsert('k', bigValue),
+        'update (big result)': () => m.update('12345678', () => bigValue),
+        'setMany (one big)': () => m.setMany([['a', 1], ['b', bigValue]]),
+        'getMany (one long)': () => m.getMany(['a', longKey]),
+        'byte key over': () => m.set(Buffer.alloc(9), 1),
+      };
+      for (const [name, fn] of Object.entries(calls)) assert.throws(fn, RangeError, name);
+      assert.deepStrictEqual(snapshot(m), before);
+    });
+
+    test(`${className}: bad limit options`, () => {
+      for (const [opts, Err] of [
+        [{ maxKeyBytes: 0 }, RangeError], [{ maxKeyBytes: -1 }, RangeError], [{ maxKeyBytes: 1.5 }, RangeError],
+        [{ maxKeyBytes: 2 ** 31 }, RangeError], [{ maxValueBytes: 0 }, RangeError], [{ maxValueBytes: 2 ** 32 }, RangeError],
+        [{ maxKeyBytes: '8' }, TypeError], [{ maxValueBytes: 8n }, TypeError],
+      ]) assert.throws(() => make(opts), Err, JSON.stringify(opts, (k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    });
+  }
+
+  test('an Entry store over maxValueBytes is a RangeError and keeps the value', () => {
+    const m = new LockMap({ maxValueBytes: 4 });
+    m.set('k', 'ok');
+    const e = m.lock('k');
+    assert.throws(() => { e.value = 'hello'; }, RangeError);
+    assert.equal(e.value, 'ok');
+    e.release();
+  });
+});
