@@ -5,27 +5,18 @@
 
 namespace {
 
+using engine = threadmap::DashMap<uint64_t, uint64_t>;
+using ops = threadmap_fuzz::alter_ops<engine, threadmap::alter_entry<uint64_t>>;
+
 struct adaptor {
-  threadmap::DashMap<uint64_t, uint64_t> m{0, 4};
+  engine m{0, 4};
   std::optional<uint64_t> insert(uint64_t k, uint64_t v) { return m.insert(k, v); }
   std::optional<uint64_t> get(uint64_t k) { return m.find(k); }
   bool contains(uint64_t k) { return m.contains(k); }
   std::optional<uint64_t> take(uint64_t k) { return m.take(k); }
   bool insert_if_absent(uint64_t k, uint64_t v) { return m.try_insert(k, v); }
-  bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) {
-    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
-      if (!e.exists() || e.value() != expected) return false;
-      e.assign(v);
-      return true;
-    });
-  }
-  uint64_t add(uint64_t k, uint64_t d) {
-    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
-      const uint64_t next = (e.exists() ? e.value() : 0) + d;
-      e.assign(next);
-      return next;
-    });
-  }
+  bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) { return ops::compare_and_set(m, k, expected, v); }
+  uint64_t add(uint64_t k, uint64_t d) { return ops::add(m, k, d); }
   std::size_t size() { return m.size(); }
   void clear() { m.clear(); }
   template <class F>

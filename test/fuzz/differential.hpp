@@ -120,4 +120,31 @@ int run_program(const uint8_t* data, std::size_t size) {
   return 0;
 }
 
+// compare_and_set, add and insert_if_absent through an engine's alter()
+// (DashMap, LockMap, LruLockMap): for adaptors whose engine `m` has one.
+template <class Engine, class AlterEntry>
+struct alter_ops {
+  static bool insert_if_absent(Engine& m, uint64_t k, uint64_t v) {
+    return m.alter(k, [&](AlterEntry& e) {
+      if (e.exists()) return false;
+      e.assign(v);
+      return true;
+    });
+  }
+  static bool compare_and_set(Engine& m, uint64_t k, uint64_t expected, uint64_t v) {
+    return m.alter(k, [&](AlterEntry& e) {
+      if (!e.exists() || e.value() != expected) return false;
+      e.assign(v);
+      return true;
+    });
+  }
+  static uint64_t add(Engine& m, uint64_t k, uint64_t d) {
+    return m.alter(k, [&](AlterEntry& e) {
+      const uint64_t next = (e.exists() ? e.value() : 0) + d;
+      e.assign(next);
+      return next;
+    });
+  }
+};
+
 }  // namespace threadmap_fuzz

@@ -15,6 +15,8 @@ using engine = threadmap::LockMap<uint64_t, uint64_t>;
 constexpr std::size_t bound = 0;
 #endif
 
+using ops = threadmap_fuzz::alter_ops<engine, threadmap::alter_entry<uint64_t>>;
+
 struct adaptor {
   engine m{threadmap::lock_map_options{.shards = 4, .capacity = bound ? bound : 0}};
   // Odd values go through a held entry, even ones through a write outside a lock.
@@ -38,27 +40,9 @@ struct adaptor {
     }
     return m.take(k);
   }
-  bool insert_if_absent(uint64_t k, uint64_t v) {
-    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
-      if (e.exists()) return false;
-      e.assign(v);
-      return true;
-    });
-  }
-  bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) {
-    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
-      if (!e.exists() || e.value() != expected) return false;
-      e.assign(v);
-      return true;
-    });
-  }
-  uint64_t add(uint64_t k, uint64_t d) {
-    return m.alter(k, [&](threadmap::alter_entry<uint64_t>& e) {
-      const uint64_t next = (e.exists() ? e.value() : 0) + d;
-      e.assign(next);
-      return next;
-    });
-  }
+  bool insert_if_absent(uint64_t k, uint64_t v) { return ops::insert_if_absent(m, k, v); }
+  bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) { return ops::compare_and_set(m, k, expected, v); }
+  uint64_t add(uint64_t k, uint64_t d) { return ops::add(m, k, d); }
   std::size_t size() { return m.size(); }
   void clear() { m.clear(); }
   template <class F>
