@@ -5,7 +5,9 @@
 // in test/fuzz/corpus/<target> (copied: the run's findings go to
 // build-fuzz/corpus, never into the repository). Prints, per target, the
 // executions and the coverage libFuzzer reached; a crash or a differential
-// mismatch fails the run (its reproducer is in build-fuzz/crashes).
+// mismatch fails the run (its reproducer is in build-fuzz/crashes). The
+// codec target is JS (test/fuzz/codec_fuzz.js: the codec reads V8 values, so
+// it is fuzzed in process, with a seeded generator; a failure prints its seed).
 //
 //   node scripts/fuzz.js [--seconds=60] [--jobs=N] [target ...]
 const { execFileSync, spawn } = require('node:child_process');
@@ -21,7 +23,7 @@ const arg = (name, dflt) => {
 };
 const seconds = arg('seconds', 60);
 const jobs = Math.max(1, arg('jobs', os.cpus().length));
-const targets = ['dash_map', 'lock_map', 'lru_lock_map', 'lock_free_map', 'hopscotch_map'];
+const targets = ['dash_map', 'lock_map', 'lru_lock_map', 'lock_free_map', 'hopscotch_map', 'codec'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const run = chosen.length ? targets.filter((t) => chosen.includes(t)) : targets;
 
@@ -33,7 +35,24 @@ function sh(cmd, args, env) {
 sh('cmake', ['-S', root, '-B', dir, '-DTHREADMAP_FUZZ=ON', '-DCMAKE_BUILD_TYPE=RelWithDebInfo'], { CXX: 'clang++', CC: 'clang' });
 sh('cmake', ['--build', dir, '-j', String(jobs)]);
 
+function fuzzCodec() {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(root, 'test', 'fuzz', 'codec_fuzz.js'), `--seconds=${seconds}`], { cwd: root });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { process.stderr.write(d); });
+    p.on('close', (code) => {
+      let rep = {};
+      try { rep = JSON.parse(out.trim().split('\n').pop()); } catch { /* failed: reported on stderr */ }
+      const r = { target: 'codec', ok: code === 0, execs: rep.executions || 0, cov: rep.valueKinds || 0, features: 0, seconds };
+      process.stderr.write(`codec: ${r.ok ? 'ok' : 'FAILED'}, ${r.execs} executions, ${r.cov} value kinds (seed ${rep.seed})\n`);
+      resolve(r);
+    });
+  });
+}
+
 function fuzzOne(target) {
+  if (target === 'codec') return fuzzCodec();
   const corpus = path.join(dir, 'corpus', target);
   const crashes = path.join(dir, 'crashes', target);
   fs.mkdirSync(corpus, { recursive: true });
@@ -65,7 +84,7 @@ function fuzzOne(target) {
     while (queue.length) results.push(await fuzzOne(queue.shift()));
   }));
   results.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target));
-  const md = ['| target | seconds | executions | coverage (edges) | features | result |', '|---|---|---|---|---|---|',
+  const md = ['| target | seconds | executions | coverage (edges; codec: value kinds) | features | result |', '|---|---|---|---|---|---|',
     ...results.map((r) => `| ${r.target} | ${r.seconds} | ${r.execs.toLocaleString('en-US')} | ${r.cov} | ${r.features} | ${r.ok ? 'no finding' : '**FAILED**'} |`)].join('\n');
   process.stdout.write(md + '\n');
   fs.writeFileSync(path.join(dir, 'fuzz-results.json'), JSON.stringify(results, null, 2) + '\n');
