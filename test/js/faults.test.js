@@ -8,7 +8,7 @@ const { describe, test, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, startWorker, terminateAll, LIB } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
 
 afterEach(terminateAll);
 
@@ -16,6 +16,10 @@ const classes = [
   ['DashMap', () => new DashMap({ shards: 1 })],
   ['LockMap', () => new LockMap({ shards: 1 })],
   ['LruLockMap', () => new LruLockMap({ capacity: 100, shards: 1 })],
+  // No locks: what must hold is that a pinned callback's epoch guard and
+  // this thread's callback mark go away with the dying worker.
+  ['LockFreeMap', () => new LockFreeMap({ buckets: 1 })],
+  ['HopscotchMap', () => new HopscotchMap()],
 ];
 
 // A worker that attaches to the map and runs `body` (source text) with `m`
