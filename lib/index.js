@@ -2,6 +2,7 @@
 const { native } = require('./native');
 const { DashMap } = require('./dash_map');
 const { LockMap, LruLockMap, Entry, BatchEntry } = require('./lock_map');
+const { LockFreeMap, HopscotchMap } = require('./lock_free_map');
 const { codes } = require('./errors');
 
 /** Native maps alive in this process (all threads): a diagnostic for leaks. */
@@ -14,4 +15,6 @@ function heldLocks() {
   return native.heldEntries();
 }
 
-module.exports = { DashMap, LockMap, LruLockMap, Entry, BatchEntry, liveMaps, heldLocks, codes };
+module.exports = {
+  DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, codes,
+};

@@ -5,8 +5,8 @@
 // `import { DashMap } from 'threadmap'` (ESM, lib/index.mjs) and
 // `const { DashMap } = require('threadmap')` (CommonJS, lib/index.js).
 //
-// Declared here: DashMap, LockMap, LruLockMap, Entry, BatchEntry,
-// liveMaps(), heldLocks() and codes.
+// Declared here: DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap,
+// Entry, BatchEntry, liveMaps(), heldLocks() and codes.
 
 /**
  * A key: string, number, bigint, boolean or Uint8Array (a Buffer is one).
@@ -367,4 +367,140 @@ export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMa
   stats(): LruStats;
   /** The value, or fn(key)'s result stored; across all threads at most one fn runs per key at a time, the others wait for its result; a throw or rejection reaches every waiting caller and nothing is stored. */
   getOrCompute(key: K, fn: (key: K) => V | Promise<V>): Promise<V>;
+}
+
+/** Options of `new LockFreeMap(options)`. Wrong types are a `TypeError`, out-of-range values a `RangeError`, unknown names a `TypeError`. */
+export interface LockFreeMapOptions {
+  /** Entries expected: the initial table holds them below a 0.75 load factor; it grows and shrinks from there, never below this (an integer in [0, 2^26]); default 0 (16 buckets). Not with `buckets`. */
+  capacity?: number;
+  /** A fixed bucket count, a power of two in [1, 2^26]: the table never resizes (chains grow instead). Not with `capacity`. */
+  buckets?: number;
+}
+
+/** Options of `new HopscotchMap(options)`. */
+export interface HopscotchMapOptions {
+  /** Entries expected: the initial table holds them below a 0.75 load factor; it grows and shrinks from there, never below this (an integer in [0, 2^26]); default 0 (16 buckets). */
+  capacity?: number;
+}
+
+/**
+ * The Map-like core of the lock-free maps (LockFreeMap, HopscotchMap),
+ * shared between threads by `handle` like DashMap. Reads never block and
+ * never take a lock.
+ *
+ * The atomic operations are optimistic (CAS loops): `add`, `compareAndSet`,
+ * `update` and `retain` read the key's value, decide, and install the
+ * decision only if the key still holds what they read, else decide again.
+ * So an `update`/`retain` callback may run MORE THAN ONCE for one call when
+ * other threads write the same key meanwhile: only its last run counts, so
+ * keep it free of side effects that must not repeat. A callback that throws
+ * leaves its key unchanged. A callback may read its own map and use other
+ * maps freely, but a write to its own map throws `ERR_WOULD_DEADLOCK` (it
+ * would make the callback's own change lose its CAS forever).
+ *
+ * Iteration copies the whole map in one weakly consistent pass (`shardCount`
+ * is 1): an entry present for the whole pass is seen once.
+ *
+ * An interface (there is no such class at run time): LockFreeMap and
+ * HopscotchMap each have all of it.
+ */
+export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Iterable<[K, V]> {
+  /** The map's unforgeable SharedArrayBuffer handle: post it to a worker and pass it to `from`. Keeps the map alive while reachable. */
+  readonly handle: SharedArrayBuffer;
+  /** Number of entries: exact when no write runs concurrently, an estimate otherwise. Wait-free. */
+  readonly size: number;
+  /** Always 1: iteration copies the whole map at once. */
+  readonly shardCount: number;
+
+  /** A copy of the value for `key`, or undefined; lock-free. TypeError for an invalid key. */
+  get(key: K): V | undefined;
+  /** Stores a clone of `value` under `key`; returns the map. TypeError for an invalid key or an uncloneable value (map unchanged). */
+  set(key: K, value: V): this;
+  /** Whether `key` is present; lock-free. */
+  has(key: K): boolean;
+  /** Removes `key`; returns whether it was present. */
+  delete(key: K): boolean;
+  /** Removes every entry (not atomic as a whole). */
+  clear(): void;
+  /** Copies of the values of `keys`, in their order (undefined where absent). */
+  getMany(keys: Iterable<K>): (V | undefined)[];
+  /** Stores every [key, value] pair; validates every entry before changing any (each key atomic, not the batch). */
+  setMany(entries: Iterable<readonly [K, V]>): this;
+  /** Removes `keys`; returns how many were present. */
+  deleteMany(keys: Iterable<K>): number;
+  /**
+   * Atomically adds `delta` (default 1) to a number value and returns the new value; an absent key counts from 0. A CAS loop: no update is lost under contention.
+   * @throws TypeError if the stored value is not a number.
+   */
+  add(this: LockFreeMapCore<K, number>, key: K, delta?: number): number;
+  /**
+   * Atomically adds a bigint `delta` to a bigint value and returns the new value; an absent key counts from 0n. A CAS loop.
+   * @throws TypeError if the stored value is not a bigint.
+   */
+  add(this: LockFreeMapCore<K, bigint>, key: K, delta: bigint): bigint;
+  /** On a map whose values are declared `number | bigint`: adds a delta of the stored value's numeric type. */
+  add(
+    this: [V] extends [number | bigint] ? ([number | bigint] extends [V] ? LockFreeMapCore<K, V> : never) : never,
+    key: K,
+    delta?: number | bigint,
+  ): number | bigint;
+  /** The existing value for `key`, or `value` after inserting it; linearizable. */
+  getOrInsert(key: K, value: V): V;
+  /** Sets `key` to `value` only if its current value matches `expected` (undefined means "absent"); returns whether it did. Primitives match by SameValueZero, other values by cloned content. */
+  compareAndSet(key: K, expected: V | undefined, value: V): boolean;
+  /** Removes `key` and returns its value, or undefined if absent. */
+  take(key: K): V | undefined;
+  /**
+   * Replaces the value of `key` with `fn(old)` (old is undefined when absent) and returns the new value; a result of undefined deletes the key.
+   * `fn` runs with no lock held and MAY RUN MORE THAN ONCE: if another thread changes the key before the result is installed, `fn` runs again on the new value; only the last run's result is stored.
+   * If `fn` throws (or returns an uncloneable value) the key is left as it was and the error reaches the caller.
+   * A write to this map from `fn` throws `ERR_WOULD_DEADLOCK`; reads and other maps are fine.
+   */
+  update(key: K, fn: (old: V | undefined) => V | undefined): V | undefined;
+  /**
+   * Keeps the entries for which `fn(value, key)` is truthy and removes the others; returns how many it removed.
+   * Visits the keys present when it starts, one atomic decision per key; `fn` may run more than once for a key another thread changes meanwhile. A write to this map from `fn` throws `ERR_WOULD_DEADLOCK`.
+   * If `fn` throws, retain stops there and the error reaches the caller (entries already removed stay removed).
+   */
+  retain(fn: (value: V, key: K) => unknown): number;
+  /** Iterates the keys (byte keys as Buffer); weakly consistent. */
+  keys(): IterableIterator<K>;
+  /** Iterates copies of the values; weakly consistent. */
+  values(): IterableIterator<V>;
+  /** Iterates [key, value] pairs; weakly consistent. */
+  entries(): IterableIterator<[K, V]>;
+  /** Same as `entries()`. */
+  [Symbol.iterator](): IterableIterator<[K, V]>;
+  /** Calls `fn(value, key, map)` for every entry, like `Map#forEach`. */
+  forEach(fn: (value: V, key: K, map: this) => void, thisArg?: unknown): void;
+  /** The current number of buckets, a diagnostic. */
+  bucketCount(): number;
+  readonly [Symbol.toStringTag]: string;
+}
+
+/**
+ * A lock-free chaining hash map (a port of kovan-map's HashMap): CAS on
+ * bucket words, immutable chains, epoch-based reclamation; resizes without
+ * blocking anyone (or never, with the `buckets` option). Every operation is
+ * lock-free. See {@link LockFreeMapCore} for the contract of callbacks.
+ */
+export interface LockFreeMap<K extends Key = Key, V = unknown> extends LockFreeMapCore<K, V> {}
+export declare class LockFreeMap<K extends Key = Key, V = unknown> {
+  /** Creates an empty map in native memory. TypeError/RangeError for bad options. */
+  constructor(options?: LockFreeMapOptions);
+  /** Attaches to a LockFreeMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
+  static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockFreeMap<K, V>;
+}
+
+/**
+ * A hopscotch hash map (neighbourhood 32) whose reads never block or take a
+ * lock, also during a resize. Writers take short spinlocks on the key's
+ * neighbourhood (a resize makes them wait); user callbacks never run under
+ * one. See {@link LockFreeMapCore} for the contract of callbacks.
+ */
+export interface HopscotchMap<K extends Key = Key, V = unknown> extends LockFreeMapCore<K, V> {}
+export declare class HopscotchMap<K extends Key = Key, V = unknown> {
+  constructor(options?: HopscotchMapOptions);
+  /** Attaches to a HopscotchMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
+  static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): HopscotchMap<K, V>;
 }

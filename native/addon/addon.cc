@@ -3,6 +3,7 @@
 
 #include "codec.hpp"
 #include "dash_map_wrap.hpp"
+#include "lock_free_wrap.hpp"
 #include "lock_map_wrap.hpp"
 #include "registry.hpp"
 #include "wrap_support.hpp"
@@ -38,6 +39,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("DashMap", dash);
   exports.Set("LockMap", LockMapWrap<false>::Define(env));
   exports.Set("LruLockMap", LockMapWrap<true>::Define(env));
+  exports.Set("LockFreeMap", LockFreeWrap<LockFreeEngine>::Define(env));
+  exports.Set("HopscotchMap", LockFreeWrap<HopscotchEngine>::Define(env));
   exports.Set("Entry", locks->entry_class(env));
 }
 

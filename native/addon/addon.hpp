@@ -6,11 +6,13 @@
 #include <napi.h>
 
 #include <memory>
+#include <vector>
 
 #include <threadmap/error.hpp>
 
 #include "fast_path.hpp"
 #include "lock_hub.hpp"
+#include "registry.hpp"
 
 namespace threadmap::addon {
 
@@ -27,6 +29,10 @@ class Addon : public Napi::Addon<Addon> {
   // This thread's key locks (lock_hub.hpp). Destroyed with the environment:
   // that releases every lock the thread holds and drops its waits.
   std::unique_ptr<LockHub> locks;
+  // The LockFreeMap / HopscotchMap maps whose update or retain callback is
+  // running on this thread, innermost last: a write to one of them from its
+  // own callback is refused (lock_free_wrap.cc).
+  std::vector<const shared_map*> lock_free_callbacks;
 
   static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
 

@@ -18,7 +18,11 @@ add_delta parse_add_delta(Napi::Env env, Addon& addon, Napi::Value d) {
   return out;
 }
 
-Value apply_add(alter_entry<Value>& e, const add_delta& d, const char*& mismatch) {
+namespace {
+
+// add's decision over either kind of entry (alter_entry, compute_entry).
+template <class Entry>
+Value add_to(Entry& e, const add_delta& d, const char*& mismatch) {
   Value next;
   if (d.big) {
     const blob* db = d.bigint.as_blob();
@@ -43,5 +47,10 @@ Value apply_add(alter_entry<Value>& e, const add_delta& d, const char*& mismatch
   e.assign(next);
   return next;
 }
+
+}  // namespace
+
+Value apply_add(alter_entry<Value>& e, const add_delta& d, const char*& mismatch) { return add_to(e, d, mismatch); }
+Value apply_add(compute_entry<Value>& e, const add_delta& d, const char*& mismatch) { return add_to(e, d, mismatch); }
 
 }  // namespace threadmap::addon

@@ -29,7 +29,13 @@ class BackingStore;
 
 namespace threadmap::addon {
 
-enum class map_kind : unsigned char { dash_map = 1, lock_map = 2, lru_lock_map = 3 };
+enum class map_kind : unsigned char {
+  dash_map = 1,
+  lock_map = 2,
+  lru_lock_map = 3,
+  lock_free_map = 4,
+  hopscotch_map = 5,
+};
 const char* map_kind_name(map_kind k) noexcept;
 
 // Size limits of one map's keys and values, in canonical bytes (a string

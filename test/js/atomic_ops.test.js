@@ -5,13 +5,15 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, snapshot } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
 
 // Every case runs on each map class (their Map-like core is one contract).
 const classes = [
   ['DashMap', (o) => new DashMap(o)],
   ['LockMap', (o) => new LockMap(o)],
   ['LruLockMap', (o) => new LruLockMap({ capacity: 1e6, ...o })],
+  ['LockFreeMap', () => new LockFreeMap()],
+  ['HopscotchMap', () => new HopscotchMap()],
 ];
 
 for (const [className, make] of classes) describe(className, () => {

@@ -5,13 +5,15 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, snapshot } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap, codes } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, codes } = threadmap;
 
 // The key and value cases run on every map class.
 const classes = [
   ['DashMap', () => new DashMap()],
   ['LockMap', () => new LockMap()],
   ['LruLockMap', () => new LruLockMap({ capacity: 100 })],
+  ['LockFreeMap', () => new LockFreeMap()],
+  ['HopscotchMap', () => new HopscotchMap()],
 ];
 
 function seeded(make = () => new DashMap()) {

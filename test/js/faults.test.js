@@ -8,7 +8,7 @@ const { describe, test, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, startWorker, terminateAll, LIB } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
 
 afterEach(terminateAll);
 
@@ -16,18 +16,37 @@ const classes = [
   ['DashMap', () => new DashMap({ shards: 1 })],
   ['LockMap', () => new LockMap({ shards: 1 })],
   ['LruLockMap', () => new LruLockMap({ capacity: 100, shards: 1 })],
+  // No locks: what must hold is that a pinned callback's epoch guard and
+  // this thread's callback mark go away with the dying worker.
+  ['LockFreeMap', () => new LockFreeMap({ buckets: 1 })],
+  ['HopscotchMap', () => new HopscotchMap()],
 ];
 
 // A worker that attaches to the map and runs `body` (source text) with `m`
-// and `signal()` (posts 'inside' to the main thread) in scope.
+// and `signal()` in scope. signal() posts 'inside' to the main thread and
+// waits until `inside(w)` there has received it: a worker that throws right
+// after posting could otherwise fail `done` before the message arrives.
 function run(map, className, body) {
-  return startWorker(`
+  const ack = new Int32Array(new SharedArrayBuffer(4));
+  const w = startWorker(`
     const { parentPort, workerData } = require('node:worker_threads');
     const threadmap = require(${JSON.stringify(LIB)});
-    const m = threadmap[${JSON.stringify(className)}].from(workerData);
-    const signal = () => parentPort.postMessage('inside');
+    const m = threadmap[${JSON.stringify(className)}].from(workerData.handle);
+    const signal = () => {
+      parentPort.postMessage('inside');
+      Atomics.wait(workerData.ack, 0, 0, 10_000);
+    };
     ${body}
-  `, { workerData: map.handle });
+  `, { workerData: { handle: map.handle, ack } });
+  w.ack = ack;
+  return w;
+}
+
+// Waits for the worker's signal() and lets it go on.
+async function inside(w) {
+  await w.next((x) => x === 'inside');
+  Atomics.store(w.ack, 0, 1);
+  Atomics.notify(w.ack, 0);
 }
 
 // How the worker leaves: terminate() from outside, process.exit or a throw
@@ -46,7 +65,7 @@ for (const [className, make] of classes) {
         m.set('k', 1).set('other', 2);
         const w = run(m, className, `m.update('k', (v) => { signal(); ${code}; return v + 100; });`);
         w.worker.on('error', () => {});
-        await w.next((x) => x === 'inside');
+        await inside(w);
         if (viaTerminate) await w.worker.terminate();
         await w.done.catch(() => {});
         // Same shard (shards: 1): any lock the callback held is free again.
@@ -61,7 +80,7 @@ for (const [className, make] of classes) {
         for (let i = 0; i < 10; i++) m.set(i, i);
         const w = run(m, className, `let n = 0; m.retain((v) => { if (++n === 5) { signal(); ${code}; } return v % 2 === 0; });`);
         w.worker.on('error', () => {});
-        await w.next((x) => x === 'inside');
+        await inside(w);
         if (viaTerminate) await w.worker.terminate();
         await w.done.catch(() => {});
         const left = [...m.keys()].sort((a, b) => a - b);
@@ -79,7 +98,7 @@ for (const [className, make] of classes) {
         const spin = { get x() { signal(); while (true) {} } };
         m.setMany([['a', 1], ['b', 2], ['c', spin]]);
       `);
-      await w.next((x) => x === 'inside');
+      await inside(w);
       await w.worker.terminate();
       assert.equal(m.size, 0, 'setMany validates (encodes) every entry before storing any');
       m.setMany([['a', 1]]);

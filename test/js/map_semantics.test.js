@@ -7,7 +7,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, sortedEntries, sortedKeys, keyTag } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
 
 const impls = [
   { name: 'Map', make: () => new Map() },
@@ -17,6 +17,11 @@ const impls = [
   { name: 'LockMap', make: () => new LockMap() },
   { name: 'LockMap (via handle)', make: () => LockMap.from(new LockMap({ shards: 2 }).handle) },
   { name: 'LruLockMap (room for all)', make: () => new LruLockMap({ capacity: 1e6, shards: 4 }) },
+  { name: 'LockFreeMap', make: () => new LockFreeMap() },
+  { name: 'LockFreeMap (1 fixed bucket)', make: () => new LockFreeMap({ buckets: 1 }) },
+  { name: 'LockFreeMap (via handle)', make: () => LockFreeMap.from(new LockFreeMap({ capacity: 100 }).handle) },
+  { name: 'HopscotchMap', make: () => new HopscotchMap() },
+  { name: 'HopscotchMap (via handle)', make: () => HopscotchMap.from(new HopscotchMap({ capacity: 100 }).handle) },
 ];
 
 const long15 = 'abcdefghijklmno'; // 15 latin1 chars: one past the inline key size
@@ -438,6 +443,9 @@ const differentialClasses = [
   ['DashMap', (o) => new DashMap(o)],
   ['LockMap', (o) => new LockMap(o)],
   ['LruLockMap', (o) => new LruLockMap({ capacity: 1e6, ...o })],
+  // seed 1's `shards: 1` becomes one fixed bucket (every key in one chain).
+  ['LockFreeMap', (o) => new LockFreeMap(o.shards === 1 ? { buckets: 1 } : {})],
+  ['HopscotchMap', (o) => new HopscotchMap(o.shards === 1 ? {} : { capacity: 1000 })],
 ];
 
 for (const [className, make] of differentialClasses) test(`differential: random operations give the same results on Map and ${className}`, () => {

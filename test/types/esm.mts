@@ -1,6 +1,6 @@
 // Type tests from an ES module consumer: named imports and the default
 // import (lib/index.mjs exports the same names plus a default object).
-import { DashMap, liveMaps, codes } from 'threadmap';
+import { DashMap, LockFreeMap, HopscotchMap, liveMaps, codes } from 'threadmap';
 import threadmap from 'threadmap';
 import * as ns from 'threadmap';
 import type { Key, ThreadmapError } from 'threadmap';
@@ -21,7 +21,9 @@ expectType<string>()(err.message);
 
 // @ts-expect-error a wrong value type
 map.set('a', 'b');
-// @ts-expect-error nothing but DashMap, liveMaps and codes exists
-threadmap.LockFreeMap;
+expectType<typeof LockFreeMap>()(threadmap.LockFreeMap);
+expectType<typeof HopscotchMap>()(ns.HopscotchMap);
+// @ts-expect-error no such class
+threadmap.CuckooMap;
 
 export { key };

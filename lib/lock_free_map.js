@@ -1,0 +1,79 @@
+'use strict';
+// LockFreeMap and HopscotchMap: the lock-free engines (native/core
+// lock_free_map.hpp, hopscotch_map.hpp). Map-like; shared between threads by
+// handle, like DashMap.
+//
+// Reads never block. The atomic operations are optimistic (CAS loops): add,
+// compareAndSet, update and retain read the value, decide, and install the
+// decision only if the key still holds what they read, else decide again.
+// So an update/retain callback may run more than once for one call (under
+// contention from other threads); only its last run counts, and a callback
+// that throws leaves its key unchanged. A callback may read its own map
+// but not write it (ERR_WOULD_DEADLOCK: the write would make the callback's
+// own CAS lose forever); other maps are free.
+const { native } = require('./native');
+const { checkOptions, integerOption, powerOfTwoOption } = require('./options');
+const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
+
+// The largest initial table / fixed bucket count accepted: 2^26 (a table
+// of 0.5 to 2 GiB; the maps grow past their capacity anyway).
+const MAX_CAPACITY = 2 ** 26;
+const MAX_BUCKETS = 2 ** 26;
+
+class LockFreeMap extends MapCore {
+  /**
+   * @param {{capacity?: number, buckets?: number}} [options]
+   *   capacity: expected entries (the initial table; it grows and shrinks
+   *   from there). buckets: a fixed bucket count (a power of two): the
+   *   table never resizes. Not both.
+   */
+  constructor(options) {
+    super();
+    const opts = checkOptions(options, 'LockFreeMap', ['capacity', 'buckets']);
+    const capacity = opts.capacity === undefined ? 0
+      : integerOption(opts.capacity, 'capacity', 'LockFreeMap', { min: 0, max: MAX_CAPACITY });
+    const buckets = opts.buckets === undefined ? 0
+      : powerOfTwoOption(opts.buckets, 'buckets', 'LockFreeMap', MAX_BUCKETS);
+    if (opts.capacity !== undefined && opts.buckets !== undefined) {
+      throw new TypeError('LockFreeMap: give capacity (a resizable table) or buckets (a fixed one), not both');
+    }
+    attachNative(this, new native.LockFreeMap(capacity, buckets));
+  }
+
+  /** Attaches to a map created in any thread of this process. */
+  static from(handle) {
+    return fromHandle(LockFreeMap, native.LockFreeMap, handle);
+  }
+
+  /** The current number of buckets (a diagnostic). */
+  bucketCount() { return this[kNative].bucketCount(); }
+
+  get [Symbol.toStringTag]() { return 'LockFreeMap'; }
+}
+
+class HopscotchMap extends MapCore {
+  /**
+   * @param {{capacity?: number}} [options]
+   *   capacity: expected entries (the initial table; it grows and shrinks
+   *   from there, never below it).
+   */
+  constructor(options) {
+    super();
+    const opts = checkOptions(options, 'HopscotchMap', ['capacity']);
+    const capacity = opts.capacity === undefined ? 0
+      : integerOption(opts.capacity, 'capacity', 'HopscotchMap', { min: 0, max: MAX_CAPACITY });
+    attachNative(this, new native.HopscotchMap(capacity));
+  }
+
+  /** Attaches to a map created in any thread of this process. */
+  static from(handle) {
+    return fromHandle(HopscotchMap, native.HopscotchMap, handle);
+  }
+
+  /** The current number of home buckets (a diagnostic). */
+  bucketCount() { return this[kNative].bucketCount(); }
+
+  get [Symbol.toStringTag]() { return 'HopscotchMap'; }
+}
+
+module.exports = { LockFreeMap, HopscotchMap };

@@ -1,0 +1,362 @@
+// native/addon/lock_free_wrap.cc: see lock_free_wrap.hpp.
+//
+// As in dash_map_wrap.cc, arguments are encoded first and results decoded
+// after the engine call returns. The engines hold no lock while a callback
+// runs (compute's callback runs on a pinned, unlocked read), so JS code may
+// run inside compute(): update's fn, the getters that encoding its result
+// may call, and the content comparison of compareAndSet.
+//
+// Re-entry: a write to the same map from inside its own update/retain
+// callback would change what the callback read, so the CAS installing the
+// callback's decision would lose, the callback would run again and write
+// again: forever. Such a write is refused with ERR_WOULD_DEADLOCK (a
+// livelock is a deadlock that burns a core). Reads are allowed, and so is
+// any call on another map.
+#include "lock_free_wrap.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "addon.hpp"
+#include "atomic_ops.hpp"
+#include "codec.hpp"
+#include "wrap_support.hpp"
+
+namespace threadmap::addon {
+
+namespace {
+
+// Marks `map` as running a JS callback on this thread for its lifetime.
+class callback_scope {
+ public:
+  callback_scope(Addon& addon, const shared_map* map) : list_(addon.lock_free_callbacks) { list_.push_back(map); }
+  ~callback_scope() { list_.pop_back(); }
+  callback_scope(const callback_scope&) = delete;
+  callback_scope& operator=(const callback_scope&) = delete;
+
+ private:
+  std::vector<const shared_map*>& list_;
+};
+
+}  // namespace
+
+template <class Engine>
+Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
+  using W = LockFreeWrap<Engine>;
+  return W::DefineClass(env, name,
+                        {
+                            W::template InstanceMethod<&W::Get>("get"),
+                            W::template InstanceMethod<&W::Set>("set"),
+                            W::template InstanceMethod<&W::Has>("has"),
+                            W::template InstanceMethod<&W::Delete>("delete"),
+                            W::template InstanceMethod<&W::Clear>("clear"),
+                            W::template InstanceMethod<&W::Size>("size"),
+                            W::template InstanceMethod<&W::GetMany>("getMany"),
+                            W::template InstanceMethod<&W::SetMany>("setMany"),
+                            W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
+                            W::template InstanceMethod<&W::Add>("add"),
+                            W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
+                            W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
+                            W::template InstanceMethod<&W::Take>("take"),
+                            W::template InstanceMethod<&W::Update>("update"),
+                            W::template InstanceMethod<&W::Retain>("retain"),
+                            W::template InstanceMethod<&W::ShardCount>("shardCount"),
+                            W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
+                            W::template InstanceMethod<&W::BucketCount>("bucketCount"),
+                            W::template InstanceMethod<&W::Handle>("handle"),
+                        });
+}
+
+// LockFreeMap: new (capacity, buckets) creates a map; HopscotchMap: new
+// (capacity). Both: new (handle) attaches. Options arrive validated from
+// lib/; the checks here only keep a direct call from crashing.
+template <class Engine>
+LockFreeWrap<Engine>::LockFreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LockFreeWrap<Engine>>(info) {
+  Napi::Env env = info.Env();
+  Napi::Value first = arg(info, 0);
+  ref_ = attach_handle(env, first, lock_free_traits<Engine>::kind);
+  if (ref_.map) return;
+  const std::string n(name);
+  if (!first.IsNumber()) throw Napi::TypeError::New(env, n + ": expected (capacity, ...) or (handle)");
+  const std::size_t capacity = size_arg(env, first, 67108864, (n + ": capacity").c_str());
+  if constexpr (std::is_same_v<Engine, LockFreeEngine>) {
+    const std::size_t buckets = size_arg(env, arg(info, 1), 67108864, (n + ": buckets").c_str());
+    guarded(env, [&] {
+      ref_ = register_map(std::make_unique<lock_free_core<Engine>>(threadmap::lock_free_map_options{capacity, buckets}));
+    });
+  } else {
+    guarded(env, [&] { ref_ = register_map(std::make_unique<lock_free_core<Engine>>(capacity)); });
+  }
+}
+
+template <class Engine>
+void LockFreeWrap<Engine>::refuse_write_in_callback(Napi::Env env, const char* method) {
+  const auto& running = Addon::of(env).lock_free_callbacks;
+  if (std::find(running.begin(), running.end(), ref_.map) == running.end()) return;
+  throw make_error(env, errc::would_deadlock,
+                   std::string(name) + "." + method +
+                       " from inside an update or retain callback of the same map: the callback's change could "
+                       "never be installed (it would rerun forever), so the write is refused. Reads are allowed; "
+                       "return the new value instead");
+}
+
+// ---- reads: lock-free, never wait ----
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Has(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(map().size()));
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::GetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "getMany: keys"));
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    std::optional<addon::Value> v = guarded(env, [&] { return map().get(keys[i]); });
+    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
+  }
+  return out;
+}
+
+// ---- single-key writes ----
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "set");
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, Addon::of(env), arg(info, 1));
+  guarded(env, [&] { map().insert(std::move(key), std::move(value)); });
+  return info.This();
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "delete");
+  Key key = encode_key(env, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] { return map().remove(key); }));
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Clear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "clear");
+  guarded(env, [&] { map().clear(); });
+  return env.Undefined();
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Take(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "take");
+  Key key = encode_key(env, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
+  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+}
+
+// setMany(keys, values): all encoded (validated) before the first store.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::SetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "setMany");
+  Addon& addon = Addon::of(env);
+  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
+  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
+  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
+  std::vector<std::pair<Key, addon::Value>> entries;
+  entries.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    Key k = encode_key(env, keys.Get(i));
+    entries.emplace_back(std::move(k), encode_value(env, addon, values.Get(i)));
+  }
+  guarded(env, [&] {
+    for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
+  });
+  return info.This();
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::DeleteMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "deleteMany");
+  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "deleteMany: keys"));
+  size_t removed = guarded(env, [&] {
+    size_t n = 0;
+    for (const Key& k : keys) n += map().remove(k) ? 1 : 0;
+    return n;
+  });
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+// ---- atomic single-key operations: CAS loops (compute) ----
+
+// add(key, delta = 1): counts from 0 (0n). A CAS loop: reads the value,
+// computes the sum, installs it if the key still holds what it read.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Add(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "add");
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
+  const char* mismatch = nullptr;
+  addon::Value result = guarded(env, [&] {
+    return map().compute(key, [&](compute_entry<addon::Value>& e) {
+      mismatch = nullptr;  // from a run that lost its CAS
+      return apply_add(e, delta, mismatch);
+    });
+  });
+  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+  return decode_value(env, addon, result);
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::GetOrInsert(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "getOrInsert");
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  addon::Value value = encode_value(env, addon, arg(info, 1));
+  addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(value)); });
+  return decode_value(env, addon, result);
+}
+
+// compareAndSet(key, expected, value): expected undefined means "absent".
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::CompareAndSet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "compareAndSet");
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  const bool expect_absent = arg(info, 1).IsUndefined();
+  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
+  addon::Value value = encode_value(env, addon, arg(info, 2));
+  bool swapped = guarded(env, [&] {
+    if (expect_absent) return map().insert_if_absent(std::move(key), std::move(value));
+    return map().compute(key, [&](compute_entry<addon::Value>& e) {
+      return apply_compare_and_set(env, addon, e, false, expected, value);
+    });
+  });
+  return Napi::Boolean::New(env, swapped);
+}
+
+// update(key, fn): fn(old) -> new; undefined deletes. fn runs with no lock
+// held and may run more than once (each time with the value then current);
+// the last run's result is installed. If fn throws, the key is unchanged.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "update");
+  Addon& addon = Addon::of(env);
+  Key key = encode_key(env, arg(info, 0));
+  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
+  std::optional<addon::Value> result = guarded(env, [&] {
+    return map().compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
+      callback_scope scope(addon, ref_.map);
+      Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
+      Napi::Value next = fn.Call({old});
+      if (next.IsUndefined()) {
+        e.erase();
+        return std::nullopt;
+      }
+      addon::Value stored = encode_value(env, addon, next);
+      e.assign(stored);
+      return stored;
+    });
+  });
+  return result ? decode_value(env, addon, *result) : env.Undefined();
+}
+
+// retain(fn): keeps the entries where fn(value, key) is truthy; returns how
+// many it removed. Weakly consistent, like iteration: it visits the keys
+// present when it starts, each by one compute (fn may run again for a key
+// whose value changed meanwhile; a key removed meanwhile is skipped).
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Retain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "retain");
+  Addon& addon = Addon::of(env);
+  Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
+  std::vector<Key> keys;
+  guarded(env, [&] { map().for_each([&](const Key& k, const addon::Value&) { keys.push_back(k); }); });
+  size_t removed = 0;
+  for (const Key& k : keys) {
+    const bool erased = guarded(env, [&] {
+      return map().compute(k, [&](compute_entry<addon::Value>& e) {
+        if (!e.exists()) return false;
+        callback_scope scope(addon, ref_.map);
+        const bool keep = fn.Call({decode_value(env, addon, e.value()), decode_key(env, k)}).ToBoolean().Value();
+        if (keep) return false;
+        e.erase();
+        return true;
+      });
+    });
+    removed += erased ? 1 : 0;
+  }
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+// ---- whole map ----
+
+// One "shard": the engines resize their tables while an iteration runs,
+// so a range of buckets does not name a stable set of entries. The whole
+// map is copied by one for_each (weakly consistent: an entry present for
+// the whole copy is in it once).
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::ShardCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), 1);
+}
+
+// shardEntries(0) -> [k0, v0, k1, v1, ...]
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Value iv = arg(info, 0);
+  if (!iv.IsNumber() || iv.As<Napi::Number>().DoubleValue() != 0)
+    throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  std::vector<std::pair<Key, addon::Value>> copy;
+  guarded(env, [&] { map().for_each([&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
+  Addon& addon = Addon::of(env);
+  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
+  for (uint32_t j = 0; j < copy.size(); ++j) {
+    out.Set(2 * j, decode_key(env, copy[j].first));
+    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
+  }
+  return out;
+}
+
+// The engine's current number of buckets (a diagnostic).
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::BucketCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().bucket_count(); })));
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::Handle(const Napi::CallbackInfo& info) {
+  return make_handle(info.Env(), ref_);
+}
+
+template class LockFreeWrap<LockFreeEngine>;
+template class LockFreeWrap<HopscotchEngine>;
+
+}  // namespace threadmap::addon
