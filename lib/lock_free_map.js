@@ -12,7 +12,7 @@
 // but not write it (ERR_WOULD_DEADLOCK: the write would make the callback's
 // own CAS lose forever); other maps are free.
 const { native } = require('./native');
-const { checkOptions, integerOption, powerOfTwoOption } = require('./options');
+const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
 const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
 
 // The largest initial table / fixed bucket count accepted: 2^26 (a table
@@ -29,7 +29,7 @@ class LockFreeMap extends MapCore {
    */
   constructor(options) {
     super();
-    const opts = checkOptions(options, 'LockFreeMap', ['capacity', 'buckets']);
+    const opts = checkOptions(options, 'LockFreeMap', ['capacity', 'buckets', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'LockFreeMap', { min: 0, max: MAX_CAPACITY });
     const buckets = opts.buckets === undefined ? 0
@@ -37,7 +37,7 @@ class LockFreeMap extends MapCore {
     if (opts.capacity !== undefined && opts.buckets !== undefined) {
       throw new TypeError('LockFreeMap: give capacity (a resizable table) or buckets (a fixed one), not both');
     }
-    attachNative(this, new native.LockFreeMap(capacity, buckets));
+    attachNative(this, new native.LockFreeMap(capacity, buckets, ...limitOptions(opts, 'LockFreeMap')));
   }
 
   /** Attaches to a map created in any thread of this process. */
@@ -59,10 +59,10 @@ class HopscotchMap extends MapCore {
    */
   constructor(options) {
     super();
-    const opts = checkOptions(options, 'HopscotchMap', ['capacity']);
+    const opts = checkOptions(options, 'HopscotchMap', ['capacity', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'HopscotchMap', { min: 0, max: MAX_CAPACITY });
-    attachNative(this, new native.HopscotchMap(capacity));
+    attachNative(this, new native.HopscotchMap(capacity, 0, ...limitOptions(opts, 'HopscotchMap')));
   }
 
   /** Attaches to a map created in any thread of this process. */

@@ -375,12 +375,20 @@ export interface LockFreeMapOptions {
   capacity?: number;
   /** A fixed bucket count, a power of two in [1, 2^26]: the table never resizes (chains grow instead). Not with `capacity`. */
   buckets?: number;
+  /** As DashMapOptions.maxKeyBytes (default 65,536). */
+  maxKeyBytes?: number;
+  /** As DashMapOptions.maxValueBytes (default 64 MiB). */
+  maxValueBytes?: number;
 }
 
 /** Options of `new HopscotchMap(options)`. */
 export interface HopscotchMapOptions {
   /** Entries expected: the initial table holds them below a 0.75 load factor; it grows and shrinks from there, never below this (an integer in [0, 2^26]); default 0 (16 buckets). */
   capacity?: number;
+  /** As DashMapOptions.maxKeyBytes (default 65,536). */
+  maxKeyBytes?: number;
+  /** As DashMapOptions.maxValueBytes (default 64 MiB). */
+  maxValueBytes?: number;
 }
 
 /**

@@ -69,8 +69,8 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                         });
 }
 
-// LockFreeMap: new (capacity, buckets) creates a map; HopscotchMap: new
-// (capacity). Both: new (handle) attaches. Options arrive validated from
+// new (capacity, buckets, maxKeyBytes, maxValueBytes) creates a map (buckets
+// is ignored by HopscotchMap); new (handle) attaches. Options arrive validated from
 // lib/; the checks here only keep a direct call from crashing.
 template <class Engine>
 LockFreeWrap<Engine>::LockFreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LockFreeWrap<Engine>>(info) {
@@ -81,13 +81,20 @@ LockFreeWrap<Engine>::LockFreeWrap(const Napi::CallbackInfo& info) : Napi::Objec
   const std::string n(name);
   if (!first.IsNumber()) throw Napi::TypeError::New(env, n + ": expected (capacity, ...) or (handle)");
   const std::size_t capacity = size_arg(env, first, 67108864, (n + ": capacity").c_str());
+  const size_limits limits = limits_args(env, arg(info, 2), arg(info, 3));
   if constexpr (std::is_same_v<Engine, LockFreeEngine>) {
     const std::size_t buckets = size_arg(env, arg(info, 1), 67108864, (n + ": buckets").c_str());
     guarded(env, [&] {
-      ref_ = register_map(std::make_unique<lock_free_core<Engine>>(threadmap::lock_free_map_options{capacity, buckets}));
+      auto core = std::make_unique<lock_free_core<Engine>>(threadmap::lock_free_map_options{capacity, buckets});
+      core->limits = limits;
+      ref_ = register_map(std::move(core));
     });
   } else {
-    guarded(env, [&] { ref_ = register_map(std::make_unique<lock_free_core<Engine>>(capacity)); });
+    guarded(env, [&] {
+      auto core = std::make_unique<lock_free_core<Engine>>(capacity);
+      core->limits = limits;
+      ref_ = register_map(std::move(core));
+    });
   }
 }
 
@@ -107,7 +114,7 @@ void LockFreeWrap<Engine>::refuse_write_in_callback(Napi::Env env, const char* m
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
@@ -115,7 +122,7 @@ Napi::Value LockFreeWrap<Engine>::Get(const Napi::CallbackInfo& info) {
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
 }
 
@@ -127,7 +134,7 @@ Napi::Value LockFreeWrap<Engine>::Size(const Napi::CallbackInfo& info) {
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "getMany: keys"));
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
   Addon& addon = Addon::of(env);
   Napi::Array out = Napi::Array::New(env, keys.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
@@ -143,8 +150,8 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Set(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "set");
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, Addon::of(env), arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, Addon::of(env), *ref_.map, arg(info, 1));
   guarded(env, [&] { map().insert(std::move(key), std::move(value)); });
   return info.This();
 }
@@ -153,7 +160,7 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "delete");
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().remove(key); }));
 }
 
@@ -169,7 +176,7 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Take(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "take");
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
@@ -186,8 +193,8 @@ Napi::Value LockFreeWrap<Engine>::SetMany(const Napi::CallbackInfo& info) {
   std::vector<std::pair<Key, addon::Value>> entries;
   entries.reserve(keys.Length());
   for (uint32_t i = 0; i < keys.Length(); ++i) {
-    Key k = encode_key(env, keys.Get(i));
-    entries.emplace_back(std::move(k), encode_value(env, addon, values.Get(i)));
+    Key k = key_arg(env, *ref_.map, keys.Get(i));
+    entries.emplace_back(std::move(k), value_arg(env, addon, *ref_.map, values.Get(i)));
   }
   guarded(env, [&] {
     for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
@@ -199,7 +206,7 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::DeleteMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "deleteMany");
-  std::vector<Key> keys = encode_keys(env, require_array(env, arg(info, 0), "deleteMany: keys"));
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "deleteMany: keys"));
   size_t removed = guarded(env, [&] {
     size_t n = 0;
     for (const Key& k : keys) n += map().remove(k) ? 1 : 0;
@@ -217,7 +224,7 @@ Napi::Value LockFreeWrap<Engine>::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "add");
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
   const char* mismatch = nullptr;
   addon::Value result = guarded(env, [&] {
@@ -235,8 +242,8 @@ Napi::Value LockFreeWrap<Engine>::GetOrInsert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "getOrInsert");
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
-  addon::Value value = encode_value(env, addon, arg(info, 1));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(value)); });
   return decode_value(env, addon, result);
 }
@@ -247,10 +254,10 @@ Napi::Value LockFreeWrap<Engine>::CompareAndSet(const Napi::CallbackInfo& info) 
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "compareAndSet");
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   const bool expect_absent = arg(info, 1).IsUndefined();
-  addon::Value expected = expect_absent ? addon::Value() : encode_value(env, addon, arg(info, 1));
-  addon::Value value = encode_value(env, addon, arg(info, 2));
+  addon::Value expected = expect_absent ? addon::Value() : value_arg(env, addon, *ref_.map, arg(info, 1));
+  addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 2));
   bool swapped = guarded(env, [&] {
     if (expect_absent) return map().insert_if_absent(std::move(key), std::move(value));
     return map().compute(key, [&](compute_entry<addon::Value>& e) {
@@ -268,7 +275,7 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "update");
   Addon& addon = Addon::of(env);
-  Key key = encode_key(env, arg(info, 0));
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   std::optional<addon::Value> result = guarded(env, [&] {
     return map().compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
@@ -279,7 +286,7 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
         e.erase();
         return std::nullopt;
       }
-      addon::Value stored = encode_value(env, addon, next);
+      addon::Value stored = value_arg(env, addon, *ref_.map, next);
       e.assign(stored);
       return stored;
     });

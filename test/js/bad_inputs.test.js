@@ -405,6 +405,8 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
     ['DashMap', (o) => new DashMap(o)],
     ['LockMap', (o) => new LockMap(o)],
     ['LruLockMap', (o) => new LruLockMap({ capacity: 100, ...o })],
+    ['LockFreeMap', (o) => new threadmap.LockFreeMap(o)],
+    ['HopscotchMap', (o) => new threadmap.HopscotchMap(o)],
   ];
   for (const [className, make] of all) {
     test(`${className}: defaults are 64 KiB per key (a 1 MB key is a RangeError) and 64 MiB per value`, () => {
