@@ -90,8 +90,7 @@ Napi::Value Addon::EntryExists(const Napi::CallbackInfo& info) {
 Napi::Value Addon::EntrySet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   holder& h = locks->at(env, info[0]);
-  Value v = encode_value(env, *this, info[1]);
-  check_value_size(env, h.ref.map->limits, v);
+  Value v = value_arg(env, *this, *h.ref.map, info[1]);
   std::chrono::nanoseconds ttl(0);
   if (info.Length() > 2 && info[2].IsNumber()) ttl = std::chrono::nanoseconds(static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue() * 1e6));
   guarded(env, [&] { h.set(std::move(v), ttl); });

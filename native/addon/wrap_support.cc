@@ -31,14 +31,16 @@ void check_value_size(Napi::Env env, const size_limits& limits, const Value& v) 
                                          std::to_string(limits.value_bytes) + ")");
 }
 
+// Encoding copies into native memory: guarded() turns a failed allocation
+// into RangeError('out of memory') instead of an exception no JS can catch.
 Key key_arg(Napi::Env env, const shared_map& map, Napi::Value v) {
-  Key k = encode_key(env, v);
+  Key k = guarded(env, [&] { return encode_key(env, v); });
   check_key_size(env, map.limits, k);
   return k;
 }
 
 Value value_arg(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value v) {
-  Value out = encode_value(env, addon, v);
+  Value out = guarded(env, [&] { return encode_value(env, addon, v); });
   check_value_size(env, map.limits, out);
   return out;
 }

@@ -1,6 +1,6 @@
 'use strict';
 // Soak (issue 5, part 4): 1,000 rounds of create, share with workers, use,
-// drop, across every map class. Resident memory after the soak stays within
+// drop, across all five map classes. Resident memory after the soak stays within
 // 10% of what it was after round 100, and the process's native live-map
 // count returns to its starting value. THREADMAP_SOAK_ROUNDS overrides the
 // round count.
@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { Worker } = require('node:worker_threads');
 const { threadmap, gcUntil, LIB } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap, liveMaps } = threadmap;
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, liveMaps } = threadmap;
 const ROUNDS = Number(process.env.THREADMAP_SOAK_ROUNDS || 1000);
 
 const workers = [];
@@ -44,9 +44,10 @@ function startSoakWorker() {
 // answers; every 50 rounds it also collects its garbage.
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
-const { DashMap, LockMap, LruLockMap } = require(${JSON.stringify(LIB)});
-parentPort.on('message', async ({ round, dash, lock, lru }) => {
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = require(${JSON.stringify(LIB)});
+parentPort.on('message', async ({ round, dash, lock, lru, free, hop }) => {
   let d = DashMap.from(dash), l = LockMap.from(lock), c = LruLockMap.from(lru);
+  let f = LockFreeMap.from(free), h = HopscotchMap.from(hop);
   for (let i = 0; i < 50; i++) {
     d.add('hits');
     d.set('k' + i, { round, i });
@@ -54,8 +55,10 @@ parentPort.on('message', async ({ round, dash, lock, lru }) => {
     e.value = (e.value ?? 0) + 1;
     e.release();
     c.set(i, 'v' + i);
+    f.add('hits');
+    h.set('k' + i, 'v' + round);
   }
-  d = l = c = null;
+  d = l = c = f = h = null;
   if (round % 50 === 0) globalThis.gc();
   parentPort.postMessage(round);
 });
@@ -69,11 +72,17 @@ test(`soak: ${ROUNDS} rounds of create, share with 2 workers, use, drop`, { time
     let dash = new DashMap();
     let lock = new LockMap();
     let lru = new LruLockMap({ capacity: 20 });
-    await Promise.all(pool.map((w) => w.run({ round, dash: dash.handle, lock: lock.handle, lru: lru.handle })));
+    let free = new LockFreeMap();
+    let hop = new HopscotchMap();
+    await Promise.all(pool.map((w) => w.run({
+      round, dash: dash.handle, lock: lock.handle, lru: lru.handle, free: free.handle, hop: hop.handle,
+    })));
     assert.equal(dash.get('hits'), 100);
     for (let i = 0; i < 5; i++) assert.equal(lock.get(`k${i}`), 20);
     assert.ok(lru.size <= 20);
-    dash = lock = lru = null;
+    assert.equal(free.get('hits'), 100);
+    assert.equal(hop.size, 50);
+    dash = lock = lru = free = hop = null;
     if (round % 50 === 0) globalThis.gc();
     if (round === 100) {
       await gcUntil(() => false, 200);
