@@ -92,6 +92,19 @@ for (const [className, make] of classes) {
       });
     }
 
+    for (const [ending, code] of [['process.exit', 'process.exit(5)'], ['throws', "throw new Error('getter fault')"]]) {
+      test(`${ending} in the middle of setMany (from a value's getter): nothing stored`, async () => {
+        const m = make();
+        const w = run(m, className, `
+          const bad = { get x() { ${code}; } };
+          setImmediate(() => m.setMany([['a', 1], ['b', 2], ['c', bad]]));
+        `);
+        w.worker.on('error', () => {});
+        await w.done.catch(() => {});
+        assert.equal(m.size, 0, 'setMany encodes every entry before storing any');
+      });
+    }
+
     test('terminated in the middle of setMany (a value whose getter never returns): nothing stored', async () => {
       const m = make();
       const w = run(m, className, `

@@ -128,6 +128,28 @@ describe('LockMap across workers', () => {
     assert.equal(m.stateCount(), baseline, 'no state leaked');
   });
 
+  test('a worker that calls process.exit or throws while waiting asynchronously: its wait is dropped', async () => {
+    for (const code of ['process.exit(4)', "throw new Error('dies while waiting')"]) {
+      const m = new LockMap();
+      const mine = m.lock('k');
+      const w = startWorker(`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { LockMap } = require(${JSON.stringify(require('./helpers').LIB)});
+        const m = LockMap.from(workerData);
+        m.lockAsync('k').then(() => parentPort.postMessage('granted?!'));
+        setTimeout(() => { ${code}; }, 20);
+      `, { workerData: m.handle });
+      w.worker.on('error', () => {});
+      await w.done.catch(() => {});
+      mine.release();
+      const again = m.tryLock('k');
+      assert.ok(again, 'free: the dead worker did not inherit it');
+      again.release();
+      assert.equal(m.stateCount(), 0, 'no state leaked');
+      assert.ok(!w.messages.includes('granted?!'));
+    }
+  });
+
   test('a worker blocked in a sync lock() ends when the lock is released, then its exit releases it', async () => {
     const m = new LockMap();
     const mine = m.lock('k');
