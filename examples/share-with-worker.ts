@@ -4,8 +4,8 @@
 // SharedArrayBuffer) in workerData; the worker attaches with DashMap.from and
 // writes to the very same native map. No data travels by postMessage.
 //
-// Type-checked by `npm run test:types`. To run it, compile it (tsc) or use a
-// TypeScript runner that also handles the worker's copy of this file.
+// Type-checked by `npm run test:types`. Run: npm run example -- share-with-worker
+// (the worker's copy of this file loads through the same TypeScript hook).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DashMap } from 'threadmap';
 
