@@ -104,31 +104,15 @@ Napi::Value DashMapWrap::Size(const Napi::CallbackInfo& info) {
 
 Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array keys = require_array(env, arg(info, 0), "getMany: keys");
-  std::vector<Key> encoded = key_args(env, *ref_.map, keys);
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, encoded.size());
-  for (uint32_t i = 0; i < encoded.size(); ++i) {
-    std::optional<addon::Value> v = guarded(env, [&] { return map().find(encoded[i]); });
-    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
-  }
-  return out;
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
+  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().find(k); });
 }
 
 // setMany(keys, values): every key and value is encoded (validated) before
 // the first one is stored, so a bad entry leaves the map unchanged.
 Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
-  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
-  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
-  Addon& addon = Addon::of(env);
-  std::vector<std::pair<Key, addon::Value>> entries;
-  entries.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    Key k = key_arg(env, *ref_.map, keys.Get(i));
-    entries.emplace_back(std::move(k), value_arg(env, addon, *ref_.map, values.Get(i)));
-  }
+  auto entries = entry_args(env, Addon::of(env), *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
     for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
   });
@@ -244,13 +228,7 @@ Napi::Value DashMapWrap::ShardEntries(const Napi::CallbackInfo& info) {
   guarded(env, [&] {
     map().for_each_in_shard(static_cast<size_t>(i), [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
   });
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
-  for (uint32_t j = 0; j < copy.size(); ++j) {
-    out.Set(2 * j, decode_key(env, copy[j].first));
-    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
-  }
-  return out;
+  return entries_array(env, Addon::of(env), copy);
 }
 
 Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {

@@ -135,13 +135,7 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, keys.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) {
-    std::optional<addon::Value> v = guarded(env, [&] { return map().get(keys[i]); });
-    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
-  }
-  return out;
+  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().get(k); });
 }
 
 // ---- single-key writes ----
@@ -187,15 +181,7 @@ Napi::Value LockFreeWrap<Engine>::SetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "setMany");
   Addon& addon = Addon::of(env);
-  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
-  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
-  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
-  std::vector<std::pair<Key, addon::Value>> entries;
-  entries.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    Key k = key_arg(env, *ref_.map, keys.Get(i));
-    entries.emplace_back(std::move(k), value_arg(env, addon, *ref_.map, values.Get(i)));
-  }
+  auto entries = entry_args(env, addon, *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
     for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
   });
@@ -343,13 +329,7 @@ Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "shardEntries: no such shard");
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each([&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
-  for (uint32_t j = 0; j < copy.size(); ++j) {
-    out.Set(2 * j, decode_key(env, copy[j].first));
-    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
-  }
-  return out;
+  return entries_array(env, Addon::of(env), copy);
 }
 
 // The engine's current number of buckets (a diagnostic).

@@ -150,13 +150,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, keys.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) {
-    std::optional<addon::Value> v = guarded(env, [&] { return map().get(keys[i]); });
-    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
-  }
-  return out;
+  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().get(k); });
 }
 
 template <bool Lru>
@@ -209,16 +203,10 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::SetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
-  Napi::Array keys = require_array(env, arg(info, 0), "setMany: keys");
-  Napi::Array values = require_array(env, arg(info, 1), "setMany: values");
-  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
-  std::vector<Key> ks = key_args(env, *ref_.map, keys);
-  std::vector<addon::Value> vs;
-  vs.reserve(ks.size());
-  for (uint32_t i = 0; i < ks.size(); ++i) vs.push_back(value_arg(env, addon, *ref_.map, values.Get(i)));
+  auto entries = entry_args(env, addon, *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
     const threadmap::deadline dl = write_deadline();
-    for (size_t i = 0; i < ks.size(); ++i) map().insert(ks[i], std::move(vs[i]), addon.locks->owner(), dl);
+    for (auto& [k, v] : entries) map().insert(k, std::move(v), addon.locks->owner(), dl);
   });
   return info.This();
 }
@@ -426,13 +414,7 @@ Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
   if (i >= map().shard_count()) throw Napi::RangeError::New(env, "shardEntries: no such shard");
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  Addon& addon = Addon::of(env);
-  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
-  for (uint32_t j = 0; j < copy.size(); ++j) {
-    out.Set(2 * j, decode_key(env, copy[j].first));
-    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
-  }
-  return out;
+  return entries_array(env, Addon::of(env), copy);
 }
 
 template <bool Lru>

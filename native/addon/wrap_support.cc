@@ -52,6 +52,29 @@ std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys
   return out;
 }
 
+std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value keys_v,
+                                              Napi::Value values_v) {
+  Napi::Array keys = require_array(env, keys_v, "setMany: keys");
+  Napi::Array values = require_array(env, values_v, "setMany: values");
+  if (keys.Length() != values.Length()) throw Napi::TypeError::New(env, "setMany: keys and values differ in length");
+  std::vector<std::pair<Key, Value>> entries;
+  entries.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    Key k = key_arg(env, map, keys.Get(i));
+    entries.emplace_back(std::move(k), value_arg(env, addon, map, values.Get(i)));
+  }
+  return entries;
+}
+
+Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pair<Key, Value>>& copy) {
+  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
+  for (uint32_t j = 0; j < copy.size(); ++j) {
+    out.Set(2 * j, decode_key(env, copy[j].first));
+    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
+  }
+  return out;
+}
+
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value) {
   size_limits l;
   if (!max_key.IsUndefined()) l.key_bytes = size_arg(env, max_key, 1 << 30, "maxKeyBytes");

@@ -5,7 +5,9 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "key.hpp"
@@ -34,6 +36,19 @@ std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys
 void check_key_size(Napi::Env env, const size_limits& limits, const Key& k);
 void check_value_size(Napi::Env env, const size_limits& limits, const Value& v);
 
+// setMany's arguments (keys, values), every pair encoded and checked
+// before the caller stores the first: a bad one throws, the map unchanged.
+std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value keys,
+                                              Napi::Value values);
+
+// [k0, v0, k1, v1, ...] from a copy taken under the engine's locks (or
+// epoch), decoded with no lock held.
+Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pair<Key, Value>>& copy);
+
+// getMany: `get(key) -> std::optional<Value>` per key, one call at a time.
+template <class Get>
+Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get);
+
 // The limits options of a constructor: maxKeyBytes at info[i], maxValueBytes
 // at info[i + 1] (undefined: the defaults); RangeError out of range.
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value);
@@ -48,5 +63,22 @@ Napi::Value make_handle(Napi::Env env, const MapRef& ref);
 // Integer option in [0, max] (RangeError otherwise), as validated numbers
 // arrive from lib/.
 std::size_t size_arg(Napi::Env env, Napi::Value v, double max, const char* what);
+
+}  // namespace threadmap::addon
+
+#include "addon.hpp"
+#include "codec.hpp"
+
+namespace threadmap::addon {
+
+template <class Get>
+Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get) {
+  Napi::Array out = Napi::Array::New(env, keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    std::optional<Value> v = guarded(env, [&] { return get(keys[i]); });
+    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
+  }
+  return out;
+}
 
 }  // namespace threadmap::addon
