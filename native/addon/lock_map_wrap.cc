@@ -167,7 +167,10 @@ Napi::Value LockMapWrap<Lru>::Set(const Napi::CallbackInfo& info) {
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
-  const auto ttl = Lru ? ttl_arg(env, arg(info, 2)) : std::chrono::nanoseconds(0);
+  // A plain set stores a new entry: the map's TTL unless `ttl` is given
+  // (the writes that modify an entry, like update, keep its own TTL).
+  const Napi::Value ttl_ms = arg(info, 2);
+  const auto ttl = !Lru ? threadmap::keep_ttl : ttl_ms.IsUndefined() ? threadmap::map_ttl : ttl_arg(env, ttl_ms);
   guarded(env, [&] { map().insert(key, std::move(value), addon.locks->owner(), write_deadline(), ttl); });
   return info.This();
 }
@@ -206,7 +209,7 @@ Napi::Value LockMapWrap<Lru>::SetMany(const Napi::CallbackInfo& info) {
   auto entries = entry_args(env, addon, *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
     const threadmap::deadline dl = write_deadline();
-    for (auto& [k, v] : entries) map().insert(k, std::move(v), addon.locks->owner(), dl);
+    for (auto& [k, v] : entries) map().insert(k, std::move(v), addon.locks->owner(), dl, threadmap::map_ttl);  // set semantics
   });
   return info.This();
 }

@@ -358,15 +358,26 @@ describe('LruLockMap', () => {
     m.set('short', 1);
     m.set('long', 2, { ttl: 5000 });
     m.set('undef', undefined);
+    // A write that modifies an entry keeps its own TTL; a plain set forgets it.
+    m.set('updated', 1, { ttl: 5000 });
+    m.update('updated', (v) => v + 1);
+    m.add('updated', 1);
+    m.set('viaEntry', 1, { ttl: 5000 });
+    { const e = m.lock('viaEntry'); e.value = 7; e.release(); }
+    m.set('reset', 1, { ttl: 5000 });
+    m.set('reset', 2);
     assert.equal(m.get('short'), 1);
     await sleep(80);
+    assert.equal(m.get('updated'), 3);
+    assert.equal(m.get('viaEntry'), 7);
+    assert.equal(m.get('reset'), undefined);
     assert.equal(m.get('short'), undefined);
     assert.equal(m.has('short'), false);
     assert.equal(m.peek('short'), undefined);
     assert.equal(m.has('undef'), false);
     assert.equal(m.get('long'), 2);
     assert.equal(m.stats().expirations >= 1, true);
-    assert.deepEqual([...m.keys()], ['long']);
+    assert.deepEqual([...m.keys()].sort(), ['long', 'updated', 'viaEntry']);
     assert.throws(() => m.set('x', 1, { ttl: 0 }), RangeError);
     assert.throws(() => m.set('x', 1, { ttl: 'soon' }), TypeError);
   });

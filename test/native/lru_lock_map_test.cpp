@@ -121,6 +121,43 @@ TEST(LruLockMap, TtlExpiresValuesWithAFakeClock) {
   EXPECT_EQ(m.get(2), 22u);
 }
 
+TEST(LruLockMap, AModifiedEntryKeepsItsOwnTtlAPlainSetForgetsIt) {
+  fake_clock clock;
+  Lru m({.shards = 1, .capacity = 10, .ttl = 100ms, .clock = clock.fn()});
+  const auto me = threadmap::this_thread_owner();
+  auto add_one = [](threadmap::alter_entry<uint64_t>& e) {
+    e.assign(e.value() + 1);
+    return true;
+  };
+  m.insert(1, 1, me, {}, 1s);  // own TTL
+  m.insert(2, 2, me, {}, 1s);  // own TTL
+  m.insert(3, 3, me, {}, 1s);  // own TTL
+  clock.advance(500ms);
+  m.insert(4, 4);  // the map's
+  m.alter(1, add_one);                    // keep_ttl: still 1 s, from now
+  m.lock(2).set(22);                      // an entry's store keeps it too
+  m.insert(3, 33, me, {}, threadmap::map_ttl);  // a plain set: the map's 100 ms
+  m.alter(4, add_one);                    // had none: the map's
+  clock.advance(101ms);
+  EXPECT_EQ(m.get(1), 2u);
+  EXPECT_EQ(m.get(2), 22u);
+  EXPECT_FALSE(m.get(3));
+  EXPECT_FALSE(m.get(4));
+  clock.advance(900ms);  // 1,001 ms after the stores
+  EXPECT_FALSE(m.get(1));
+  EXPECT_FALSE(m.get(2));
+  // A value stored where the old one had expired is a new entry: the map's TTL.
+  m.insert(5, 5, me, {}, 1s);
+  clock.advance(2s);
+  m.alter(5, [](threadmap::alter_entry<uint64_t>& e) {
+    EXPECT_FALSE(e.exists());
+    e.assign(55);
+    return true;
+  });
+  clock.advance(101ms);
+  EXPECT_FALSE(m.get(5));
+}
+
 TEST(LruLockMap, ExpiredEntriesAreEvictedFirst) {
   fake_clock clock;
   Lru m({.shards = 1, .capacity = 3, .clock = clock.fn()});

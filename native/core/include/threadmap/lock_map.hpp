@@ -27,7 +27,7 @@
 //     waiter_base *head, *tail;              // FIFO queue of waiters
 //     std::optional<V> value;
 //     uint32_t failures; std::optional<V> failure;  // see publish_failure
-//     [LRU] state *prev, *next; int64_t expires;
+//     [LRU] state *prev, *next; int64_t expires, own_ttl;
 //   };
 //
 // Two kinds of lock, and the order between them:
@@ -141,6 +141,18 @@ struct deadline {
   bool infinite() const noexcept { return at == detail::park_clock::time_point::max(); }
 };
 
+// LruLockMap: the `ttl` argument of the writing members (insert, alter,
+// entry::set). A value's time to live is chosen when it is stored:
+//   ttl > 0        this value's own TTL;
+//   keep_ttl (0)   a value that replaces one keeps that one's own TTL (an
+//                  update of an entry is not a new entry); a new value, or
+//                  one replacing a value without an own TTL, gets the map's;
+//   map_ttl (< 0)  the map's TTL, forgetting any own TTL (what a plain
+//                  `set` of a new value means).
+// Every store restarts the clock of the value's TTL.
+inline constexpr std::chrono::nanoseconds keep_ttl{0};
+inline constexpr std::chrono::nanoseconds map_ttl{-1};
+
 struct lock_map_options {
   std::size_t shards = 0;     // power of two; 0 = default_shard_count()
   std::size_t capacity = 0;   // LockMap: initial room; LruLockMap: the bound on size (>= 1)
@@ -178,6 +190,7 @@ class basic_lock_map {
     state* prev = nullptr;  // towards the hot end
     state* next = nullptr;  // towards the cold end
     int64_t expires = 0;    // clock() value after which the value is stale; 0 = never
+    int64_t own_ttl = 0;    // the value's own TTL in ns (see keep_ttl); 0 = the map's
   };
   struct no_lru_part {};
 
@@ -282,7 +295,7 @@ class basic_lock_map {
       const state* st = live();
       return map_->fresh(st) ? &*st->value : nullptr;
     }
-    // Stores v (LRU: with the map's TTL, or `ttl` if non-zero). May throw
+    // Stores v (LRU: with the TTL that `ttl` chooses, see keep_ttl). May throw
     // errc::cache_full (LRU: no room could be made) and leave the key as it was.
     void set(V v, std::chrono::nanoseconds ttl = std::chrono::nanoseconds(0)) {
       state* st = live();
@@ -966,8 +979,7 @@ class basic_lock_map {
     }
     if (!e.next_) return true;
     if (st && st->value) {
-      st->value = std::move(*e.next_);
-      touch(s, st, ttl);
+      replace_value(s, st, std::move(*e.next_), ttl);
       return true;
     }
     const bool created = !st;
@@ -989,8 +1001,7 @@ class basic_lock_map {
       {
         exclusive_access g(s.lock);
         if (st->value) {
-          st->value = std::move(v);
-          touch(s, st, ttl);
+          replace_value(s, st, std::move(v), ttl);
           return;
         }
         if (reserve_room(s, st)) {
@@ -1015,17 +1026,22 @@ class basic_lock_map {
     ++s.values;
     if constexpr (Lru) {
       link_hot(s, st);
+      st->own_ttl = 0;  // a new value: nothing to keep
       set_expiry(st, ttl);
     }
   }
 
-  // A stored value was replaced: fresh expiry, hot end.
-  void touch(shard& s, state* st, std::chrono::nanoseconds ttl) noexcept {
+  // Replaces st's stored value (an expired one too): fresh expiry, hot end.
+  void replace_value(shard& s, state* st, V&& v, std::chrono::nanoseconds ttl) {
+    if constexpr (Lru) {
+      if (!fresh(st)) st->own_ttl = 0;  // the old value had expired: this is a new entry
+    }
+    st->value = std::move(v);
     if constexpr (Lru) {
       set_expiry(st, ttl);
       promote(s, st);
     } else {
-      (void)s, (void)st, (void)ttl;
+      (void)s, (void)ttl;
     }
   }
 
@@ -1042,9 +1058,11 @@ class basic_lock_map {
     }
   }
 
+  // A value was stored in st: its TTL as `ttl` chooses (see keep_ttl).
   void set_expiry(state* st, std::chrono::nanoseconds ttl) noexcept {
     if constexpr (Lru) {
-      const int64_t t = ttl.count() > 0 ? ttl.count() : ttl_;
+      if (ttl.count() != 0) st->own_ttl = ttl.count() > 0 ? ttl.count() : 0;
+      const int64_t t = st->own_ttl ? st->own_ttl : ttl_;
       st->expires = t ? now() + t : 0;
     }
   }
