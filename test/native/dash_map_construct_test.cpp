@@ -83,13 +83,17 @@ TEST(DashMapConstruct, CapacityIsReservedUpFront) {
   EXPECT_GE(reserved.allocated_bytes(), unreserved.allocated_bytes());
 }
 
-TEST(DashMapConstruct, EmptyMapAllocatesOnlyItsShardArray) {
-  auto one = IntMap::with_shards(1);
-  auto many = IntMap::with_shards(256);
-  EXPECT_GT(one.allocated_bytes(), 0u);
-  // Shards are cache-line aligned and hold no table until first insert.
-  EXPECT_EQ(many.allocated_bytes(), 256 * one.allocated_bytes());
-  EXPECT_EQ(one.allocated_bytes() % threadmap::detail::cache_line, 0u);
+TEST(DashMapConstruct, EmptyMapAllocatesOnlyItsShardsAndReaderCounters) {
+  // Shards are one cache line each and hold no table until first insert;
+  // the shard locks' reader counters are a cache line per shard and thread slot.
+  const std::size_t per_shard = threadmap::detail::reader_slots(1).bytes();
+  EXPECT_EQ(per_shard % threadmap::detail::cache_line, 0u);
+  EXPECT_GE(per_shard, 2 * threadmap::detail::cache_line);  // at least 2 slots
+  for (std::size_t shards : {1u, 16u, 256u}) {
+    auto m = IntMap::with_shards(shards);
+    EXPECT_EQ(threadmap::detail::reader_slots(shards).bytes(), shards * per_shard);
+    EXPECT_EQ(m.allocated_bytes(), shards * (threadmap::detail::cache_line + per_shard)) << shards;
+  }
 }
 
 TEST(DashMapConstruct, CustomHashAndEqualityAreUsedAndExposed) {

@@ -4,6 +4,9 @@
 // writer does, and readers may overlap each other. Every thread records what
 // it sees in plain counters guarded only by the lock under test; an exclusion
 // failure shows up as a wrong count (and as a data race under TSan).
+// Every test runs twice: with readers counted in the lock's word (plain) and
+// in per-thread-slot counters (striped, as DashMap's shards do); threads
+// pass their own index as their reader slot.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,43 +19,105 @@
 
 namespace {
 
+using threadmap::detail::reader_slots;
 using threadmap::detail::rw_lock;
 using threadmap_test::failure_log;
 using threadmap_test::run_together;
 using threadmap_test::scaled;
 
-TEST(RwLock, TryLockRespectsHolders) {
-  rw_lock l;
-  ASSERT_TRUE(l.try_lock_shared());
-  EXPECT_TRUE(l.try_lock_shared());  // readers share
-  EXPECT_FALSE(l.try_lock());        // a writer does not
-  l.unlock_shared();
-  l.unlock_shared();
+using threadmap::detail::read_mode;
+
+// Striped: attaches l to slots and reads it until BIAS is on (the next
+// reads count in slots).
+void bias(rw_lock& l, reader_slots& slots, std::size_t index) {
+  slots.attach(l, index);
+  read_mode m = read_mode::plain;
+  for (int i = 0; i < 100 && m != read_mode::striped; ++i) {
+    m = l.lock_shared(0);
+    l.unlock_shared(0, m);
+  }
+  ASSERT_EQ(m, read_mode::striped) << "BIAS never came on";
+}
+
+// The lock under test; striped: attached to a group of 3 (it is the middle
+// one) and biased.
+class RwLock : public ::testing::TestWithParam<bool> {
+ protected:
+  rw_lock& make() {
+    if (GetParam()) bias(l_, slots_, 1);
+    return l_;
+  }
+  read_mode expected() const { return GetParam() ? read_mode::striped : read_mode::plain; }
+  reader_slots slots_{3};
+  rw_lock l_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, RwLock, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Striped" : "Plain"; });
+
+TEST_P(RwLock, TryLockRespectsHolders) {
+  rw_lock& l = make();
+  const read_mode a = l.try_lock_shared(0);
+  ASSERT_EQ(a, expected());
+  const read_mode b = l.try_lock_shared(1);
+  EXPECT_EQ(b, expected());  // readers share
+  EXPECT_FALSE(l.try_lock());  // a writer does not (and, striped, BIAS stays: it gave up)
+  l.unlock_shared(0, a);
+  l.unlock_shared(1, b);
   ASSERT_TRUE(l.try_lock());
-  EXPECT_FALSE(l.try_lock_shared());  // a failed reader backs out cleanly...
+  EXPECT_EQ(l.try_lock_shared(0), read_mode::none);  // a failed reader backs out cleanly...
   EXPECT_FALSE(l.try_lock());
   l.unlock();
   EXPECT_TRUE(l.try_lock());  // ...so the word is clean after the writer leaves
   l.unlock();
 }
 
-TEST(RwLock, TryLockForTimesOutWhileHeld) {
+// A writer turns BIAS off; enough reads with no write between them turn it on again.
+TEST(RwLockBias, WritesRevokeItReadsRestoreIt) {
+  reader_slots slots(1);
   rw_lock l;
+  bias(l, slots, 0);
+  l.lock();
+  l.unlock();
+  read_mode m = l.lock_shared(0);
+  EXPECT_EQ(m, read_mode::plain);
+  l.unlock_shared(0, m);
+  int plain = 1;
+  while ((m = l.lock_shared(0)) == read_mode::plain && plain < 1000) {
+    ++plain;
+    l.unlock_shared(0, m);
+  }
+  EXPECT_EQ(m, read_mode::striped);
+  l.unlock_shared(0, m);
+  EXPECT_GE(plain, 2);
+  EXPECT_LE(plain, 64);
+  // A lock that is not attached never biases.
+  rw_lock unattached;
+  for (int i = 0; i < 100; ++i) {
+    m = unattached.lock_shared(0);
+    ASSERT_EQ(m, read_mode::plain);
+    unattached.unlock_shared(0, m);
+  }
+}
+
+TEST_P(RwLock, TryLockForTimesOutWhileHeld) {
+  rw_lock& l = make();
   l.lock();
   std::thread t([&] {
-    EXPECT_FALSE(l.try_lock_for<false>(std::chrono::milliseconds(20)));
-    EXPECT_FALSE(l.try_lock_for<true>(std::chrono::milliseconds(20)));
+    EXPECT_EQ(l.try_lock_for<false>(std::chrono::milliseconds(20), 1), read_mode::none);
+    EXPECT_EQ(l.try_lock_for<true>(std::chrono::milliseconds(20)), read_mode::none);
   });
   t.join();
   l.unlock();
-  EXPECT_TRUE(l.try_lock_for<true>(std::chrono::milliseconds(20)));
+  EXPECT_EQ(l.try_lock_for<true>(std::chrono::milliseconds(20)), read_mode::plain);
   l.unlock();
 }
 
 // A writer blocked behind a long reader sleeps and is woken when the reader leaves.
-TEST(RwLock, SleepingWriterIsWokenByLastReader) {
-  rw_lock l;
-  l.lock_shared();
+TEST_P(RwLock, SleepingWriterIsWokenByLastReader) {
+  rw_lock& l = make();
+  const read_mode m = l.lock_shared(0);
+  EXPECT_EQ(m, expected());
   std::atomic<bool> acquired{false};
   std::thread w([&] {
     l.lock();
@@ -61,16 +126,64 @@ TEST(RwLock, SleepingWriterIsWokenByLastReader) {
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // long enough to pass the spin phase
   EXPECT_FALSE(acquired.load());
-  l.unlock_shared();
+  l.unlock_shared(0, m);
   w.join();
+  EXPECT_TRUE(acquired.load());
+}
+
+// Readers in two slots: a writer waits (asleep, past its spin) for both.
+TEST_P(RwLock, WriterWaitsForTheReadersOfEverySlot) {
+  rw_lock& l = make();
+  const read_mode m0 = l.lock_shared(0);
+  const read_mode m1 = l.lock_shared(1);
+  EXPECT_EQ(m0, expected());
+  EXPECT_EQ(m1, expected());
+  std::atomic<bool> acquired{false};
+  std::thread w([&] {
+    l.lock();
+    acquired = true;
+    l.unlock();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(acquired.load());
+  l.unlock_shared(0, m0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(acquired.load());  // slot 1's reader is still inside
+  l.unlock_shared(1, m1);
+  w.join();
+  EXPECT_TRUE(acquired.load());
+  const read_mode m2 = l.try_lock_shared(2);  // nothing left behind in the word or the counters
+  EXPECT_EQ(m2, read_mode::plain);            // (the writer revoked BIAS)
+  EXPECT_FALSE(l.try_lock());
+  l.unlock_shared(2, m2);
+  EXPECT_TRUE(l.try_lock());
+  l.unlock();
+}
+
+// A reader blocked behind a long writer sleeps and is woken when it leaves.
+TEST_P(RwLock, SleepingReaderIsWokenByTheWriter) {
+  rw_lock& l = make();
+  l.lock();
+  std::atomic<bool> acquired{false};
+  std::thread r([&] {
+    const read_mode m = l.lock_shared(1);
+    acquired = true;
+    l.unlock_shared(1, m);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(acquired.load());
+  l.unlock();
+  r.join();
   EXPECT_TRUE(acquired.load());
 }
 
 // Mixed readers and writers; writers bump two plain counters that readers
 // check for equality (a torn view means a reader overlapped a writer).
-TEST(RwLock, WritersExcludeEveryoneReadersShare) {
+TEST_P(RwLock, WritersExcludeEveryoneReadersShare) {
   for (std::size_t threads : {2u, 4u, 8u}) {
+    reader_slots slots(1);
     rw_lock l;
+    if (GetParam()) bias(l, slots, 0);
     uint64_t a = 0, b = 0;  // guarded by l
     std::atomic<int> readers_inside{0};
     std::atomic<int> max_readers_inside{0};
@@ -85,14 +198,15 @@ TEST(RwLock, WritersExcludeEveryoneReadersShare) {
           ++b;
           l.unlock();
         } else {
-          l.lock_shared();
+          const auto slot = static_cast<unsigned>(id);
+          const read_mode m = l.lock_shared(slot);
           const int inside = readers_inside.fetch_add(1) + 1;
           int seen = max_readers_inside.load();
           while (inside > seen && !max_readers_inside.compare_exchange_weak(seen, inside)) {
           }
           if (a != b) failures.fail("reader saw a torn pair ", a, " ", b);
           readers_inside.fetch_sub(1);
-          l.unlock_shared();
+          l.unlock_shared(slot, m);
         }
       }
     });

@@ -14,9 +14,16 @@
 //     std::unique_ptr<shard[]>;    // shard count entries
 //   };
 //   struct alignas(64) shard {     // exactly one cache line with its header
-//     rw_lock lock;                // 4 bytes, see detail/rw_lock.hpp
+//     rw_lock lock;                // 24 bytes, see detail/rw_lock.hpp
 //     flat_table<K, V> table;      // ctrl*, slots*, capacity, size, growth
 //   };
+//   reader_slots readers;          // the shard locks' reader counters: a
+//                                  // row of cache lines per thread slot, one
+//                                  // 4-byte counter per shard in each row
+//
+// Readers of a shard write only their thread slot's counter, not the shard's
+// lock word (rw_lock.hpp, "Striped readers"): two threads reading one map
+// do not pass its lock lines back and forth.
 //
 // Locking: every public member takes at most one shard lock at a time,
 // through shared_access / exclusive_access, or their *_callback_access
@@ -123,6 +130,7 @@ class DashMap {
     mutable detail::rw_lock lock;  // guards `table` (mutable: const readers lock it)
     table_type table;
   };
+  static_assert(sizeof(shard) == detail::cache_line, "a shard's lock and table header share one cache line");
 
  public:
   using key_type = K;
@@ -136,12 +144,11 @@ class DashMap {
   explicit DashMap(std::size_t capacity) : DashMap(capacity, default_shard_count()) {}
   // Requires: shards is a power of two in [1, max_shard_count]; else std::invalid_argument.
   DashMap(std::size_t capacity, std::size_t shards, const Hash& hash = Hash(), const Eq& eq = Eq())
-      : hash_(hash), eq_(eq) {
-    if (shards == 0 || shards > max_shard_count || !std::has_single_bit(shards))
-      throw std::invalid_argument("DashMap: shard count must be a power of two in [1, 65536]");
+      : hash_(hash), eq_(eq), readers_(check_shards(shards)) {
     shard_count_ = shards;
     shift_ = 64 - static_cast<unsigned>(std::countr_zero(shards));
     shards_ = std::make_unique<shard[]>(shards);
+    for (std::size_t i = 0; i < shards; ++i) readers_.attach(shards_[i].lock, i);
     if (capacity) {
       const std::size_t per = (capacity + shards - 1) / shards;
       for (std::size_t i = 0; i < shards; ++i) shards_[i].table.reserve(per, hash_);
@@ -373,7 +380,7 @@ class DashMap {
   // values' own heap memory not included). Locks each shard (shared) in turn.
   std::size_t allocated_bytes() const {
     require_no_own_lock();
-    std::size_t n = shard_count_ * sizeof(shard);
+    std::size_t n = shard_count_ * sizeof(shard) + readers_.bytes();
     for (std::size_t i = 0; i < shard_count_; ++i) {
       detail::shared_access guard(shards_[i].lock);
       n += shards_[i].table.allocated_bytes();
@@ -411,8 +418,17 @@ class DashMap {
     }
   }
 
+  static std::size_t check_shards(std::size_t shards) {
+    if (shards == 0 || shards > max_shard_count || !std::has_single_bit(shards))
+      throw std::invalid_argument("DashMap: shard count must be a power of two in [1, 65536]");
+    return shards;
+  }
+
   [[no_unique_address]] Hash hash_;
   [[no_unique_address]] Eq eq_;
+  // The shards' reader counters (detail/rw_lock.hpp, "Striped readers"):
+  // declared before shards_, so it outlives every lock attached to it.
+  detail::reader_slots readers_;
   std::size_t shard_count_ = 0;
   unsigned shift_ = 64;
   std::unique_ptr<shard[]> shards_;

@@ -33,6 +33,15 @@ struct held_locks {
   static constexpr std::size_t max_depth = 32;
   const rw_lock* locks[max_depth];
   std::size_t depth = 0;
+  // This thread's reader slot (rw_lock.hpp, "Striped readers"), kept here
+  // so that a guard needs no second thread-local lookup. Numbered on first
+  // use (0 = not yet), not by an initializer: a thread_local with a dynamic
+  // initializer would cost every access a guard check.
+  unsigned reader_slot_ = 0;
+  unsigned reader_slot() noexcept {
+    if (reader_slot_ == 0) [[unlikely]] reader_slot_ = next_reader_slot() | 0x80000000u;  // any non-zero number is as good
+    return reader_slot_;
+  }
 
   bool holds(const rw_lock* l) const noexcept {
     for (std::size_t i = 0; i < depth; ++i)
@@ -74,7 +83,7 @@ class lock_guard_base {
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
     if (record_.depth == 0) [[likely]] {
-      if constexpr (Exclusive) lock_.lock(); else lock_.lock_shared();
+      if constexpr (Exclusive) lock_.lock(); else mode_ = lock_.lock_shared(record_.reader_slot());
     } else {
       acquire_nested();
     }
@@ -85,7 +94,7 @@ class lock_guard_base {
       THREADMAP_REQUIRE(record_.depth > 0 && record_.locks[record_.depth - 1] == &lock_);
       --record_.depth;
     }
-    if constexpr (Exclusive) lock_.unlock(); else lock_.unlock_shared();
+    if constexpr (Exclusive) lock_.unlock(); else lock_.unlock_shared(record_.reader_slot(), mode_);
   }
   lock_guard_base(const lock_guard_base&) = delete;
   lock_guard_base& operator=(const lock_guard_base&) = delete;
@@ -98,7 +107,8 @@ class lock_guard_base {
                   "callback on the same part of the map)");
     if (Tracked && record_.depth == held_locks::max_depth)
       throw error(errc::would_deadlock, "too many nested map calls from inside callbacks");
-    if (!lock_.template try_lock_for<Exclusive>(nested_wait_limit))
+    mode_ = lock_.template try_lock_for<Exclusive>(nested_wait_limit, record_.reader_slot());
+    if (mode_ == read_mode::none)
       throw error(errc::would_deadlock,
                   "a map call from inside a callback waited too long for a second lock; waiting "
                   "longer could deadlock");
@@ -106,6 +116,7 @@ class lock_guard_base {
 
   rw_lock& lock_;
   held_locks& record_;
+  read_mode mode_ = read_mode::plain;  // how a shared lock was taken (rw_lock.hpp)
 };
 
 // A read (shared) or write (exclusive) lock on one shard, for members that

@@ -1,7 +1,8 @@
 // threadmap/detail/rw_lock.hpp: the reader-writer lock of one shard.
 //
-// One 32-bit word, so that a shard's lock and its table header fit in one
-// cache line (a lookup touches that line once):
+// One 32-bit word, plus (for a lock attached to reader slots) a few fields
+// that are only read on the fast path: 24 bytes, so that a shard's lock and
+// its table header fit in one cache line (a lookup touches that line once):
 //
 //   bit 31  WRITER          held exclusively
 //   bit 30  WRITER_WAITING  a writer waits: new readers hold back, so a
@@ -9,7 +10,8 @@
 //   bit 29  SLEEPERS        some thread is (or is about to be) blocked in
 //                           std::atomic::wait on this word; the releaser
 //                           must notify
-//   bits 0-28               number of readers
+//   bit 28  BIAS            attached locks: readers count in their slots
+//   bits 0-27               number of (plain) readers
 //
 // Waiting spins briefly (critical sections are short: a probe of one table)
 // and then sleeps on the word with std::atomic::wait (a futex on Linux), so
@@ -23,24 +25,91 @@
 // CAS, which re-checks the value. The SLEEPERS handshake is safe because a
 // sleeper sets the bit with a CAS on the exact value it then waits on:
 // if a releaser changes the word in between, wait() returns at once.
+//
+// Striped readers (a lock attached to a reader_slots, see below; DashMap's
+// shards are). Counting readers in the word makes every read a write to the
+// lock's cache line: two threads reading the same map then pass that line
+// back and forth on every call, and reads of a shared map stop scaling (on
+// the 2-core test machine two threads did fewer reads than one). While BIAS
+// is set in its word, an attached lock counts readers in per-thread-slot
+// counters instead, each on a cache line of its own, so a reader writes
+// only its own slot's line and only reads the word. The price is paid by
+// writers, who must scan every slot's counter, so BIAS adapts (as in BRAVO,
+// Dice and Kogan 2019): a writer that finds it set clears it (in the CAS
+// that takes the lock) and waits for the striped readers; later readers
+// count in the word again, and after `bias_after` such reads with no write
+// in between a reader sets BIAS again. A shard that is mostly written pays
+// a scan now and then; a shard that is mostly read is read in slots. The
+// protocol between striped readers and writers is Dekker's, so its four steps are seq_cst (on x86 the RMWs are
+// locked instructions either way and the loads plain moves; nothing is
+// added):
+//   reader: counter += 1; load word; unless it shows BIAS and neither
+//           WRITER nor WRITER_WAITING: back out (counter -= 1, wake a
+//           sleeping writer) and take the plain path.
+//   writer: set WRITER and clear BIAS in the word (CAS); then wait until
+//           every slot's counter of this lock is 0.
+// In the single total order of seq_cst operations either the reader's load
+// sees WRITER (and it backs out) or the writer's scan sees the reader's
+// increment (and it waits for its release). A reader that leaves (unlock or
+// back-out) decrements with seq_cst and then loads the word; a writer going
+// to sleep sets SLEEPERS (seq_cst RMW), reads drained_, scans the counters
+// and sleeps on drained_: by the same argument the last reader out sees
+// SLEEPERS and bumps drained_, or the writer sees 0 and does not sleep.
+// Synchronization: a reader's load of the word reads the writer's release
+// of it (acquire); a writer's scan reads each reader's decrement (seq_cst is
+// acquire and release), so critical sections are ordered as in the plain
+// mode. Plain and striped readers may be inside together; a writer waits
+// for both (the word's count, then the slots'). Threads share a slot when there are more
+// threads than slots; a counter is only ever changed by RMWs, so that is
+// correct, only slower. A shared lock is released by the thread (the slot)
+// that took it: the guards (lock_tracker.hpp) pass the slot to both calls.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <thread>
 
 #include "config.hpp"
 
 namespace threadmap::detail {
 
+// This thread's reader slot number (not yet reduced to a group's slot
+// count): threads are numbered in the order of their first call.
+inline unsigned next_reader_slot() noexcept {
+  static std::atomic<unsigned> next{0};
+  // relaxed: a slot number only spreads threads over counters; any value is correct.
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+class reader_slots;
+
+// One reader counter on a cache line of its own (see reader_slots).
+struct alignas(cache_line) reader_line {
+  std::atomic<uint32_t> count{0};
+};
+
+// How a shared lock was taken; it is released the same way.
+enum class read_mode : uint8_t { none = 0, plain, striped };
+
 class rw_lock {
  public:
   rw_lock() noexcept = default;
+  ~rw_lock() = default;
   rw_lock(const rw_lock&) = delete;
   rw_lock& operator=(const rw_lock&) = delete;
 
-  bool try_lock_shared() noexcept {
+  // `slot`: the calling thread's reader slot (held_locks::reader_slot()); it
+  // only matters for a lock attached to a reader_slots. A shared lock must
+  // be released with the slot and the read_mode it was taken with.
+  read_mode try_lock_shared(unsigned slot = 0) noexcept {
+    if (counters_ && (word_.load(std::memory_order_relaxed) & bias)) {
+      if (try_lock_shared_striped(counter(slot))) [[likely]] return read_mode::striped;
+    }
     // One read-modify-write, no load first: a load followed by a CAS costs two
     // coherence transactions when another core owns the line, this costs one.
     // A reader that finds a writer (or a waiting writer) backs out through
@@ -48,21 +117,28 @@ class rw_lock {
     // last reader. Writers never overwrite the reader count (unlock clears
     // only its own bits), so a transient increment is never lost.
     const uint32_t prev = word_.fetch_add(1, std::memory_order_acquire);
-    if ((prev & (writer | writer_waiting)) == 0) [[likely]] return true;
-    unlock_shared();
-    return false;
+    if ((prev & (writer | writer_waiting)) == 0) [[likely]] {
+      if (counters_ && !(prev & bias)) count_plain_read();
+      return read_mode::plain;
+    }
+    unlock_shared(slot, read_mode::plain);
+    return read_mode::none;
   }
 
-  void lock_shared() noexcept {
-    if (try_lock_shared()) [[likely]] return;
-    lock_shared_slow();
+  read_mode lock_shared(unsigned slot = 0) noexcept {
+    const read_mode m = try_lock_shared(slot);
+    if (m != read_mode::none) [[likely]] return m;
+    return lock_shared_slow(slot);
   }
-  [[gnu::noinline, gnu::cold]] void lock_shared_slow() noexcept {
+  [[gnu::noinline, gnu::cold]] read_mode lock_shared_slow(unsigned slot) noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | writer_waiting)) == 0) {
-        if (word_.compare_exchange_weak(s, s + 1, std::memory_order_acquire, std::memory_order_relaxed))
-          return;
+        if (counters_ && (s & bias)) {
+          if (try_lock_shared_striped(counter(slot))) return read_mode::striped;
+        } else if (word_.compare_exchange_weak(s, s + 1, std::memory_order_acquire, std::memory_order_relaxed)) {
+          return read_mode::plain;
+        }
         continue;
       }
       if (spin < spin_limit) {
@@ -73,7 +149,8 @@ class rw_lock {
     }
   }
 
-  void unlock_shared() noexcept {
+  void unlock_shared(unsigned slot = 0, read_mode m = read_mode::plain) noexcept {
+    if (m == read_mode::striped) return leave_striped(counter(slot));
     uint32_t prev = word_.fetch_sub(1, std::memory_order_release);
     // The last reader out wakes a writer that went to sleep.
     if ((prev & readers) == 1 && (prev & sleepers)) wake_all();
@@ -81,24 +158,36 @@ class rw_lock {
 
   bool try_lock() noexcept {
     uint32_t s = word_.load(std::memory_order_relaxed);
-    return (s & (writer | readers)) == 0 &&
-           word_.compare_exchange_strong(s, writer | (s & sleepers), std::memory_order_acquire,
-                                         std::memory_order_relaxed);
+    if ((s & (writer | readers)) != 0 ||
+        !word_.compare_exchange_strong(s, writer | (s & sleepers), std::memory_order_seq_cst,
+                                       std::memory_order_relaxed))
+      return false;
+    if ((s & bias) && revoke_bias(false)) {
+      unlock();  // striped readers inside: give WRITER back (and wake readers that saw it)
+      return false;
+    }
+    return true;
   }
 
   void lock() noexcept {
-    uint32_t expected = 0;  // the uncontended case, in one CAS
-    if (word_.compare_exchange_strong(expected, writer, std::memory_order_acquire, std::memory_order_relaxed)) [[likely]] return;
+    uint32_t expected = 0;  // the uncontended case (and no bias), in one CAS
+    // seq_cst (not just acquire): when it clears BIAS, this CAS and the scan
+    // of the reader counters after it are the writer's half of the protocol.
+    if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]]
+      return;
     lock_slow();
   }
-  [[gnu::noinline, gnu::cold]] void lock_slow() noexcept {
+  [[gnu::noinline]] void lock_slow() noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | readers)) == 0) {
-        // Taking the lock clears WRITER_WAITING; other waiting writers set it again.
-        if (word_.compare_exchange_weak(s, writer | (s & sleepers), std::memory_order_acquire,
-                                        std::memory_order_relaxed))
+        // Taking the lock clears WRITER_WAITING (other waiting writers set it
+        // again) and BIAS (new readers count in the word again).
+        if (word_.compare_exchange_weak(s, writer | (s & sleepers), std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          if (s & bias) revoke_bias(true);
           return;
+        }
         continue;
       }
       if ((s & writer_waiting) == 0) {
@@ -122,27 +211,120 @@ class rw_lock {
   [[gnu::noinline, gnu::cold]] void notify_cold() noexcept { word_.notify_all(); }
 
   // Bounded acquisition, by spinning and yielding (used only on the rare
-  // nested path, see lock_tracker.hpp). Returns whether the lock was taken.
+  // nested path, see lock_tracker.hpp). Returns how the lock was taken
+  // (read_mode::plain for an exclusive one), or none.
   template <bool Exclusive>
-  bool try_lock_for(std::chrono::nanoseconds limit) noexcept {
+  read_mode try_lock_for(std::chrono::nanoseconds limit, unsigned slot = 0) noexcept {
     auto deadline = std::chrono::steady_clock::now() + limit;
     for (int spin = 0;; ++spin) {
-      if (Exclusive ? try_lock() : try_lock_shared()) return true;
+      if constexpr (Exclusive) {
+        if (try_lock()) return read_mode::plain;
+      } else {
+        const read_mode m = try_lock_shared(slot);
+        if (m != read_mode::none) return m;
+      }
       if (spin < spin_limit) {
         THREADMAP_PAUSE();
       } else {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
+        if (std::chrono::steady_clock::now() >= deadline) return read_mode::none;
         std::this_thread::yield();
       }
     }
   }
 
  private:
+  friend class reader_slots;
+
+  std::atomic<uint32_t>& counter(unsigned slot) const noexcept {
+    return counters_[static_cast<std::size_t>(slot & slot_mask_) * stride_].count;
+  }
+
+  bool try_lock_shared_striped(std::atomic<uint32_t>& c) noexcept {
+    c.fetch_add(1, std::memory_order_seq_cst);  // the reader's half: see the header
+    if ((word_.load(std::memory_order_seq_cst) & (writer | writer_waiting | bias)) == bias) [[likely]] return true;
+    leave_striped(c);
+    return false;
+  }
+
+  // A striped reader leaves (unlock, or backing out): decrement, then wake
+  // a writer that sleeps waiting for the readers to drain.
+  void leave_striped(std::atomic<uint32_t>& c) noexcept {
+    c.fetch_sub(1, std::memory_order_seq_cst);
+    if (word_.load(std::memory_order_seq_cst) & sleepers) [[unlikely]] notify_drained();
+  }
+  [[gnu::noinline, gnu::cold]] void notify_drained() noexcept {
+    drained_.fetch_add(1, std::memory_order_seq_cst);
+    drained_.notify_all();
+  }
+
+  // A plain read of an attached lock without BIAS: after bias_after such
+  // reads with no writer in between, turn BIAS on (the shard is being read
+  // much more than written). The count is a hint: a plain load and store
+  // (relaxed; concurrent readers may lose increments) on the word's cache
+  // line, which this reader has just written anyway.
+  void count_plain_read() noexcept {
+    const auto n = static_cast<uint16_t>(plain_reads_.load(std::memory_order_relaxed) + 1);
+    plain_reads_.store(n, std::memory_order_relaxed);
+    if (n >= bias_after) [[unlikely]] enable_bias();
+  }
+  [[gnu::noinline]] void enable_bias() noexcept {
+    uint32_t s = word_.load(std::memory_order_relaxed);
+    // relaxed: BIAS publishes nothing; readers that see it take the striped
+    // path, whose seq_cst steps order them against writers (see the header).
+    while ((s & (writer | writer_waiting | bias)) == 0 &&
+           !word_.compare_exchange_weak(s, s | bias, std::memory_order_relaxed, std::memory_order_relaxed)) {
+    }
+  }
+
+  // The writer has just cleared BIAS (its seq_cst CAS): striped readers may
+  // still be inside. Wait = true: waits for them (lock); false: only
+  // reports whether there are any (try_lock). The read count restarts, so
+  // BIAS comes back only after bias_after more plain reads.
+  [[gnu::noinline]] bool revoke_bias(bool wait) noexcept {
+    plain_reads_.store(0, std::memory_order_relaxed);
+    if (!wait) return striped_readers() != 0;
+    drain_striped_readers();
+    return false;
+  }
+
+  uint32_t striped_readers() const noexcept {
+    uint32_t n = 0;
+    for (uint32_t k = 0; k <= slot_mask_; ++k) n += counters_[static_cast<std::size_t>(k) * stride_].count.load(std::memory_order_seq_cst);
+    return n;
+  }
+
+  // Holding WRITER: waits until every reader that got in before it left.
+  // It sleeps on drained_, not on the word: the word's value is not what it
+  // waits for (readers sleeping on the word set and reset SLEEPERS, so a
+  // wait on the word could see its old value again and sleep through the
+  // last reader's exit). SLEEPERS is set with a seq_cst RMW before
+  // drained_ is read and the counters are scanned; a striped reader that
+  // leaves after that scan sees SLEEPERS and bumps drained_ (see the
+  // header), and whoever else clears SLEEPERS meanwhile (wake_all) bumps
+  // it too: the wait cannot miss the last reader's exit.
+  void drain_striped_readers() noexcept {
+    for (int spin = 0; striped_readers() != 0; ++spin) {
+      if (spin < spin_limit) {
+        THREADMAP_PAUSE();
+        continue;
+      }
+      word_.fetch_or(sleepers, std::memory_order_seq_cst);
+      const uint32_t seen = drained_.load(std::memory_order_seq_cst);
+      if (striped_readers() == 0) return;
+      drained_.wait(seen, std::memory_order_seq_cst);
+    }
+  }
+
   static constexpr uint32_t writer = 1u << 31;
   static constexpr uint32_t writer_waiting = 1u << 30;
   static constexpr uint32_t sleepers = 1u << 29;
-  static constexpr uint32_t readers = sleepers - 1;
+  static constexpr uint32_t bias = 1u << 28;  // attached locks only: readers count in their slots
+  static constexpr uint32_t readers = bias - 1;
   static constexpr int spin_limit = 128;
+  // Plain reads with no write between them that turn BIAS on. Measured on
+  // the 2-thread ReadHeavy mix (98% reads): 16 -> 29, 2 -> 39 Mops/s (each
+  // plain read of a shared shard moves its line between cores).
+  static constexpr uint32_t bias_after = 2;
 
   void sleep_on(uint32_t s) noexcept {
     if ((s & sleepers) == 0) {
@@ -159,9 +341,47 @@ class rw_lock {
     // RMW on the word it cannot be lost against a sleeper's CAS.
     word_.fetch_and(~sleepers, std::memory_order_relaxed);
     word_.notify_all();
+    if (counters_) notify_drained();  // a writer draining striped readers may sleep on SLEEPERS too
   }
 
   std::atomic<uint32_t> word_{0};
+  std::atomic<uint32_t> drained_{0};         // attached: bumped by readers leaving while SLEEPERS is set
+  uint32_t stride_ = 0;                      // attached: lines between two slots' counters of this lock
+  std::atomic<uint16_t> plain_reads_{0};     // attached: plain reads since BIAS was last revoked (a hint)
+  uint16_t slot_mask_ = 0;                   // attached: slots - 1
+  reader_line* counters_ = nullptr;          // attached: slot 0's counter of this lock; null: not attached
+};
+
+// Per-thread-slot reader counters for a group of rw_locks (one map's
+// shards): one cache line per (slot, lock), so a reader writes only a line of
+// its own slot and lock, and a writer's scan of its lock's counters takes
+// lines from no reader of another lock. (Packing one slot's counters of all
+// locks into shared lines was tried: a write to one shard then pulled in the
+// line every other shard's readers of that slot write, and a 7:1 read:write
+// mix from 2 workers stopped scaling.) The slot count is the hardware thread
+// count rounded up to a power of two, at least 2 and at most 8: memory is
+// slots x locks x 64 bytes (1 KiB for 8 shards on 2 cores). Attach the locks
+// before the group is shared; the counters must outlive every use of the
+// locks.
+class reader_slots {
+ public:
+  explicit reader_slots(std::size_t locks)
+      : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(std::max(1u, std::thread::hardware_concurrency())), 2, 8))),
+        locks_(locks),
+        lines_(std::make_unique<reader_line[]>(slots_ * locks_)) {}
+
+  void attach(rw_lock& l, std::size_t index) noexcept {
+    l.counters_ = &lines_[index];
+    l.stride_ = static_cast<uint32_t>(locks_);
+    l.slot_mask_ = static_cast<uint16_t>(slots_ - 1);
+  }
+
+  std::size_t bytes() const noexcept { return slots_ * locks_ * sizeof(reader_line); }
+
+ private:
+  uint32_t slots_;
+  std::size_t locks_;
+  std::unique_ptr<reader_line[]> lines_;  // slot k's line for lock i: lines_[k * locks + i]
 };
 
 }  // namespace threadmap::detail
