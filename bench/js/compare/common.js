@@ -5,8 +5,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-// Slots of the control Int32Array every worker of one run shares.
-const CTL = { READY: 0, GO: 1, STOP: 2 };
+const { CTL } = require('../harness');
 
 // Cores other processes may use during a window before its figure is
 // marked noisy (as bench/js/run.js).

@@ -22,8 +22,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Worker, MessageChannel } = require('node:worker_threads');
-const { cpuSnapshot, otherLoad } = require('../load');
-const { ROOT, CTL, BUSY, log, median, fmtOps, keyOf } = require('./common');
+const { machineEnv, timedWindow, sectionRunner } = require('../harness');
+const { ROOT, BUSY, log, median, fmtOps, keyOf } = require('./common');
 const threadmap = require(ROOT);
 
 const QUICK = process.argv.includes('--quick');
@@ -148,7 +148,6 @@ function serve(port, m) {
 async function runWindow(workload, c, state, seedBase) {
   const ctl = new Int32Array(new SharedArrayBuffer(16));
   const ws = [];
-  const done = [];
   const ports = [];
   for (let w = 0; w < CFG.workers; w++) {
     const workerData = {
@@ -162,47 +161,19 @@ async function runWindow(workload, c, state, seedBase) {
       workerData.port = port2;
       transferList.push(port2);
     }
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData, transferList });
-    ws.push(worker);
-    done.push(new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => { if (code !== 0) reject(new Error(`worker exited with ${code}`)); });
-    }));
+    ws.push(new Worker(path.join(__dirname, 'worker.js'), { workerData, transferList }));
   }
-  let failed = null;
-  const all = Promise.all(done);
-  all.catch((err) => { failed = err; });
-  let reports;
-  let load;
   try {
-    for (;;) { // barrier, without blocking this (owner) thread's event loop
-      if (failed) throw failed;
-      const ready = Atomics.load(ctl, CTL.READY);
-      if (ready >= CFG.workers) break;
-      const w = Atomics.waitAsync(ctl, CTL.READY, ready, 200);
-      if (w.async) await w.value;
-    }
-    Atomics.store(ctl, CTL.GO, 1);
-    Atomics.notify(ctl, CTL.GO);
-    const snap0 = cpuSnapshot();
-    await new Promise((r) => setTimeout(r, CFG.windowMs));
-    Atomics.store(ctl, CTL.STOP, 1);
-    reports = await all;
-    load = otherLoad(snap0, cpuSnapshot());
+    const { reports, otherLoad } = await timedWindow(ws, ctl, CFG.windowMs);
+    return {
+      opsPerSec: reports.reduce((a, r) => a + r.ops / (r.ms / 1000), 0),
+      ops: reports.reduce((a, r) => a + r.ops, 0),
+      otherLoad,
+      perWorker: reports.map((r) => ({ ops: r.ops, ms: r.ms })),
+    };
   } finally {
-    Atomics.store(ctl, CTL.STOP, 1);
-    Atomics.store(ctl, CTL.GO, 1);
-    Atomics.notify(ctl, CTL.GO);
-    await Promise.all(ws.map((w) => w.terminate()));
     for (const p of ports) p.close();
   }
-  return {
-    opsPerSec: reports.reduce((a, r) => a + r.ops / (r.ms / 1000), 0),
-    ops: reports.reduce((a, r) => a + r.ops, 0),
-    otherLoad: load,
-    perWorker: reports.map((r) => ({ ops: r.ops, ms: r.ms })),
-  };
 }
 
 // ---------------------------------------------------------------- sharing rows
@@ -329,28 +300,15 @@ function markdown(res) {
 async function main() {
   const t0 = Date.now();
   const env = {
-    date: new Date().toISOString(),
-    node: process.versions.node,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    ...machineEnv(),
     quick: QUICK,
-    loadavgStart: os.loadavg(),
     versions: Object.fromEntries(['lmdb', 'async-mutex', 'lru-cache'].map((p) => {
       try { return [p, require(`${p}/package.json`).version]; } catch { return [p, null]; }
     })),
   };
   log(`threadmap comparisons (node ${env.node}, ${env.cpus} CPUs)${QUICK ? ' [--quick]' : ''}`);
   const errors = {};
-  const section = async (name, fn) => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors[name] = String(err && err.stack || err).split('\n').slice(0, 3).join(' | ');
-      log(`error: the ${name} comparisons failed: ${errors[name]}`);
-      return null;
-    }
-  };
+  const section = sectionRunner(errors, log, 'comparisons');
   const sharingRows = await section('sharing', sharing);
   const singleRows = await section('single', single);
   env.loadavgEnd = os.loadavg();
