@@ -1,6 +1,7 @@
 'use strict';
 // threadmap against what Node users use today (issue 6):
-//   node bench/js/compare/run.js [--quick]   (about 2.5 minutes; --quick about 20 s)
+//   node bench/js/compare/run.js [--quick] [--wait-idle[=S]]
+//   (about 2.5 minutes; --quick about 20 s; --wait-idle for a shared machine)
 //
 // 1. Sharing between 2 workers, on the same keys and the same pre-generated
 //    key sequence for every contender: each threadmap class shared by handle,
@@ -23,10 +24,22 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Worker, MessageChannel } = require('node:worker_threads');
 const { machineEnv, timedWindow, sectionRunner } = require('../harness');
+const { waitIdle } = require('../load');
 const { ROOT, BUSY, log, median, fmtOps, keyOf } = require('./common');
 const threadmap = require(ROOT);
 
 const QUICK = process.argv.includes('--quick');
+// --wait-idle[=S]: before each window wait (at most S s, default 10; 120 s in
+// all) until other processes use < 0.1 core, as bench/js/run.js does.
+const WAIT_ARG = process.argv.find((a) => a === '--wait-idle' || a.startsWith('--wait-idle='));
+const WAIT_IDLE_S = WAIT_ARG ? Number(WAIT_ARG.split('=')[1] || 10) : 0;
+const waited = { ms: 0, budgetMs: 120_000, busy: 0 };
+function waitForQuiet() {
+  if (!WAIT_IDLE_S || waited.ms >= waited.budgetMs) return;
+  const t = Date.now();
+  if (!waitIdle(Math.min(WAIT_IDLE_S * 1000, waited.budgetMs - waited.ms))) waited.busy++;
+  waited.ms += Date.now() - t;
+}
 const CFG = {
   windowMs: QUICK ? 300 : 1200,
   reps: QUICK ? 1 : 5,
@@ -164,6 +177,7 @@ async function runWindow(workload, c, state, seedBase) {
     ws.push(new Worker(path.join(__dirname, 'worker.js'), { workerData, transferList }));
   }
   try {
+    waitForQuiet();
     const { reports, otherLoad } = await timedWindow(ws, ctl, CFG.windowMs);
     return {
       opsPerSec: reports.reduce((a, r) => a + r.ops / (r.ms / 1000), 0),
@@ -249,10 +263,10 @@ function ratios(rows, singles) {
   for (const alt of rows.filter((r) => r.kind === 'alternative')) {
     const engines = rows.filter((r) => r.kind === 'threadmap' && r.workload === alt.workload);
     const perEngine = Object.fromEntries(engines.map((e) => [e.contender, e.opsPerSec / alt.opsPerSec]));
-    out.push({ workload: alt.workload, alternative: alt.contender, label: alt.label, perEngine, cannot: alt.cannot });
+    out.push({ workload: alt.workload, title: `2 workers: ${alt.workload}`, alternative: alt.contender, label: alt.label, perEngine, cannot: alt.cannot });
   }
   for (const s of singles) {
-    out.push({ workload: s.workload, alternative: s.alternative, label: s.alternativeLabel, perEngine: { [s.engine]: s.ratio }, cannot: s.cannot });
+    out.push({ workload: s.workload, title: `1 thread: ${s.title}`, alternative: s.alternative, label: s.alternativeLabel, perEngine: { [s.engine]: s.ratio }, cannot: s.cannot });
   }
   return out;
 }
@@ -261,7 +275,7 @@ function markdown(res) {
   const L = [];
   L.push('# threadmap compared with what users use today (issue 6)');
   L.push('');
-  L.push(`${res.env.date} · node ${res.env.node} · ${res.env.cpus}x ${res.env.cpuModel} · ${res.env.platform}${QUICK ? ' · --quick' : ''}`);
+  L.push(`${res.env.date} · node ${res.env.node} · ${res.env.cpus}x ${res.env.cpuModel} · ${res.env.platform}${QUICK ? ' · --quick' : ''}${WAIT_IDLE_S ? ` · --wait-idle=${WAIT_IDLE_S} (waited ${(res.env.idleWait.ms / 1000).toFixed(0)} s; ${res.env.idleWait.busy} window(s) still busy after waiting)` : ''}`);
   L.push('');
   L.push(`## Ratios: threadmap ops/s / the alternative's ops/s (> 1: threadmap is faster)`);
   L.push('');
@@ -269,7 +283,7 @@ function markdown(res) {
   L.push(`|---|---|${THREADMAP.map(() => '--:|').join('')}---|`);
   for (const r of res.ratios) {
     const cells = THREADMAP.map((e) => (r.perEngine[e] === undefined ? '—' : ratio(r.perEngine[e], 1)));
-    L.push(`| ${WORKLOADS[r.workload] ? r.workload : r.workload} | ${r.label} | ${cells.join(' | ')} | ${r.cannot} |`);
+    L.push(`| ${r.title} | ${r.label} | ${cells.join(' | ')} | ${r.cannot} |`);
   }
   L.push('');
   L.push(`## Sharing between ${CFG.workers} workers (total ops/s, median of ${CFG.reps} run(s) of ${CFG.windowMs / 1000} s)`);
@@ -302,6 +316,7 @@ async function main() {
   const env = {
     ...machineEnv(),
     quick: QUICK,
+    waitIdleSeconds: WAIT_IDLE_S,
     versions: Object.fromEntries(['lmdb', 'async-mutex', 'lru-cache'].map((p) => {
       try { return [p, require(`${p}/package.json`).version]; } catch { return [p, null]; }
     })),
@@ -312,6 +327,7 @@ async function main() {
   const sharingRows = await section('sharing', sharing);
   const singleRows = await section('single', single);
   env.loadavgEnd = os.loadavg();
+  env.idleWait = { ...waited };
   const res = {
     env, config: CFG, workloads: WORKLOADS, sharing: sharingRows, single: singleRows,
     ratios: ratios(sharingRows || [], singleRows || []), errors, seconds: (Date.now() - t0) / 1000,
