@@ -56,7 +56,7 @@ const WORKLOADS = {
 
 // What each alternative cannot do, said once per row of the report.
 const CANNOT = {
-  pm: 'not shared: one thread owns the Map and every op is a message round trip through its event loop (a third busy thread)',
+  pm: "not shared: one thread owns the Map and every op is a message round trip through the owner's event loop (a wake-up of each side per op)",
   'pm-batch': 'as above, and a worker gets its results only per batch of 100 ops (latency of a whole batch)',
   'lmdb-sync': 'persistent and durable, but every value is serialised (msgpack) and every write takes the one LMDB write-transaction lock, which serialises writers',
   'lmdb-async': 'as above; a write is visible to readers only once its batch commits',
