@@ -226,17 +226,22 @@ async function sharing() {
     for (const r of rows) await r.state.close();
   }
   return rows.map((r) => {
+    // As bench/js/run.js: when at least 3 reps ran on a quiet machine, the
+    // row's figure is the median of those alone (the table says so).
     const known = !r.load.some((x) => x === null);
+    const quiet = r.runs.map((_, i) => i).filter((i) => known && r.load[i] < BUSY);
+    const used = quiet.length >= Math.min(3, CFG.reps) ? quiet : r.runs.map((_, i) => i);
     return {
       workload: r.workload,
       contender: r.c.id,
       kind: r.c.kind,
       label: r.c.label,
       cannot: CANNOT[r.c.id] ?? null,
-      opsPerSec: median(r.runs),
+      opsPerSec: median(used.map((i) => r.runs[i])),
+      repsUsed: used,
       runs: r.runs,
       otherLoadRuns: r.load,
-      otherLoadMaxCores: known ? Math.max(...r.load) : null,
+      otherLoadMaxCores: known ? Math.max(...used.map((i) => r.load[i])) : null,
       counterCheck: r.check ?? null,
       finalSize: r.finalSize,
     };
@@ -293,7 +298,9 @@ function markdown(res) {
   if (!res.sharing) L.push(`| _failed: ${res.errors.sharing}_ |`);
   for (const r of res.sharing || []) {
     const check = r.counterCheck ? (r.counterCheck.ok ? `exact (${r.counterCheck.actual.toLocaleString('en-US')})` : `**WRONG**: ${r.counterCheck.actual} of ${r.counterCheck.expected}`) : '—';
-    L.push(`| ${r.workload} | ${r.label} | ${fmtOps(r.opsPerSec)} | ${r.runs.map((x) => (x / 1e6).toFixed(2)).join(' / ')} M | ${check} | ${fmtLoadCell(r.otherLoadMaxCores)} |`);
+    const runs = r.runs.map((x, i) => (r.repsUsed.includes(i) ? (x / 1e6).toFixed(2) : `~~${(x / 1e6).toFixed(2)}~~`));
+    const partial = r.repsUsed.length < r.runs.length ? ` (${r.repsUsed.length}/${r.runs.length} quiet reps)` : '';
+    L.push(`| ${r.workload} | ${r.label} | ${fmtOps(r.opsPerSec)} | ${runs.join(' / ')} M | ${check} | ${fmtLoadCell(r.otherLoadMaxCores)}${partial} |`);
   }
   L.push('');
   L.push('## Single thread (fresh process; median ns per op over rounds alternating the two sides)');
@@ -307,7 +314,7 @@ function markdown(res) {
   L.push('');
   L.push('Workloads: ' + Object.entries(WORKLOADS).map(([k, v]) => `\`${k}\` = ${v}`).join('; ') + '. Each worker walks the same pre-generated random key sequence whatever the contender; ops are counted when done (a postMessage op when its reply arrived, an lmdb async write when its batch committed).');
   L.push('');
-  L.push(`"other load": CPU (in cores) other processes used during the row's timed windows (the most of any run); at >= ${BUSY} the row is marked noisy. Load average at start ${res.env.loadavgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${res.env.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')}.`);
+  L.push(`"other load": CPU (in cores) other processes used during the row's timed windows (the most of any run used); at >= ${BUSY} the row is marked noisy. A row with at least 3 quiet reps uses only those (the others are struck through under "runs"); counter totals cover every rep. Load average at start ${res.env.loadavgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${res.env.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')}.`);
   return L.join('\n') + '\n';
 }
 
