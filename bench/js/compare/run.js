@@ -324,8 +324,9 @@ async function main() {
     ...machineEnv(),
     quick: QUICK,
     waitIdleSeconds: WAIT_IDLE_S,
-    versions: Object.fromEntries(['lmdb', 'async-mutex', 'lru-cache'].map((p) => {
-      try { return [p, require(`${p}/package.json`).version]; } catch { return [p, null]; }
+    // Read from node_modules: some packages' exports maps hide package.json.
+    versions: Object.fromEntries(['lmdb', 'async-mutex', 'lru-cache', 'vega', 'vega-lite'].map((p) => {
+      try { return [p, JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version]; } catch { return [p, null]; }
     })),
   };
   log(`threadmap comparisons (node ${env.node}, ${env.cpus} CPUs)${QUICK ? ' [--quick]' : ''}`);
