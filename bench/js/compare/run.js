@@ -1,7 +1,7 @@
 'use strict';
 // threadmap against what Node users use today (issue 6):
 //   node bench/js/compare/run.js [--quick] [--wait-idle[=S]]
-//   (about 2.5 minutes; --quick about 20 s; --wait-idle for a shared machine)
+//   (about 2 minutes, up to 2 more with --wait-idle; --quick about 10 s)
 //
 // 1. Sharing between 2 workers, on the same keys and the same pre-generated
 //    key sequence for every contender: each threadmap class shared by handle,
