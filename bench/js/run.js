@@ -17,7 +17,8 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { DashMap } = require(path.resolve(__dirname, '..', '..'));
-const { cpuSnapshot, otherLoad, waitIdle } = require('./load');
+const { waitIdle } = require('./load');
+const { machineEnv, timedWindow, sectionRunner } = require('./harness');
 
 const QUICK = process.argv.includes('--quick');
 const WAIT_IDLE_ARG = process.argv.find((a) => a === '--wait-idle' || a.startsWith('--wait-idle='));
@@ -78,55 +79,16 @@ function microBenchmarks() {
 }
 
 // ---------------------------------------------------------------- throughput
-const READY = 0;
-const GO = 1;
-const STOP = 2;
-
 async function throughputRun(impl, mix, workers, handle, seedBase) {
   const ctl = new Int32Array(new SharedArrayBuffer(16));
   const ws = [];
-  const done = [];
   for (let w = 0; w < workers; w++) {
-    const worker = new Worker(path.join(__dirname, 'throughput_worker.js'), {
+    ws.push(new Worker(path.join(__dirname, 'throughput_worker.js'), {
       workerData: { impl, mix, handle, ctl: ctl.buffer, n: CFG.throughput.keys, seed: seedBase + w * 7919 },
-    });
-    ws.push(worker);
-    done.push(new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => { if (code !== 0) reject(new Error(`worker exited with ${code}`)); });
     }));
   }
   waitForIdle();
-  let failed = null;
-  let reports;
-  let load;
-  const all = Promise.all(done);
-  all.catch((err) => { failed = err; });
-  try {
-    // Barrier: wait (without blocking the event loop) until every worker is ready.
-    for (;;) {
-      if (failed) throw failed;
-      const ready = Atomics.load(ctl, READY);
-      if (ready >= workers) break;
-      const w = Atomics.waitAsync(ctl, READY, ready, 200);
-      if (w.async) await w.value;
-    }
-    Atomics.store(ctl, GO, 1);
-    Atomics.notify(ctl, GO);
-    const snap0 = cpuSnapshot();
-    await new Promise((r) => setTimeout(r, CFG.throughput.durationMs));
-    Atomics.store(ctl, STOP, 1);
-    const snap1 = cpuSnapshot();
-    reports = await all;
-    load = otherLoad(snap0, snap1);
-  } finally {
-    // Release every worker whatever happened, then end them.
-    Atomics.store(ctl, STOP, 1);
-    Atomics.store(ctl, GO, 1);
-    Atomics.notify(ctl, GO);
-    await Promise.all(ws.map((w) => w.terminate()));
-  }
+  const { reports, otherLoad: load } = await timedWindow(ws, ctl, CFG.throughput.durationMs);
   const opsPerSec = reports.reduce((a, r) => a + r.ops / (r.ms / 1000), 0);
   return { opsPerSec, otherLoad: load, perWorker: reports.map((r) => ({ ops: r.ops, ms: r.ms })) };
 }
@@ -281,30 +243,12 @@ function markdown(res) {
 
 async function main() {
   const t0 = Date.now();
-  const env = {
-    date: new Date().toISOString(),
-    node: process.versions.node,
-    v8: process.versions.v8,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
-    quick: QUICK,
-    waitIdleSeconds: WAIT_IDLE_S,
-    loadavgStart: os.loadavg(),
-  };
+  const env = { ...machineEnv(), quick: QUICK, waitIdleSeconds: WAIT_IDLE_S };
   log(`threadmap JS benchmarks (node ${env.node}, ${env.cpus} CPUs)${QUICK ? ' [--quick]' : ''}`);
   if (env.cpus < 2) log('warning: fewer than 2 CPUs; the 2-worker figures cannot scale');
   // A section that cannot run is reported as such; the others still run.
   const errors = {};
-  const section = async (name, fn) => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors[name] = String(err && err.stack || err).split('\n').slice(0, 3).join(' | ');
-      log(`error: the ${name} benchmarks failed: ${errors[name]}`);
-      return null;
-    }
-  };
+  const section = sectionRunner(errors, log, 'benchmarks');
   const micro = await section('micro', microBenchmarks);
   const throughput = await section('throughput', throughputBenchmarks);
   const memory = await section('memory', memoryBenchmarks);
