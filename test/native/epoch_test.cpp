@@ -138,7 +138,7 @@ TEST(Epoch, ShortLivedThreadsDoNotStopReclamation) {
   // thread (2 cores, busy threads, sanitizer runs in parallel) holds the
   // epoch back for a time slice: the steady thread retires millions a
   // second, so one 10 ms slice is 100k+; seen 123k of 723k retired with a
-  // sanitizer build running beside it). If reclamation stopped, pending
+  // sanitizer build running beside it. If reclamation stopped, pending
   // would equal everything retired since it stopped.
   EXPECT_LT(max_pending, 100 * epoch::collect_batch + static_cast<std::size_t>(retired.load()) / 3)
       << "garbage piles up (retired " << retired.load() << ")";
