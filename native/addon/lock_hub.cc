@@ -49,10 +49,22 @@ void EntryRelease(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
+LockHub*& LockHub::releasing_hub() noexcept {
+  thread_local LockHub* hub = nullptr;
+  return hub;
+}
+
 void hub_core::deliver(uint32_t id, std::unique_ptr<holder> h) noexcept {
   {
     std::lock_guard<std::mutex> g(mu);
-    if (hub && tsfn) {
+    if (hub && hub == LockHub::releasing_hub()) {
+      // The releasing thread is the waiter's: release() delivers it (see the header).
+      try {
+        hub->queue_local(id, std::move(h));
+      } catch (...) {
+        // Out of memory: h is still ours; dropped below, which releases it.
+      }
+    } else if (hub && tsfn) {
       try {
         ready.emplace_back(id, std::move(h));
       } catch (...) {
@@ -69,7 +81,8 @@ void hub_core::deliver(uint32_t id, std::unique_ptr<holder> h) noexcept {
   // next waiter (which may call deliver() of another hub, or of this one).
 }
 
-LockHub::LockHub(Napi::Env) : isolate_(v8::Isolate::GetCurrent()), core_(std::make_shared<hub_core>()) {
+LockHub::LockHub(Napi::Env env)
+    : env_(env), isolate_(v8::Isolate::GetCurrent()), core_(std::make_shared<hub_core>()) {
   core_->hub = this;
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
@@ -115,6 +128,7 @@ LockHub::~LockHub() {
     }
   }
   pending_.clear();
+  local_ready_.clear();
   deferred_.clear();
   while (head_) {
     holder* h = head_;
@@ -207,14 +221,24 @@ void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   v8::Local<v8::Object> obj = v.As<v8::Object>();  // the signature checked it is an Entry
   auto* h = static_cast<holder*>(obj->GetAlignedPointerFromInternalField(0));
   if (!h) return throw_coded(isolate, errc::entry_released, "the entry was already released");
+  LockHub*& releasing = releasing_hub();
+  LockHub* const outer = releasing;
+  releasing = this;
   try {
     h->release();
   } catch (const threadmap::error& e) {
+    releasing = outer;
     return throw_coded(isolate, e.code(), e.what());  // still held
   }
+  releasing = outer;
   obj->SetAlignedPointerInInternalField(0, nullptr);
   h->self.Reset();
   drop(h);
+  if (!local_ready_.empty()) {
+    std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> ready;
+    ready.swap(local_ready_);
+    dispatch_grants(Napi::Env(env_), ready);
+  }
 }
 
 Napi::Value LockHub::entry_class(Napi::Env env) {
@@ -305,6 +329,13 @@ void LockHub::deliver_ready(Napi::Env env) {
     std::lock_guard<std::mutex> g(core_->mu);
     ready.swap(core_->ready);
   }
+  dispatch_grants(env, ready);
+}
+
+// Hands grants to the JS dispatcher (or releases those nobody waits for).
+// Never throws a C++ exception: a JS exception from the dispatcher is set
+// pending after every grant was handed on.
+void LockHub::dispatch_grants(Napi::Env env, std::vector<std::pair<uint32_t, std::unique_ptr<holder>>>& ready) {
   std::optional<Napi::Error> first_error;
   for (auto& [id, h] : ready) {
     auto it = pending_.find(id);

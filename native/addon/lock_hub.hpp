@@ -39,6 +39,13 @@
 // `hub_core` is shared by the hub, its waiters and the TSFN's finalizer, so
 // a late grant never touches a dead hub or a finalized TSFN: `hub` and
 // `tsfn` are read and cleared under core.mu.
+// A grant to a waiter of the releasing thread itself (one thread's tasks
+// taking turns on a key) does not go round the event loop: while
+// Entry.release() runs, deliver() sees that the waiter's hub is the
+// releasing one (`releasing_hub`, thread-local) and queues the grant in the
+// hub's `local_ready`, which release() hands to the dispatcher before it
+// returns (the promise is resolved there; its callbacks run as microtasks,
+// after release() and the code that called it, as for any grant).
 // Lock order: an engine shard lock is never held while core.mu is taken
 // (engines call granted() with no lock held); core.mu is a leaf (nothing is
 // locked and no lock is released while it is held).
@@ -207,6 +214,11 @@ class LockHub {
   bool cancel_wait(Napi::Env env, uint32_t id);
 
   void set_dispatch(Napi::Function fn) { dispatch_ = Napi::Persistent(fn); }
+
+  // The hub whose Entry.release() this thread is running, if any (see the
+  // header: grants to it are delivered before release() returns).
+  static LockHub*& releasing_hub() noexcept;
+  void queue_local(uint32_t id, std::unique_ptr<holder> h) { local_ready_.emplace_back(id, std::move(h)); }
   // The Entry class (constructor) for lib/.
   Napi::Value entry_class(Napi::Env env);
 
@@ -220,11 +232,13 @@ class LockHub {
   void ensure_tsfn(Napi::Env env);
   void waits_changed(Napi::Env env);
   void deliver_ready(Napi::Env env);
+  void dispatch_grants(Napi::Env env, std::vector<std::pair<uint32_t, std::unique_ptr<holder>>>& ready);
   void link(holder* h) noexcept;
   void unlink(holder* h) noexcept;
   void drop(holder* h) noexcept;  // unlink + delete (releases the lock)
   void release_deferred() noexcept;
 
+  napi_env env_;
   v8::Isolate* isolate_;
   v8::Global<v8::FunctionTemplate> entry_template_;
   v8::Global<v8::Object> entry_blank_;  // cloned for each Entry
@@ -234,6 +248,8 @@ class LockHub {
   // released at the next hub call instead (see on_collected).
   std::vector<holder*> deferred_;
   std::shared_ptr<hub_core> core_;
+  // Grants made by this thread's own release() (this thread only).
+  std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> local_ready_;
   std::unordered_map<uint32_t, std::shared_ptr<pending_wait>> pending_;
   uint32_t next_wait_id_ = 0;
   bool tsfn_ref_ = false;

@@ -164,6 +164,23 @@ for (const [className, make] of [
       assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
     });
 
+    test('a release hands the lock to a waiter of the same thread without an event-loop turn', async () => {
+      const m = make();
+      const holder = m.lock('k');
+      let granted;
+      const p = m.lockAsync('k').then((e) => { granted = e; });
+      await tick();  // the wait is queued
+      holder.release();
+      // Only microtasks from here: a grant that went round the event loop
+      // (a thread-safe function call) could not arrive.
+      for (let i = 0; i < 5 && !granted; i++) await null;
+      assert.ok(granted, 'granted within microtasks of release()');
+      assert.equal(m.tryLock('k'), undefined);
+      granted.release();
+      await p;
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+
     test('the event loop stays free while waiting (setInterval keeps firing)', async () => {
       const m = make();
       const holder = m.lock('k');
