@@ -72,6 +72,30 @@ TEST_P(RwLock, TryLockRespectsHolders) {
   l.unlock();
 }
 
+// A try_lock that fails because of a striped reader leaves BIAS on: a writer
+// after it must still wait for that reader (a fast-path lock with BIAS off
+// would not look at the slots). TSan found the missing BIAS as a race in
+// DashMapStress.CallbacksIntoOtherMapsNeverHang.
+TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
+  reader_slots slots(1);
+  rw_lock l;
+  bias(l, slots, 0);
+  const read_mode m = l.lock_shared(0);
+  ASSERT_EQ(m, read_mode::striped);
+  EXPECT_FALSE(l.try_lock());
+  std::atomic<bool> acquired{false};
+  std::thread w([&] {
+    l.lock();
+    acquired = true;
+    l.unlock();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(acquired.load()) << "a writer got in beside a striped reader";
+  l.unlock_shared(0, m);
+  w.join();
+  EXPECT_TRUE(acquired.load());
+}
+
 // A writer turns BIAS off; enough reads with no write between them turn it on again.
 TEST(RwLockBias, WritesRevokeItReadsRestoreIt) {
   reader_slots slots(1);

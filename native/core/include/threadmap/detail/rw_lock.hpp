@@ -59,7 +59,11 @@
 // of it (acquire); a writer's scan reads each reader's decrement (seq_cst is
 // acquire and release), so critical sections are ordered as in the plain
 // mode. Plain and striped readers may be inside together; a writer waits
-// for both (the word's count, then the slots'). Threads share a slot when there are more
+// for both (the word's count, then the slots'). Invariant: a striped reader
+// is inside only while BIAS is set, or while the writer that cleared it
+// holds WRITER and has not finished its scan; so a writer that finds BIAS
+// clear (lock()'s fast path) has no striped reader to wait for, and a
+// try_lock() that gives up after clearing BIAS sets it again. Threads share a slot when there are more
 // threads than slots; a counter is only ever changed by RMWs, so that is
 // correct, only slower. A shared lock is released by the thread (the slot)
 // that took it: the guards (lock_tracker.hpp) pass the slot to both calls.
@@ -163,7 +167,12 @@ class rw_lock {
                                        std::memory_order_relaxed))
       return false;
     if ((s & bias) && revoke_bias(false)) {
-      unlock();  // striped readers inside: give WRITER back (and wake readers that saw it)
+      // Striped readers inside: give WRITER back (waking readers that saw
+      // it) and BIAS with it. BIAS must come back: a lock without BIAS and
+      // without WRITER is taken by lock()'s fast path with no scan, and
+      // those readers are still inside.
+      word_.fetch_or(bias, std::memory_order_relaxed);  // we hold WRITER: no reader enters before unlock()
+      unlock();
       return false;
     }
     return true;
