@@ -9,9 +9,11 @@
 // pass their own index as their reader slot.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include <threadmap/detail/rw_lock.hpp>
 
@@ -94,6 +96,34 @@ TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
   l.unlock_shared(0, m);
   w.join();
   EXPECT_TRUE(acquired.load());
+}
+
+// Threads alive together hold distinct reader slot numbers; a thread that
+// exits gives its number back (benchmark threads that came and went once
+// left two live threads on one slot half the time).
+TEST(ReaderSlots, LiveThreadsHoldDistinctNumbersAndExitedOnesAreReused) {
+  using threadmap::detail::this_thread_reader_slot;
+  const unsigned mine = this_thread_reader_slot();
+  std::vector<unsigned> seen(4);
+  std::atomic<int> arrived{0};
+  {
+    std::vector<std::thread> ts;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      ts.emplace_back([&, i] {
+        seen[i] = this_thread_reader_slot();
+        arrived.fetch_add(1);
+        while (arrived.load() < static_cast<int>(seen.size())) std::this_thread::yield();  // all alive at once
+      });
+    }
+    for (auto& t : ts) t.join();
+  }
+  std::vector<unsigned> all = seen;
+  all.push_back(mine);
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "two live threads share a slot";
+  unsigned next = 0;
+  std::thread([&] { next = this_thread_reader_slot(); }).join();
+  EXPECT_LE(next, *std::min_element(seen.begin(), seen.end())) << "an exited thread's slot was not reused";
 }
 
 // A writer turns BIAS off; enough reads with no write between them turn it on again.

@@ -34,12 +34,13 @@ struct held_locks {
   const rw_lock* locks[max_depth];
   std::size_t depth = 0;
   // This thread's reader slot (rw_lock.hpp, "Striped readers"), kept here
-  // so that a guard needs no second thread-local lookup. Numbered on first
-  // use (0 = not yet), not by an initializer: a thread_local with a dynamic
-  // initializer would cost every access a guard check.
+  // so that a guard needs no second thread-local lookup. Stored plus one
+  // and set on first use (0 = not yet), not by an initializer: a
+  // thread_local with a dynamic initializer or a destructor would cost
+  // every access a guard check. (Plus one keeps the numbers distinct.)
   unsigned reader_slot_ = 0;
   unsigned reader_slot() noexcept {
-    if (reader_slot_ == 0) [[unlikely]] reader_slot_ = next_reader_slot() | 0x80000000u;  // any non-zero number is as good
+    if (reader_slot_ == 0) [[unlikely]] reader_slot_ = this_thread_reader_slot() + 1;
     return reader_slot_;
   }
 

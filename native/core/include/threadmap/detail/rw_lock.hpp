@@ -82,12 +82,47 @@
 
 namespace threadmap::detail {
 
-// This thread's reader slot number (not yet reduced to a group's slot
-// count): threads are numbered in the order of their first call.
-inline unsigned next_reader_slot() noexcept {
-  static std::atomic<unsigned> next{0};
-  // relaxed: a slot number only spreads threads over counters; any value is correct.
-  return next.fetch_add(1, std::memory_order_relaxed);
+// Reader slot numbers are leased: a thread takes the lowest free number on
+// its first shared lock and gives it back when it exits, so the threads
+// alive at one time have distinct numbers (main thread 0, then its workers),
+// whatever number of threads came and went before. (A plain counter gave
+// two live threads the same slot half the time once threads had come and
+// gone, and their reads of a shared map stopped scaling again.) Past 64 live
+// threads, numbers are shared; that is only slower.
+inline constexpr unsigned leased_reader_slots = 64;
+
+inline std::atomic<uint64_t>& reader_slots_in_use() noexcept {
+  static std::atomic<uint64_t> used{0};
+  return used;
+}
+
+struct reader_slot_lease {
+  unsigned slot;
+  reader_slot_lease() noexcept : slot(leased_reader_slots) {
+    std::atomic<uint64_t>& used = reader_slots_in_use();
+    // relaxed: a slot number only spreads threads over counters; any value is correct.
+    uint64_t u = used.load(std::memory_order_relaxed);
+    while (~u != 0) {
+      const unsigned i = static_cast<unsigned>(std::countr_one(u));
+      if (used.compare_exchange_weak(u, u | (uint64_t{1} << i), std::memory_order_relaxed)) {
+        slot = i;
+        break;
+      }
+    }
+  }
+  ~reader_slot_lease() {
+    if (slot < leased_reader_slots) reader_slots_in_use().fetch_and(~(uint64_t{1} << slot), std::memory_order_relaxed);
+  }
+  reader_slot_lease(const reader_slot_lease&) = delete;
+  reader_slot_lease& operator=(const reader_slot_lease&) = delete;
+};
+
+// This thread's reader slot number (see above). The thread_local with a
+// destructor is touched only here, once per thread: held_locks caches the
+// number (lock_tracker.hpp).
+[[gnu::noinline, gnu::cold]] inline unsigned this_thread_reader_slot() noexcept {
+  thread_local reader_slot_lease lease;
+  return lease.slot;
 }
 
 class reader_slots;
@@ -368,14 +403,15 @@ class rw_lock {
 // locks into shared lines was tried: a write to one shard then pulled in the
 // line every other shard's readers of that slot write, and a 7:1 read:write
 // mix from 2 workers stopped scaling.) The slot count is the hardware thread
-// count rounded up to a power of two, at least 2 and at most 8: memory is
-// slots x locks x 64 bytes (1 KiB for 8 shards on 2 cores). Attach the locks
+// count rounded up to a power of two, at least 4 (a Node process has a main
+// thread besides its workers) and at most 8: memory is slots x locks x 64
+// bytes (2 KiB for 8 shards on 2 cores, 32 KiB for 64 shards on 16). Attach the locks
 // before the group is shared; the counters must outlive every use of the
 // locks.
 class reader_slots {
  public:
   explicit reader_slots(std::size_t locks)
-      : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(std::max(1u, std::thread::hardware_concurrency())), 2, 8))),
+      : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(std::max(1u, std::thread::hardware_concurrency())), 4, 8))),
         locks_(locks),
         lines_(std::make_unique<reader_line[]>(slots_ * locks_)) {}
 
