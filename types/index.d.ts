@@ -353,14 +353,17 @@ export interface LruStats {
  * A LockMap with a hard bound on its size: a store past `capacity` evicts
  * the least recently used unlocked entry of its shard (LRU order is per
  * shard, so exact only with `shards: 1`); entries held or awaited are never
- * evicted. Optional TTL per map and per value.
+ * evicted. Optional TTL per map and per value: `set` gives a value its
+ * `ttl` or the map's; writes that modify an existing value (`update`, `add`,
+ * `compareAndSet`, `entry.value = v`) keep that value's own TTL and restart
+ * its clock.
  */
 export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMap<K, V> {
   constructor(options: LruLockMapOptions);
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LruLockMap<K, V>;
   /** The bound on `size`. */
   readonly capacity: number;
-  /** Stores a clone, with `ttl` (ms) overriding the map's. `ERR_CACHE_FULL` if no entry can be evicted. */
+  /** Stores a clone, with `ttl` (ms) overriding the map's (without it: the map's, also over a value that had its own). `ERR_CACHE_FULL` if no entry can be evicted. */
   set(key: K, value: V, options?: { ttl?: number }): this;
   /** The value without promoting it or counting a hit or a miss. */
   peek(key: K): V | undefined;
