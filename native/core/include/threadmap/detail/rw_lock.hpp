@@ -37,10 +37,11 @@
 // writers, who must scan every slot's counter, so BIAS adapts (as in BRAVO,
 // Dice and Kogan 2019): a writer that finds it set clears it (in the CAS
 // that takes the lock) and waits for the striped readers; later readers
-// count in the word again, and after `bias_after` such reads with no write
-// in between a reader sets BIAS again. A shard that is mostly written pays
-// a scan now and then; a shard that is mostly read is read in slots. The
-// protocol between striped readers and writers is Dekker's, so its four steps are seq_cst (on x86 the RMWs are
+// count in the word again, until a reader finds that the shard's previous
+// plain reader was another thread (no write in between): then it sets BIAS
+// again. A shard read by one thread alone never turns it on, so a single
+// thread pays only a compare; a shard read by several threads and written
+// now and then is read in slots most of the time. The protocol between striped readers and writers is Dekker's, so its four steps are seq_cst (on x86 the RMWs are
 // locked instructions either way and the loads plain moves; nothing is
 // added):
 //   reader: counter += 1; load word; unless it shows BIAS and neither
@@ -157,7 +158,7 @@ class rw_lock {
     // only its own bits), so a transient increment is never lost.
     const uint32_t prev = word_.fetch_add(1, std::memory_order_acquire);
     if ((prev & (writer | writer_waiting)) == 0) [[likely]] {
-      if (counters_ && !(prev & bias)) count_plain_read();
+      if (counters_ && !(prev & bias)) note_plain_reader(slot);
       return read_mode::plain;
     }
     unlock_shared(slot, read_mode::plain);
@@ -301,15 +302,22 @@ class rw_lock {
     drained_.notify_all();
   }
 
-  // A plain read of an attached lock without BIAS: after bias_after such
-  // reads with no writer in between, turn BIAS on (the shard is being read
-  // much more than written). The count is a hint: a plain load and store
-  // (relaxed; concurrent readers may lose increments) on the word's cache
-  // line, which this reader has just written anyway.
-  void count_plain_read() noexcept {
-    const auto n = static_cast<uint16_t>(plain_reads_.load(std::memory_order_relaxed) + 1);
-    plain_reads_.store(n, std::memory_order_relaxed);
-    if (n >= bias_after) [[unlikely]] enable_bias();
+  // A plain read of an attached lock without BIAS. If the previous plain
+  // reader since the last write was another thread, two threads are reading
+  // this shard: turn BIAS on (measured on the 2-thread ReadHeavy mix: BIAS
+  // back after 16 plain reads gave 25-29 Mops/s, after 2 gave 35-41; this
+  // rule is as quick as 2 when threads share a shard, and never fires for a
+  // thread alone, which kept paying for revocations it did not need: a 7:1
+  // get:set mix from one JS worker lost 20-25%). The record is a hint: a
+  // relaxed load, and a store only when the reader changes, on the word's
+  // cache line, which this reader has just written anyway; a lost update
+  // only delays BIAS by a read.
+  void note_plain_reader(unsigned slot) noexcept {
+    const auto me = static_cast<uint16_t>(slot | 0x8000u);  // never 0 (0 = nobody yet)
+    const uint16_t last = last_reader_.load(std::memory_order_relaxed);
+    if (last == me) [[likely]] return;
+    last_reader_.store(me, std::memory_order_relaxed);
+    if (last != 0) enable_bias();
   }
   [[gnu::noinline]] void enable_bias() noexcept {
     uint32_t s = word_.load(std::memory_order_relaxed);
@@ -322,10 +330,10 @@ class rw_lock {
 
   // The writer has just cleared BIAS (its seq_cst CAS): striped readers may
   // still be inside. Wait = true: waits for them (lock); false: only
-  // reports whether there are any (try_lock). The read count restarts, so
-  // BIAS comes back only after bias_after more plain reads.
+  // reports whether there are any (try_lock). The reader record restarts,
+  // so BIAS comes back only when two threads read the shard again.
   [[gnu::noinline]] bool revoke_bias(bool wait) noexcept {
-    plain_reads_.store(0, std::memory_order_relaxed);
+    last_reader_.store(0, std::memory_order_relaxed);
     if (!wait) return striped_readers() != 0;
     drain_striped_readers();
     return false;
@@ -365,10 +373,6 @@ class rw_lock {
   static constexpr uint32_t bias = 1u << 28;  // attached locks only: readers count in their slots
   static constexpr uint32_t readers = bias - 1;
   static constexpr int spin_limit = 128;
-  // Plain reads with no write between them that turn BIAS on. Measured on
-  // the 2-thread ReadHeavy mix (98% reads): 16 -> 29, 2 -> 39 Mops/s (each
-  // plain read of a shared shard moves its line between cores).
-  static constexpr uint32_t bias_after = 2;
 
   void sleep_on(uint32_t s) noexcept {
     if ((s & sleepers) == 0) {
@@ -391,7 +395,7 @@ class rw_lock {
   std::atomic<uint32_t> word_{0};
   std::atomic<uint32_t> drained_{0};         // attached: bumped by readers leaving while SLEEPERS is set
   uint32_t stride_ = 0;                      // attached: lines between two slots' counters of this lock
-  std::atomic<uint16_t> plain_reads_{0};     // attached: plain reads since BIAS was last revoked (a hint)
+  std::atomic<uint16_t> last_reader_{0};     // attached: slot | 0x8000 of the last plain reader since BIAS was revoked (a hint)
   uint16_t slot_mask_ = 0;                   // attached: slots - 1
   reader_line* counters_ = nullptr;          // attached: slot 0's counter of this lock; null: not attached
 };
