@@ -29,6 +29,19 @@ using threadmap_test::scaled;
 
 using threadmap::detail::read_mode;
 
+// A thread that takes l exclusively, notes it, and lets go.
+struct background_writer {
+  explicit background_writer(rw_lock& l)
+      : t([this, &l] {
+          l.lock();
+          acquired = true;
+          l.unlock();
+        }) {}
+  void join() { t.join(); }
+  std::atomic<bool> acquired{false};
+  std::thread t;
+};
+
 // Striped: attaches l to slots and reads it from two slots (as two threads
 // would) until BIAS is on (the next reads count in slots).
 void bias(rw_lock& l, reader_slots& slots, std::size_t index) {
@@ -85,17 +98,12 @@ TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
   const read_mode m = l.lock_shared(0);
   ASSERT_EQ(m, read_mode::striped);
   EXPECT_FALSE(l.try_lock());
-  std::atomic<bool> acquired{false};
-  std::thread w([&] {
-    l.lock();
-    acquired = true;
-    l.unlock();
-  });
+  background_writer w(l);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(acquired.load()) << "a writer got in beside a striped reader";
+  EXPECT_FALSE(w.acquired.load()) << "a writer got in beside a striped reader";
   l.unlock_shared(0, m);
   w.join();
-  EXPECT_TRUE(acquired.load());
+  EXPECT_TRUE(w.acquired.load());
 }
 
 // Threads alive together hold distinct reader slot numbers; a thread that
@@ -173,17 +181,12 @@ TEST_P(RwLock, SleepingWriterIsWokenByLastReader) {
   rw_lock& l = make();
   const read_mode m = l.lock_shared(0);
   EXPECT_EQ(m, expected());
-  std::atomic<bool> acquired{false};
-  std::thread w([&] {
-    l.lock();
-    acquired = true;
-    l.unlock();
-  });
+  background_writer w(l);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // long enough to pass the spin phase
-  EXPECT_FALSE(acquired.load());
+  EXPECT_FALSE(w.acquired.load());
   l.unlock_shared(0, m);
   w.join();
-  EXPECT_TRUE(acquired.load());
+  EXPECT_TRUE(w.acquired.load());
 }
 
 // Readers in two slots: a writer waits (asleep, past its spin) for both.
@@ -193,20 +196,15 @@ TEST_P(RwLock, WriterWaitsForTheReadersOfEverySlot) {
   const read_mode m1 = l.lock_shared(1);
   EXPECT_EQ(m0, expected());
   EXPECT_EQ(m1, expected());
-  std::atomic<bool> acquired{false};
-  std::thread w([&] {
-    l.lock();
-    acquired = true;
-    l.unlock();
-  });
+  background_writer w(l);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(acquired.load());
+  EXPECT_FALSE(w.acquired.load());
   l.unlock_shared(0, m0);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(acquired.load());  // slot 1's reader is still inside
+  EXPECT_FALSE(w.acquired.load());  // slot 1's reader is still inside
   l.unlock_shared(1, m1);
   w.join();
-  EXPECT_TRUE(acquired.load());
+  EXPECT_TRUE(w.acquired.load());
   const read_mode m2 = l.try_lock_shared(2);  // nothing left behind in the word or the counters
   EXPECT_EQ(m2, read_mode::plain);            // (the writer revoked BIAS)
   EXPECT_FALSE(l.try_lock());
