@@ -112,6 +112,7 @@ struct reader_slot_lease {
     }
   }
   ~reader_slot_lease() {
+    // relaxed, as in the constructor: a reused number is only a hint.
     if (slot < leased_reader_slots) reader_slots_in_use().fetch_and(~(uint64_t{1} << slot), std::memory_order_relaxed);
   }
   reader_slot_lease(const reader_slot_lease&) = delete;
@@ -147,6 +148,8 @@ class rw_lock {
   // only matters for a lock attached to a reader_slots. A shared lock must
   // be released with the slot and the read_mode it was taken with.
   read_mode try_lock_shared(unsigned slot = 0) noexcept {
+    // relaxed: this load only chooses the path; the striped path checks the
+    // word again with seq_cst after its increment, the plain one by its RMW.
     if (counters_ && (word_.load(std::memory_order_relaxed) & bias)) {
       if (try_lock_shared_striped(counter(slot))) [[likely]] return read_mode::striped;
     }
