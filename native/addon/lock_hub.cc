@@ -221,16 +221,22 @@ void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   v8::Local<v8::Object> obj = v.As<v8::Object>();  // the signature checked it is an Entry
   auto* h = static_cast<holder*>(obj->GetAlignedPointerFromInternalField(0));
   if (!h) return throw_coded(isolate, errc::entry_released, "the entry was already released");
-  LockHub*& releasing = releasing_hub();
-  LockHub* const outer = releasing;
-  releasing = this;
-  try {
-    h->release();
-  } catch (const threadmap::error& e) {
-    releasing = outer;
-    return throw_coded(isolate, e.code(), e.what());  // still held
+  {
+    // While the engine releases, grants to this hub's own waiters are
+    // queued in local_ready_ (see the header); the previous value comes
+    // back on every way out of this block.
+    struct releasing_scope {
+      LockHub*& slot;
+      LockHub* const outer;
+      releasing_scope(LockHub*& s, LockHub* hub) : slot(s), outer(s) { slot = hub; }
+      ~releasing_scope() { slot = outer; }
+    } scope(releasing_hub(), this);
+    try {
+      h->release();
+    } catch (const threadmap::error& e) {
+      return throw_coded(isolate, e.code(), e.what());  // still held
+    }
   }
-  releasing = outer;
   obj->SetAlignedPointerInInternalField(0, nullptr);
   h->self.Reset();
   drop(h);

@@ -106,6 +106,30 @@ TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
   EXPECT_TRUE(w.acquired.load());
 }
 
+// A writer asleep while it drains a striped reader; a plain reader then
+// backs out (BIAS is off) and, being the last plain reader out, clears
+// SLEEPERS (wake_all). The striped reader that leaves after that sees no
+// SLEEPERS, so unless wake_all also bumped drained_ the writer would sleep
+// for ever.
+TEST(RwLockBias, AWriterDrainingStripedReadersSurvivesAPlainBackOut) {
+  reader_slots slots(1);
+  rw_lock l;
+  bias(l, slots, 0);
+  const read_mode m = l.lock_shared(0);
+  ASSERT_EQ(m, read_mode::striped);
+  background_writer w(l);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past its spin: asleep on drained_
+  EXPECT_EQ(l.try_lock_shared(1), read_mode::none);  // plain (BIAS is off), backs out
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(w.acquired.load());
+  l.unlock_shared(0, m);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!w.acquired.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(w.acquired.load()) << "the writer slept through the last reader's exit";
+  w.join();
+}
+
 // Threads alive together hold distinct reader slot numbers; a thread that
 // exits gives its number back (benchmark threads that came and went once
 // left two live threads on one slot half the time).

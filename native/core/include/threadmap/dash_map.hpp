@@ -17,9 +17,8 @@
 //     rw_lock lock;                // 24 bytes, see detail/rw_lock.hpp
 //     flat_table<K, V> table;      // ctrl*, slots*, capacity, size, growth
 //   };
-//   reader_slots readers;          // the shard locks' reader counters: a
-//                                  // row of cache lines per thread slot, one
-//                                  // 4-byte counter per shard in each row
+//   reader_slots readers;          // the shard locks' reader counters: one
+//                                  // cache line per (thread slot, shard)
 //
 // Readers of a shard write only their thread slot's counter, not the shard's
 // lock word (rw_lock.hpp, "Striped readers"): two threads reading one map

@@ -297,7 +297,7 @@ class basic_lock_map {
     }
     // Stores v (LRU: with the TTL that `ttl` chooses, see keep_ttl). May throw
     // errc::cache_full (LRU: no room could be made) and leave the key as it was.
-    void set(V v, std::chrono::nanoseconds ttl = std::chrono::nanoseconds(0)) {
+    void set(V v, std::chrono::nanoseconds ttl = keep_ttl) {
       state* st = live();
       map_->store_held(st, std::move(v), ttl);
     }
@@ -517,7 +517,7 @@ class basic_lock_map {
   // lock was taken (no shard lock held). LRU: f may run again if the store
   // had to wait for room. Returns what f returns. Throws as lock() does.
   template <class F>
-  auto alter(const K& key, F&& f, owner_id owner = this_thread_owner(), deadline dl = {}, std::chrono::nanoseconds ttl = {}) {
+  auto alter(const K& key, F&& f, owner_id owner = this_thread_owner(), deadline dl = {}, std::chrono::nanoseconds ttl = keep_ttl) {
     using R = decltype(f(std::declval<alter_entry<V>&>()));
     static_assert(!std::is_void_v<R>, "alter's function must return a value (its result is alter's result)");
     const uint64_t h = hash_(key);
@@ -555,7 +555,7 @@ class basic_lock_map {
 
   // Stores v; returns the previous value.
   std::optional<V> insert(const K& key, V v, owner_id owner = this_thread_owner(), deadline dl = {},
-                          std::chrono::nanoseconds ttl = {}) {
+                          std::chrono::nanoseconds ttl = keep_ttl) {
     return alter(
         key,
         [&](alter_entry<V>& e) {

@@ -41,9 +41,10 @@
 // plain reader was another thread (no write in between): then it sets BIAS
 // again. A shard read by one thread alone never turns it on, so a single
 // thread pays only a compare; a shard read by several threads and written
-// now and then is read in slots most of the time. The protocol between striped readers and writers is Dekker's, so its four steps are seq_cst (on x86 the RMWs are
-// locked instructions either way and the loads plain moves; nothing is
-// added):
+// now and then is read in slots most of the time. The protocol between
+// striped readers and writers is Dekker's, so its four steps are seq_cst
+// (on x86 the RMWs are locked instructions either way and the loads plain
+// moves; nothing is added):
 //   reader: counter += 1; load word; unless it shows BIAS and neither
 //           WRITER nor WRITER_WAITING: back out (counter -= 1, wake a
 //           sleeping writer) and take the plain path.
@@ -64,9 +65,9 @@
 // is inside only while BIAS is set, or while the writer that cleared it
 // holds WRITER and has not finished its scan; so a writer that finds BIAS
 // clear (lock()'s fast path) has no striped reader to wait for, and a
-// try_lock() that gives up after clearing BIAS sets it again. Threads share a slot when there are more
-// threads than slots; a counter is only ever changed by RMWs, so that is
-// correct, only slower. A shared lock is released by the thread (the slot)
+// try_lock() that gives up after clearing BIAS sets it again. Threads share
+// a slot when there are more threads than slots; a counter is only ever
+// changed by RMWs, so that is correct, only slower. A shared lock is released by the thread (the slot)
 // that took it: the guards (lock_tracker.hpp) pass the slot to both calls.
 #pragma once
 
@@ -140,14 +141,14 @@ enum class read_mode : uint8_t { none = 0, plain, striped };
 class rw_lock {
  public:
   rw_lock() noexcept = default;
-  ~rw_lock() = default;
   rw_lock(const rw_lock&) = delete;
   rw_lock& operator=(const rw_lock&) = delete;
 
   // `slot`: the calling thread's reader slot (held_locks::reader_slot()); it
   // only matters for a lock attached to a reader_slots. A shared lock must
-  // be released with the slot and the read_mode it was taken with.
-  read_mode try_lock_shared(unsigned slot = 0) noexcept {
+  // be released with the slot and the read_mode it was taken with (no
+  // defaults, so that no caller can forget either).
+  read_mode try_lock_shared(unsigned slot) noexcept {
     // relaxed: this load only chooses the path; the striped path checks the
     // word again with seq_cst after its increment, the plain one by its RMW.
     if (counters_ && (word_.load(std::memory_order_relaxed) & bias)) {
@@ -168,7 +169,7 @@ class rw_lock {
     return read_mode::none;
   }
 
-  read_mode lock_shared(unsigned slot = 0) noexcept {
+  read_mode lock_shared(unsigned slot) noexcept {
     const read_mode m = try_lock_shared(slot);
     if (m != read_mode::none) [[likely]] return m;
     return lock_shared_slow(slot);
@@ -192,7 +193,7 @@ class rw_lock {
     }
   }
 
-  void unlock_shared(unsigned slot = 0, read_mode m = read_mode::plain) noexcept {
+  void unlock_shared(unsigned slot, read_mode m) noexcept {
     if (m == read_mode::striped) return leave_striped(counter(slot));
     uint32_t prev = word_.fetch_sub(1, std::memory_order_release);
     // The last reader out wakes a writer that went to sleep.
@@ -412,9 +413,9 @@ class rw_lock {
 // mix from 2 workers stopped scaling.) The slot count is the hardware thread
 // count rounded up to a power of two, at least 4 (a Node process has a main
 // thread besides its workers) and at most 8: memory is slots x locks x 64
-// bytes (2 KiB for 8 shards on 2 cores, 32 KiB for 64 shards on 16). Attach the locks
-// before the group is shared; the counters must outlive every use of the
-// locks.
+// bytes (2 KiB for 8 shards on 2 cores, 32 KiB for 64 shards on 16). Attach
+// the locks before the group is shared; the counters must outlive every use
+// of the locks.
 class reader_slots {
  public:
   explicit reader_slots(std::size_t locks)
