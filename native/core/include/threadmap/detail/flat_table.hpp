@@ -38,6 +38,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <atomic>
 #include <memory>
 #include <new>
 #include <utility>
@@ -133,6 +134,22 @@ class group {
 #endif
 };
 
+// Where a table's memory is, for callers that want to start its cache
+// misses before they hold the table's lock (DashMap: a shard's lock line
+// and its table's lines then load in parallel, and the lock is held for a
+// probe of cached lines instead of a trip to memory). Written by the table
+// only when it (re)allocates, under its owner's exclusive lock; read with
+// no lock at all, so both fields are relaxed atomics. A reader may pair a
+// new `mem` with an old `capacity` or read a table that is freed a moment
+// later: the result only feeds prefetch instructions, which never fault and
+// change nothing but the cache. Keep it off lines written per operation
+// (DashMap keeps the hints of all shards in an array of their own), so that
+// it stays shared in every core's cache.
+struct table_hint {
+  std::atomic<const char*> mem{nullptr};
+  std::atomic<std::size_t> capacity{0};
+};
+
 template <class K, class V>
 class flat_table {
  public:
@@ -151,6 +168,26 @@ class flat_table {
   // Bytes of the table's own allocation (not memory owned by keys or values).
   std::size_t allocated_bytes() const noexcept { return capacity_ ? bytes_for(capacity_) : 0; }
 
+  // Publishes this table's memory to `hint` from now on (nullptr: stop).
+  // Requires: the owner's exclusive lock, or the table not shared yet.
+  void attach_hint(table_hint* hint) noexcept {
+    hint_ = hint;
+    publish_hint();
+  }
+
+  // Starts loading the control bytes and slots of h's first probe group in
+  // the table `hint` describes. Needs no lock (see table_hint).
+  static void prefetch(const table_hint& hint, uint64_t h) noexcept {
+    // relaxed: a hint; a stale or torn pair only prefetches the wrong lines.
+    const char* mem = hint.mem.load(std::memory_order_relaxed);
+    const std::size_t cap = hint.capacity.load(std::memory_order_relaxed);
+    if (!mem) return;
+    const std::size_t g = hash_h1(h) & ((cap / group_width) - 1);
+    __builtin_prefetch(mem + g * group_width);
+    const char* p = mem + slots_offset(cap) + g * group_width * sizeof(slot);
+    for (std::size_t off = 0; off < group_width * sizeof(slot); off += 64) __builtin_prefetch(p + off);
+  }
+
   // The slot holding `key`, or nullptr.
   template <class KeyLike, class Eq>
   slot* find(const KeyLike& key, uint64_t h, const Eq& eq) const noexcept(noexcept(eq(key, key))) {
@@ -162,14 +199,14 @@ class flat_table {
       // Start fetching the first group's slots now, so that their cache miss
       // overlaps the control bytes' instead of following it (in a table
       // larger than the cache, a lookup is two misses: ctrl, then slot).
-      const char* p = reinterpret_cast<const char*>(slots_ + g * group_width);
+      const char* p = reinterpret_cast<const char*>(slots() + g * group_width);
       for (std::size_t off = 0; off < group_width * sizeof(slot); off += 64) __builtin_prefetch(p + off);
     }
     for (std::size_t step = 1;; ++step) {
       const std::size_t base = g * group_width;
       group grp(ctrl_ + base);
       for (unsigned i : grp.match(h2)) {
-        slot* s = slots_ + base + i;
+        slot* s = slots() + base + i;
         if (eq(s->key, key)) return s;
       }
       if (grp.match_empty()) return nullptr;
@@ -186,7 +223,7 @@ class flat_table {
       rehash_for_growth(hash);
       idx = find_free(h);
     }
-    slot* s = slots_ + idx;
+    slot* s = slots() + idx;
     ::new (static_cast<void*>(s)) slot{K(std::forward<KArg>(key)), V(std::forward<VArg>(value))};
     if (ctrl_[idx] == ctrl_empty) --growth_left_;
     ctrl_[idx] = static_cast<int8_t>(hash_h2(h));
@@ -196,7 +233,7 @@ class flat_table {
 
   // Erases a full slot (from find or for_each).
   void erase(slot* s) noexcept {
-    const std::size_t idx = static_cast<std::size_t>(s - slots_);
+    const std::size_t idx = static_cast<std::size_t>(s - slots());
     THREADMAP_REQUIRE(idx < capacity_ && ctrl_[idx] >= 0);
     s->~slot();
     group grp(ctrl_ + (idx & ~(group_width - 1)));
@@ -213,13 +250,13 @@ class flat_table {
   template <class F>
   void for_each(F&& f) {
     for (std::size_t base = 0; base < capacity_; base += group_width) {
-      for (unsigned i : group(ctrl_ + base).match_full()) f(slots_[base + i]);
+      for (unsigned i : group(ctrl_ + base).match_full()) f(slots()[base + i]);
     }
   }
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t base = 0; base < capacity_; base += group_width) {
-      for (unsigned i : group(ctrl_ + base).match_full()) f(static_cast<const slot&>(slots_[base + i]));
+      for (unsigned i : group(ctrl_ + base).match_full()) f(static_cast<const slot&>(slots()[base + i]));
     }
   }
 
@@ -278,7 +315,7 @@ class flat_table {
   template <class Hash>
   void rehash(std::size_t new_cap, const Hash& hash) {
     int8_t* old_ctrl = ctrl_;
-    slot* old_slots = slots_;
+    slot* old_slots = slots();
     const std::size_t old_cap = capacity_;
     const std::size_t old_size = size_;
     allocate(new_cap);  // strong guarantee: throws before anything moved
@@ -288,7 +325,7 @@ class flat_table {
         const uint64_t h = hash(from->key);
         const std::size_t idx = find_free(h);
         // Moves of K and V must not throw (static_assert in DashMap).
-        ::new (static_cast<void*>(slots_ + idx)) slot{std::move(from->key), std::move(from->value)};
+        ::new (static_cast<void*>(slots() + idx)) slot{std::move(from->key), std::move(from->value)};
         from->~slot();
         ctrl_[idx] = static_cast<int8_t>(hash_h2(h));
       }
@@ -302,10 +339,16 @@ class flat_table {
     void* mem = ::operator new(bytes_for(cap), std::align_val_t(alloc_align));
     ctrl_ = static_cast<int8_t*>(mem);
     std::memset(ctrl_, static_cast<unsigned char>(ctrl_empty), cap);
-    slots_ = reinterpret_cast<slot*>(static_cast<char*>(mem) + slots_offset(cap));
     capacity_ = cap;
     size_ = 0;
     growth_left_ = cap - cap / 8;
+    publish_hint();
+  }
+
+  void publish_hint() noexcept {
+    if (!hint_) return;
+    hint_->mem.store(reinterpret_cast<const char*>(ctrl_), std::memory_order_relaxed);
+    hint_->capacity.store(capacity_, std::memory_order_relaxed);
   }
 
   void release() noexcept {
@@ -315,15 +358,19 @@ class flat_table {
     }
     ::operator delete(ctrl_, std::align_val_t(alloc_align));
     ctrl_ = nullptr;
-    slots_ = nullptr;
     capacity_ = size_ = growth_left_ = 0;
+    publish_hint();
   }
 
+  // The slots follow the control bytes in the same allocation (computed, not
+  // stored: the header must fit beside the shard lock in one cache line).
+  slot* slots() const noexcept { return reinterpret_cast<slot*>(ctrl_ + slots_offset(capacity_)); }
+
   int8_t* ctrl_ = nullptr;
-  slot* slots_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   std::size_t growth_left_ = 0;  // empty slots that may still be filled before a rehash
+  table_hint* hint_ = nullptr;
 };
 
 }  // namespace threadmap::detail

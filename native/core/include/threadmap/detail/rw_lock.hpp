@@ -5,8 +5,10 @@
 // its table header fit in one cache line (a lookup touches that line once):
 //
 //   bit 31  WRITER          held exclusively
-//   bit 30  WRITER_WAITING  a writer waits: new readers hold back, so a
-//                           stream of readers cannot starve writers
+//   bit 30  WRITER_WAITING  a writer waits behind readers: new readers
+//                           hold back, so a stream of readers cannot
+//                           starve writers (a writer waiting behind a
+//                           writer does not set it)
 //   bit 29  SLEEPERS        some thread is (or is about to be) blocked in
 //                           std::atomic::wait on this word; the releaser
 //                           must notify
@@ -239,7 +241,11 @@ class rw_lock {
         }
         continue;
       }
-      if ((s & writer_waiting) == 0) {
+      // WRITER_WAITING holds back new readers, so that readers cannot starve
+      // a writer. Behind another writer there are no readers to hold back:
+      // setting it then would only take the line from the holder, which
+      // needs it again for its table header and its unlock.
+      if ((s & (writer | writer_waiting)) == 0) {
         word_.compare_exchange_weak(s, s | writer_waiting, std::memory_order_relaxed);
         continue;
       }
