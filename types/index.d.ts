@@ -21,7 +21,7 @@ export type Key = string | number | bigint | boolean | Uint8Array;
 export interface DashMapOptions {
   /** Entries to reserve room for up front (an integer in [0, 2^32]); default 0. */
   capacity?: number;
-  /** Number of shards, a power of two in [1, 65536]; default 4 x the hardware threads, rounded up to a power of two. */
+  /** Number of shards, a power of two in [1, 65536]; default 4 x the hardware threads rounded up to a power of two, at least 32. */
   shards?: number;
   /** Largest key, in canonical bytes (a string: 1 byte per UTF-16 unit if all are < 256, else 2); default 65,536. A longer key is a `RangeError`. */
   maxKeyBytes?: number;

@@ -19,9 +19,11 @@ using threadmap_test::tracked;
 
 using IntMap = DashMap<uint64_t, uint64_t>;
 
-TEST(DashMapConstruct, DefaultShardCountIsFourTimesHardwareThreadsRoundedUp) {
+TEST(DashMapConstruct, DefaultShardCountIsFourTimesHardwareThreadsRoundedUpAndAtLeast32) {
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t expected = std::bit_ceil(std::size_t{hw} * 4);
+  EXPECT_EQ(threadmap::hardware_shard_count(), std::bit_ceil(std::size_t{hw} * 4));
+  const std::size_t expected = std::max<std::size_t>(std::bit_ceil(std::size_t{hw} * 4), 32);
+  EXPECT_EQ(threadmap::min_default_shards, 32u);
   EXPECT_EQ(threadmap::default_shard_count(), expected);
 
   IntMap m;

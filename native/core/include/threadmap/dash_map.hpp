@@ -81,11 +81,25 @@
 
 namespace threadmap {
 
-// The default shard count: 4 x hardware threads rounded up to a power of
-// two, as dashmap does.
-inline std::size_t default_shard_count() noexcept {
+// 4 x hardware threads rounded up to a power of two: dashmap's default
+// shard count, and LockMap's (whose LRU capacity is split across shards).
+inline std::size_t hardware_shard_count() noexcept {
   std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
   return std::bit_ceil(hw * 4);
+}
+
+// DashMap's default shard count: hardware_shard_count(), but at least
+// min_default_shards. On a small machine 4 x hardware threads is too few
+// for writers: at 2 threads two writers meet on one of 8 shards often
+// enough to cost a third of the write-heavy mixes' throughput (measured:
+// Exchange at 2 threads 17.5 Mops/s with 8 shards, 31.5 with 64), and a
+// Node process runs more threads than it has cores (main thread, workers).
+// What a shard costs a map however small: its 64-byte line plus one 64-byte
+// reader line per reader slot (4 on machines of up to 4 threads), about
+// 10 KiB for 32 shards. See bench/RESULTS.md.
+inline constexpr std::size_t min_default_shards = 32;
+inline std::size_t default_shard_count() noexcept {
+  return std::max(hardware_shard_count(), min_default_shards);
 }
 
 inline constexpr std::size_t max_shard_count = std::size_t{1} << 16;

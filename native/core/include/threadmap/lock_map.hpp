@@ -154,7 +154,7 @@ inline constexpr std::chrono::nanoseconds keep_ttl{0};
 inline constexpr std::chrono::nanoseconds map_ttl{-1};
 
 struct lock_map_options {
-  std::size_t shards = 0;     // power of two; 0 = default_shard_count()
+  std::size_t shards = 0;     // power of two; 0 = hardware_shard_count()
   std::size_t capacity = 0;   // LockMap: initial room; LruLockMap: the bound on size (>= 1)
   std::chrono::nanoseconds ttl{0};  // LruLockMap: default time to live of a stored value; 0 = none
   // LruLockMap: the clock TTLs are measured with, in nanoseconds (tests use
@@ -346,7 +346,7 @@ class basic_lock_map {
 
   explicit basic_lock_map(lock_map_options opts = {}, Hash hash = Hash(), Eq eq = Eq())
       : hash_(std::move(hash)), eq_(std::move(eq)), clock_(std::move(opts.clock)) {
-    std::size_t n = opts.shards ? opts.shards : default_shard_count();
+    std::size_t n = opts.shards ? opts.shards : hardware_shard_count();
     if (n > max_shard_count || !std::has_single_bit(n))
       throw std::invalid_argument("shard count must be a power of two in [1, 65536]");
     if constexpr (Lru) {
