@@ -35,10 +35,10 @@
 // and happens under the shard's exclusive lock.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <atomic>
 #include <memory>
 #include <new>
 #include <utility>
@@ -181,11 +181,12 @@ class flat_table {
     // relaxed: a hint; a stale or torn pair only prefetches the wrong lines.
     const char* mem = hint.mem.load(std::memory_order_relaxed);
     const std::size_t cap = hint.capacity.load(std::memory_order_relaxed);
-    if (!mem) return;
+    // A torn pair may show a table's memory with the capacity 0 of no table
+    // (first allocation, or clear): the mask would then be all ones.
+    if (!mem || cap < group_width) return;
     const std::size_t g = hash_h1(h) & ((cap / group_width) - 1);
     __builtin_prefetch(mem + g * group_width);
-    const char* p = mem + slots_offset(cap) + g * group_width * sizeof(slot);
-    for (std::size_t off = 0; off < group_width * sizeof(slot); off += 64) __builtin_prefetch(p + off);
+    prefetch_group_slots(reinterpret_cast<const slot*>(mem + slots_offset(cap)), g);
   }
 
   // The slot holding `key`, or nullptr.
@@ -199,8 +200,7 @@ class flat_table {
       // Start fetching the first group's slots now, so that their cache miss
       // overlaps the control bytes' instead of following it (in a table
       // larger than the cache, a lookup is two misses: ctrl, then slot).
-      const char* p = reinterpret_cast<const char*>(slots() + g * group_width);
-      for (std::size_t off = 0; off < group_width * sizeof(slot); off += 64) __builtin_prefetch(p + off);
+      prefetch_group_slots(slots(), g);
     }
     for (std::size_t step = 1;; ++step) {
       const std::size_t base = g * group_width;
@@ -360,6 +360,11 @@ class flat_table {
     ctrl_ = nullptr;
     capacity_ = size_ = growth_left_ = 0;
     publish_hint();
+  }
+
+  static void prefetch_group_slots(const slot* slots, std::size_t g) noexcept {
+    const char* p = reinterpret_cast<const char*>(slots + g * group_width);
+    for (std::size_t off = 0; off < group_width * sizeof(slot); off += cache_line) __builtin_prefetch(p + off);
   }
 
   // The slots follow the control bytes in the same allocation (computed, not
