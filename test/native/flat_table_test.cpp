@@ -16,7 +16,7 @@ namespace {
 using table = threadmap::detail::flat_table<uint64_t, uint64_t>;
 using threadmap::detail::table_hint;
 
-struct identity_hash {
+struct mixing_hash {
   uint64_t operator()(uint64_t k) const noexcept { return k * 0x9E3779B97F4A7C15ull; }
 };
 
@@ -30,7 +30,7 @@ TEST(FlatTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
   EXPECT_EQ(hinted(hint), nullptr);  // no table yet
   EXPECT_EQ(hinted_capacity(hint), 0u);
 
-  const identity_hash hash;
+  const mixing_hash hash;
   std::size_t last_capacity = 0;
   const char* last_mem = nullptr;
   int reallocations = 0;

@@ -213,6 +213,33 @@ TEST_P(RwLock, SleepingWriterIsWokenByLastReader) {
   EXPECT_TRUE(w.acquired.load());
 }
 
+// Writer preference: a writer waiting behind a reader holds back new
+// readers (WRITER_WAITING), so a stream of readers cannot starve it; once
+// the reader leaves, the writer gets in before them.
+TEST_P(RwLock, AWriterWaitingBehindAReaderHoldsBackNewReaders) {
+  rw_lock& l = make();
+  const read_mode m = l.lock_shared(0);
+  background_writer w(l);
+  // Wait (bounded) until the writer has announced itself: a new reader of
+  // another slot is then refused although only a reader holds the lock.
+  bool refused = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!refused && std::chrono::steady_clock::now() < deadline) {
+    const read_mode r = l.try_lock_shared(2);
+    if (r == read_mode::none) {
+      refused = true;
+    } else {
+      l.unlock_shared(2, r);
+      std::this_thread::yield();
+    }
+  }
+  EXPECT_TRUE(refused) << "a writer waiting behind a reader must hold back new readers";
+  EXPECT_FALSE(w.acquired.load());
+  l.unlock_shared(0, m);
+  w.join();
+  EXPECT_TRUE(w.acquired.load());
+}
+
 // Readers in two slots: a writer waits (asleep, past its spin) for both.
 TEST_P(RwLock, WriterWaitsForTheReadersOfEverySlot) {
   rw_lock& l = make();

@@ -26,8 +26,10 @@
 // key's first probe group before it takes the shard lock, so the table's
 // cache misses overlap the lock's (a lock line another core just wrote is
 // itself a miss) and the lock is held for a probe of lines already on their
-// way. At 2 threads that raised the write-heavy mixes by 15-20% (shorter
-// critical sections, fewer collisions); see bench/RESULTS.md.
+// way (A/B at 2 threads, 8 shards: Exchange 11.1-14.5 -> 17.6-18.5 Mops/s,
+// RapidGrow 11.8-12.2 -> 13.3-13.7; bench/RESULTS.md, "Native engines").
+// The hint is only a hint (see detail::table_hint); the lookup under the
+// lock is what is correct.
 //
 // Readers of a shard write only their thread slot's counter, not the shard's
 // lock word (rw_lock.hpp, "Striped readers"): two threads reading one map
@@ -91,8 +93,9 @@ inline std::size_t hardware_shard_count() noexcept {
 // DashMap's default shard count: hardware_shard_count(), but at least
 // min_default_shards. On a small machine 4 x hardware threads is too few
 // for writers: at 2 threads two writers meet on one of 8 shards often
-// enough to cost a third of the write-heavy mixes' throughput (measured:
-// Exchange at 2 threads 17.5 Mops/s with 8 shards, 31.5 with 64), and a
+// enough to cost a third of the write-heavy mixes' throughput (Exchange at
+// 2 threads with 8, 16, 32, 64 shards: 18.5, 23.6, 26.8, 28.9 Mops/s in one
+// run of bench/native/conc_map_bench; bench/RESULTS.md), and a
 // Node process runs more threads than it has cores (main thread, workers).
 // What a shard costs a map however small: its 64-byte line plus one 64-byte
 // reader line per reader slot (4 on machines of up to 4 threads), about
@@ -430,16 +433,13 @@ class DashMap {
   }
   // h's shard, after starting the loads of h's first probe group in its
   // table (see detail::table_hint): those misses then overlap the lock's.
-  shard& shard_for(uint64_t h) noexcept {
+  std::size_t prefetched_shard_index(uint64_t h) const noexcept {
     const std::size_t i = shard_index(h);
     table_type::prefetch(hints_[i], h);
-    return shards_[i];
+    return i;
   }
-  const shard& shard_for(uint64_t h) const noexcept {
-    const std::size_t i = shard_index(h);
-    table_type::prefetch(hints_[i], h);
-    return shards_[i];
-  }
+  shard& shard_for(uint64_t h) noexcept { return shards_[prefetched_shard_index(h)]; }
+  const shard& shard_for(uint64_t h) const noexcept { return shards_[prefetched_shard_index(h)]; }
 
   // Applies an alter decision. Requires: s's exclusive lock is held.
   void apply(shard& s, slot* sl, const K& key, uint64_t h, alter_entry<V>& entry) {

@@ -196,17 +196,18 @@ class flat_table {
     const uint8_t h2 = hash_h2(h);
     const std::size_t groups_mask = (capacity_ / group_width) - 1;
     std::size_t g = hash_h1(h) & groups_mask;
+    slot* const slots_begin = slots();
     {
       // Start fetching the first group's slots now, so that their cache miss
       // overlaps the control bytes' instead of following it (in a table
       // larger than the cache, a lookup is two misses: ctrl, then slot).
-      prefetch_group_slots(slots(), g);
+      prefetch_group_slots(slots_begin, g);
     }
     for (std::size_t step = 1;; ++step) {
       const std::size_t base = g * group_width;
       group grp(ctrl_ + base);
       for (unsigned i : grp.match(h2)) {
-        slot* s = slots() + base + i;
+        slot* s = slots_begin + base + i;
         if (eq(s->key, key)) return s;
       }
       if (grp.match_empty()) return nullptr;

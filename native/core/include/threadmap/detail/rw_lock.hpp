@@ -69,8 +69,9 @@
 // clear (lock()'s fast path) has no striped reader to wait for, and a
 // try_lock() that gives up after clearing BIAS sets it again. Threads share
 // a slot when there are more threads than slots; a counter is only ever
-// changed by RMWs, so that is correct, only slower. A shared lock is released by the thread (the slot)
-// that took it: the guards (lock_tracker.hpp) pass the slot to both calls.
+// changed by RMWs, so that is correct, only slower. A shared lock is
+// released by the thread (the slot) that took it: the guards
+// (lock_tracker.hpp) pass the slot to both calls.
 #pragma once
 
 #include <algorithm>
