@@ -444,6 +444,29 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
       assert.deepStrictEqual(snapshot(m), before);
     });
 
+    // A number key is 8 bytes. The fast paths (get, set, has, delete, add,
+    // lock) once skipped the limit for numbers, so a map could hold a key
+    // that take and update then refused.
+    test(`${className}: a limit under 8 bytes refuses number keys in every method; booleans (1 byte) pass`, () => {
+      const m = make({ maxKeyBytes: 4 });
+      m.set(true, 1);
+      const before = snapshot(m);
+      const calls = {
+        set: () => m.set(1.5, 'x'),
+        get: () => m.get(1.5),
+        has: () => m.has(1.5),
+        delete: () => m.delete(1.5),
+        add: () => m.add(2),
+        take: () => m.take(1.5),
+        getOrInsert: () => m.getOrInsert(1.5, 1),
+        getMany: () => m.getMany([1.5]),
+        ...(m.tryLock ? { tryLock: () => m.tryLock(1.5), lock: () => m.lock(1.5) } : {}),
+      };
+      for (const [name, fn] of Object.entries(calls)) assert.throws(fn, RangeError, name);
+      assert.deepStrictEqual(snapshot(m), before);
+      assert.equal(m.get(true), 1);
+    });
+
     test(`${className}: bad limit options`, () => {
       for (const [opts, Err] of [
         [{ maxKeyBytes: 0 }, RangeError], [{ maxKeyBytes: -1 }, RangeError], [{ maxKeyBytes: 1.5 }, RangeError],
