@@ -4,6 +4,7 @@
 // (native/addon/*_wrap.cc). Subclasses add their engine's own members (the
 // fast path of DashMap, the locks of LockMap).
 const { invalidHandle } = require('./errors');
+const { isSharedArrayBuffer } = require('node:util').types;
 
 const kNative = Symbol('threadmap.native');
 const kHandle = Symbol('threadmap.handle');
@@ -87,7 +88,9 @@ function attachNative(map, nativeMap) {
 // Class.from(handle) for any map class: the native constructor attaches
 // (and rejects a handle of another kind with ERR_INVALID_HANDLE).
 function fromHandle(Class, NativeClass, handle, init) {
-  if (!(handle instanceof SharedArrayBuffer)) {
+  // Not instanceof: an object made from SharedArrayBuffer.prototype passes
+  // that, and a real one from another realm (node:vm) fails it.
+  if (!isSharedArrayBuffer(handle)) {
     throw invalidHandle(`${Class.name}.from: the handle must be the SharedArrayBuffer of a ${Class.name} (map.handle)`);
   }
   const map = attachNative(Object.create(Class.prototype), new NativeClass(handle));

@@ -235,6 +235,17 @@ describe('DashMap.from: invalid handles', () => {
     expectInvalidHandle('handle', 'string');
   });
 
+  // Objects that pass `instanceof SharedArrayBuffer` without being one
+  // reached the native constructor, which read them as options.
+  test('objects made from SharedArrayBuffer.prototype, for every class', () => {
+    for (const Class of [DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap]) {
+      for (const fake of [Object.create(SharedArrayBuffer.prototype), { __proto__: SharedArrayBuffer.prototype }]) {
+        assert.throws(() => Class.from(fake), (e) => e instanceof TypeError && e.code === codes.ERR_INVALID_HANDLE, Class.name);
+      }
+    }
+    expectInvalidHandle(Object.create(SharedArrayBuffer.prototype), 'fake SAB');
+  });
+
   test('a shared WebAssembly memory buffer', () => {
     const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     expectInvalidHandle(mem.buffer, 'wasm memory');
