@@ -8,6 +8,8 @@
 #include "registry.hpp"
 #include "wrap_support.hpp"
 
+#include <threadmap/detail/parking.hpp>
+
 namespace threadmap::addon {
 
 Napi::Error make_error(Napi::Env env, errc code, const std::string& message) {
@@ -17,7 +19,40 @@ Napi::Error make_error(Napi::Env env, errc code, const std::string& message) {
 }
 
 
+// The wait_interrupt check (threadmap/detail/parking.hpp) of a thread with
+// this addon. worker.terminate() and process.exit() stop a worker by asking
+// V8 to terminate its JS (TerminateExecution), then join its thread; V8
+// acts on that request only when the thread runs JS again, and a thread
+// parked in a synchronous lock() runs none, so its joiner (the main thread,
+// and with it process.exit) waited for ever. Calling an empty JS function
+// runs V8's pending interrupts: the call fails once termination is under
+// way (or the environment no longer runs JS), and the wait gives up.
+namespace {
+bool thread_is_stopping(void* ctx) {
+  const Addon& a = *static_cast<const Addon*>(ctx);
+  napi_env env = a.interrupt_probe.Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return true;
+  napi_value fn = nullptr;
+  napi_value recv = nullptr;
+  napi_value result = nullptr;
+  const bool stopping = napi_get_reference_value(env, a.interrupt_probe, &fn) != napi_ok || fn == nullptr ||
+                        napi_get_undefined(env, &recv) != napi_ok ||
+                        napi_call_function(env, recv, fn, 0, nullptr, &result) != napi_ok;
+  napi_close_handle_scope(env, scope);
+  return stopping;
+}
+}  // namespace
+
+Addon::~Addon() {
+  // The environment (and this object) goes before its thread may end: a
+  // later wait on this thread must not call into it.
+  if (threadmap::detail::tl_wait_interrupt.ctx == this) threadmap::detail::tl_wait_interrupt = {};
+}
+
 Addon::Addon(Napi::Env env, Napi::Object exports) {
+  interrupt_probe = Napi::Persistent(env.RunScript("(function threadmapInterruptProbe() {})").As<Napi::Function>());
+  threadmap::detail::tl_wait_interrupt = {&thread_is_stopping, this};
   Napi::Function dash = DashMapWrap::Define(env);
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());

@@ -33,8 +33,16 @@ class Addon : public Napi::Addon<Addon> {
   // running on this thread, innermost last: a write to one of them from its
   // own callback is refused (lock_free_wrap.cc).
   std::vector<const shared_map*> lock_free_callbacks;
+  // An empty JS function this thread calls now and then while it waits for
+  // a key's lock: the call fails once the thread is being stopped (see
+  // thread_is_stopping in addon.cc).
+  Napi::FunctionReference interrupt_probe;
 
   static Addon& of(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
+
+  ~Addon();
+  Addon(const Addon&) = delete;
+  Addon& operator=(const Addon&) = delete;
 
  private:
   Napi::Value SetCodec(const Napi::CallbackInfo& info);

@@ -111,6 +111,54 @@ describe('LockMap across workers', () => {
     assert.equal(m.stateCount(), 2);
   });
 
+  // V8 acts on terminate() only when the thread runs JS again; a thread
+  // parked in lock() runs none, so terminate() (and process.exit(), which
+  // terminates and joins every worker) used to wait for ever.
+  for (const Class of [LockMap, LruLockMap]) {
+    test(`${Class.name}: a worker parked in a synchronous lock() with no timeout is terminated at once`, async () => {
+      const m = Class === LruLockMap ? new LruLockMap({ capacity: 10 }) : new LockMap();
+      const mine = m.lock('k');
+      mine.value = 'main';
+      const w = startLocker(m);
+      await w.ready;
+      w.send('lockSync', { key: 'k' }).catch(() => {}); // never answered
+      await w.waiting('k');
+      await sleep(50); // past its spin: parked
+      const t0 = performance.now();
+      await w.worker.terminate();
+      const ms = performance.now() - t0;
+      assert.ok(ms < 2000, `terminate() took ${ms.toFixed(0)} ms`);
+      assert.equal(m.tryLock('k'), undefined, 'the main thread still holds the key');
+      mine.release();
+      const again = m.tryLock('k');
+      assert.ok(again, 'the dead worker left no wait behind');
+      assert.equal(again.value, 'main');
+      again.release();
+    });
+  }
+
+  test('process.exit() returns while a worker is parked in a synchronous lock()', () => {
+    const { spawnSync } = require('node:child_process');
+    const lib = JSON.stringify(require('./helpers').LIB);
+    const code = `
+      const { Worker } = require('node:worker_threads');
+      const { LockMap } = require(${lib});
+      const m = new LockMap();
+      m.lock('k');
+      const w = new Worker(\`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { LockMap } = require(${lib});
+        const m = LockMap.from(workerData);
+        parentPort.postMessage('parking');
+        m.lock('k');
+      \`, { eval: true, workerData: m.handle });
+      w.once('message', () => setTimeout(() => process.exit(7), 100));
+    `;
+    const r = spawnSync(process.execPath, ['-e', code], { timeout: 20_000, encoding: 'utf8' });
+    assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
+    assert.equal(r.status, 7, r.stderr);
+  });
+
   test('a worker terminated while waiting asynchronously: its wait is dropped, the lock still works', async () => {
     const m = new LockMap();
     const baseline = m.stateCount();

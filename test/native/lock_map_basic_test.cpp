@@ -2,6 +2,7 @@
 // entry API, reads and writes outside a lock, whole-map members.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -107,6 +108,42 @@ TEST(LockMapBasic, TimeoutLeavesNoTrace) {
   e.release();
   EXPECT_EQ(m.get(3), "v");  // the timed-out write changed nothing
   EXPECT_EQ(m.state_count(), 1u);
+}
+
+// A thread with a wait_interrupt check (the addon installs one per Node
+// thread) asks it every interrupt_poll_period while it waits; once it says
+// stop, the wait ends with errc::aborted and leaves no trace. Without a
+// check, the same wait would last for ever (no deadline).
+TEST(LockMapBasic, AnInterruptedWaitIsAbortedAndLeavesNoTrace) {
+  Map m;
+  m.insert(5, "v");
+  auto e = m.lock(5);
+  std::atomic<bool> stop{false};
+  std::atomic<int> asked{0};
+  struct ctx_t {
+    std::atomic<bool>* stop;
+    std::atomic<int>* asked;
+  } ctx{&stop, &asked};
+  std::thread t([&] {
+    threadmap::detail::tl_wait_interrupt = {[](void* c) {
+                                              auto* x = static_cast<ctx_t*>(c);
+                                              x->asked->fetch_add(1);
+                                              return x->stop->load();
+                                            },
+                                            &ctx};
+    EXPECT_EQ(code_of([&] { (void)m.lock(5); }), errc::aborted);
+    EXPECT_EQ(code_of([&] { (void)m.insert(5, "w"); }), errc::aborted);  // writes wait the same way
+    threadmap::detail::tl_wait_interrupt = {};
+  });
+  while (asked.load() < 2) std::this_thread::sleep_for(1ms);  // parked, and polling
+  stop.store(true);
+  t.join();
+  EXPECT_TRUE(e.exists());
+  e.release();
+  EXPECT_EQ(m.get(5), "v");  // the abandoned write changed nothing
+  EXPECT_EQ(m.state_count(), 1u);
+  auto again = m.try_lock(5);  // no wait of the aborted thread is left queued
+  ASSERT_TRUE(again);
 }
 
 TEST(LockMapBasic, WritesOutsideALockWaitForTheHolder) {

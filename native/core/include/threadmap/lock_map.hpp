@@ -875,18 +875,24 @@ class basic_lock_map {
         if ((i & 7) == 0 && detail::park_clock::now() - start >= spin_budget) break;
       }
     }
+    const detail::wait_interrupt intr = detail::tl_wait_interrupt;
     while (w.granted.load(std::memory_order_acquire) == 0) {
-      if (!detail::wait_until(w.granted, 0, dl.at)) {
-        exclusive_access g(s.lock);
-        if (w.granted.load(std::memory_order_acquire) != 0) return;  // granted just now: keep it
-        state* st = w.st;
-        dequeue(st, w);
-        unref(s, st);
-        throw error(on_timeout, on_timeout == errc::lock_timeout
-                                    ? "timed out waiting for the lock of a key"
-                                    : "a lock call from inside a callback waited too long for a key; waiting longer "
-                                      "could deadlock");
-      }
+      // With an interruption check, park in slices and ask it between them.
+      auto until = dl.at;
+      if (intr.interrupted) until = std::min(until, detail::park_clock::now() + detail::interrupt_poll_period);
+      if (detail::wait_until(w.granted, 0, until)) continue;
+      const bool interrupted = until != dl.at;  // a slice ended, not the deadline
+      if (interrupted && !intr.interrupted(intr.ctx)) continue;
+      exclusive_access g(s.lock);
+      if (w.granted.load(std::memory_order_acquire) != 0) return;  // granted just now: keep it
+      state* st = w.st;
+      dequeue(st, w);
+      unref(s, st);
+      if (interrupted) throw error(errc::aborted, "the thread is stopping: its wait for the lock of a key was abandoned");
+      throw error(on_timeout, on_timeout == errc::lock_timeout
+                                  ? "timed out waiting for the lock of a key"
+                                  : "a lock call from inside a callback waited too long for a key; waiting longer "
+                                    "could deadlock");
     }
     // The releaser signalled under this shard lock; taking it once means it
     // is done with `w` (which dies with this frame).

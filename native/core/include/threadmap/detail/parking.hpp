@@ -29,6 +29,21 @@ namespace threadmap::detail {
 
 using park_clock = std::chrono::steady_clock;
 
+// A thread's way out of a long wait. The core knows nothing of who runs
+// it; a host whose threads can be told to stop (Node terminates a worker,
+// or stops every worker when the process exits, and joins them) installs a
+// check on each such thread. Waits for a key's lock that may last longer
+// than interrupt_poll_period wake up that often and call it; when it says
+// true the wait is abandoned (errc::aborted), so that the thread can leave
+// instead of keeping its joiner, and with it the process, waiting. Called
+// only on the owning thread, with no shard lock held.
+struct wait_interrupt {
+  bool (*interrupted)(void* ctx) = nullptr;
+  void* ctx = nullptr;
+};
+inline thread_local wait_interrupt tl_wait_interrupt;
+inline constexpr std::chrono::milliseconds interrupt_poll_period{50};
+
 inline bool wait_until(std::atomic<uint32_t>& word, uint32_t expected, park_clock::time_point at) noexcept {
   const bool forever = at == park_clock::time_point::max();
   const auto now = park_clock::now();
