@@ -146,6 +146,83 @@ TEST(LockMapBasic, AnInterruptedWaitIsAbortedAndLeavesNoTrace) {
   ASSERT_TRUE(again);
 }
 
+// Two threads that each hold a key the other then waits for: the second to
+// wait gets would_deadlock at once (no deadline is set), the first keeps
+// waiting and is served when the second lets go.
+TEST(LockMapBasic, ACrossThreadCycleFailsTheWaitThatClosesIt) {
+  Map m;
+  auto a = m.lock(1);
+  std::atomic<bool> b_holds{false};
+  std::thread t([&] {
+    auto b = m.lock(2);
+    b_holds.store(true);
+    auto got = m.lock(1);  // parks: the main thread holds 1 and is not waiting yet
+    EXPECT_EQ(*got.get(), "from main");
+  });
+  while (!b_holds.load()) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);  // t is parked on key 1
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(code_of([&] { (void)m.lock(2); }), errc::would_deadlock);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_EQ(code_of([&] { (void)m.insert(2, "x"); }), errc::would_deadlock);  // a write waits the same way
+  a.set("from main");
+  a.release();
+  t.join();
+  EXPECT_EQ(m.get(1), "from main");
+}
+
+// A ring of three owners over two maps: A holds m1[1] and waits for m2[2],
+// B holds m2[2] and waits for m1[3], C holds m1[3] and asks for m1[1].
+TEST(LockMapBasic, ACycleThroughThreeThreadsAndTwoMapsIsFound) {
+  Map m1, m2;
+  std::atomic<int> holding{0};
+  std::atomic<bool> c_done{false};
+  auto hold_then_wait = [&](Map& mine, uint64_t k, Map& other, uint64_t want) {
+    auto e = mine.lock(k);
+    holding.fetch_add(1);
+    while (holding.load() < 3) std::this_thread::sleep_for(1ms);
+    auto w = other.lock(want);  // served once C gives up and lets go
+  };
+  std::thread a([&] { hold_then_wait(m1, 1, m2, 2); });
+  std::thread b([&] {
+    while (holding.load() < 1) std::this_thread::sleep_for(1ms);
+    hold_then_wait(m2, 2, m1, 3);
+  });
+  std::thread c([&] {
+    auto e = m1.lock(3);
+    holding.fetch_add(1);
+    while (holding.load() < 3) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(30ms);  // A and B are parked
+    EXPECT_EQ(code_of([&] { (void)m1.lock(1); }), errc::would_deadlock);
+    c_done.store(true);
+  });
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_TRUE(c_done.load());
+}
+
+// Waiting in a chain that is not a ring is not a deadlock.
+TEST(LockMapBasic, AChainOfWaitsIsNotACycle) {
+  Map m;
+  auto a = m.lock(1);
+  std::atomic<bool> parked{false};
+  std::thread t([&] {
+    auto b = m.lock(2);
+    parked.store(true);
+    EXPECT_NO_THROW((void)m.lock(1));  // waits for the main thread, which waits for nothing
+  });
+  while (!parked.load()) std::this_thread::sleep_for(1ms);
+  std::thread u([&] {
+    std::this_thread::sleep_for(20ms);
+    EXPECT_NO_THROW((void)m.lock(2));  // waits for t, which waits for main: a chain
+  });
+  std::this_thread::sleep_for(60ms);
+  a.release();
+  t.join();
+  u.join();
+}
+
 TEST(LockMapBasic, WritesOutsideALockWaitForTheHolder) {
   Map m;
   auto e = m.lock(5);

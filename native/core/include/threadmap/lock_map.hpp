@@ -109,6 +109,7 @@
 #include "detail/flat_table.hpp"
 #include "detail/lock_tracker.hpp"
 #include "detail/parking.hpp"
+#include "detail/wait_graph.hpp"
 #include "error.hpp"
 #include "hash.hpp"
 
@@ -875,6 +876,21 @@ class basic_lock_map {
         if ((i & 7) == 0 && detail::park_clock::now() - start >= spin_budget) break;
       }
     }
+    if (w.granted.load(std::memory_order_acquire) != 0) {
+      exclusive_access g(s.lock);  // see the end of this function
+      return;
+    }
+    // About to park: join the process's wait graph, unless this wait would
+    // close a cycle of threads waiting for each other's keys (a deadlock:
+    // then fail instead). Waits from callbacks stay out (bounded above).
+    detail::wait_graph& graph = detail::wait_graph::instance();
+    const bool in_graph = detail::this_thread_locks().depth == 0;
+    if (in_graph && !graph.add_unless_cycle(w.owner, {this, w.st, &holder_of_state})) {
+      give_up(s, w, errc::would_deadlock,
+              "waiting for this key would deadlock: its holder waits, directly or through other threads, for a "
+              "key this thread holds");
+      return;  // granted meanwhile
+    }
     const detail::wait_interrupt intr = detail::tl_wait_interrupt;
     while (w.granted.load(std::memory_order_acquire) == 0) {
       // With an interruption check, park in slices and ask it between them.
@@ -883,20 +899,45 @@ class basic_lock_map {
       if (detail::wait_until(w.granted, 0, until)) continue;
       const bool interrupted = until != dl.at;  // a slice ended, not the deadline
       if (interrupted && !intr.interrupted(intr.ctx)) continue;
-      exclusive_access g(s.lock);
-      if (w.granted.load(std::memory_order_acquire) != 0) return;  // granted just now: keep it
-      state* st = w.st;
-      dequeue(st, w);
-      unref(s, st);
-      if (interrupted) throw error(errc::aborted, "the thread is stopping: its wait for the lock of a key was abandoned");
-      throw error(on_timeout, on_timeout == errc::lock_timeout
-                                  ? "timed out waiting for the lock of a key"
-                                  : "a lock call from inside a callback waited too long for a key; waiting longer "
-                                    "could deadlock");
+      // Leave the graph before the queue (see wait_graph.hpp: no edge may
+      // outlive its wait, or another walk could see a cycle that is gone).
+      if (in_graph) graph.remove(w.owner);
+      if (interrupted) {
+        give_up(s, w, errc::aborted, "the thread is stopping: its wait for the lock of a key was abandoned");
+      } else {
+        give_up(s, w, on_timeout,
+                on_timeout == errc::lock_timeout ? "timed out waiting for the lock of a key"
+                                                 : "a lock call from inside a callback waited too long for a key; "
+                                                   "waiting longer could deadlock");
+      }
+      return;  // granted meanwhile
     }
+    if (in_graph) graph.remove(w.owner);
     // The releaser signalled under this shard lock; taking it once means it
     // is done with `w` (which dies with this frame).
     exclusive_access g(s.lock);
+  }
+
+  // Ends an unsuccessful wait: takes w out of its queue and throws, unless
+  // it was granted meanwhile (then returns: the caller holds the lock).
+  void give_up(shard& s, sync_waiter& w, errc code, const char* message) {
+    exclusive_access g(s.lock);
+    if (w.granted.load(std::memory_order_acquire) != 0) return;  // granted just now: keep it
+    state* st = w.st;
+    dequeue(st, w);
+    unref(s, st);
+    throw error(code, message);
+  }
+
+  // wait_graph::holder_fn: the owner holding `key` (a state of `map`).
+  static bool holder_of_state(const void* map, const void* key, detail::wait_graph::owner_id& holder) {
+    const auto& self = *static_cast<const basic_lock_map*>(map);
+    const auto& st = *static_cast<const state*>(key);
+    const shard& s = self.shard_for(st.hash);  // hash is const: readable without the lock
+    shared_access g(s.lock);
+    if (!st.locked) return false;
+    holder = st.owner;
+    return true;
   }
 
   // Releases a held key: hands it to the first waiter, or frees it.

@@ -1,0 +1,97 @@
+// threadmap/detail/wait_graph.hpp: finds deadlocks between threads that
+// wait for key locks (LockMap, LruLockMap), across every map of the process.
+//
+// The graph: an owner (a thread, or in Node one JS environment) that is
+// parked in a synchronous wait for a key has one edge, to that key; a held
+// key has one edge, to its holder's owner. Two owners that each hold a key
+// the other waits for (or any longer ring: A waits for B's key, B for C's,
+// C for A's) are a cycle, and with no deadline none of them would ever
+// wake. A thread about to park adds its edge and walks the graph from it;
+// if the walk comes back to its own owner, the thread does not park: its
+// call fails with errc::would_deadlock and the others go on. The check
+// runs once per wait, at the moment the edge is added, under one mutex, so
+// of the threads that close a ring between them exactly one (the last)
+// sees it and backs out.
+//
+// Why no false alarm: under the mutex, every edge of a waiter stands for a
+// wait that is still queued or was just granted (a waiter removes its edge
+// before it takes itself out of a queue on timeout or abort). A granted
+// but not yet removed edge leads to a key whose holder is that same owner,
+// so a walk through it loops there and never comes back to the walker;
+// the walk stops after max_walk steps or at a key that nobody holds.
+//
+// Lock order: the mutex, then one shard lock at a time (read by holder_of,
+// shared). No thread takes the mutex while it holds a shard lock: waits
+// from inside callbacks (which hold a shard lock) are bounded anyway
+// (lock_tracker.hpp) and are not added to the graph.
+//
+// Lifetime: a waiter's `key` stays allocated while its edge is in the graph
+// (the waiter holds a reference on it until it is dequeued, which happens
+// after the edge is removed, or it holds the key's lock), and its map is
+// alive because the waiter is inside one of its members.
+//
+// An owner has at most one edge: a thread parks in one wait at a time. (An
+// owner shared by several threads keeps the edge of the last to park; that
+// can only hide a cycle, never invent one.)
+//
+// Costs: one mutex acquisition and a walk of a few shard reads per parked
+// wait (a wait that is served while spinning never gets here), one more
+// acquisition when it ends. Waits that never park pay nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace threadmap::detail {
+
+class wait_graph {
+ public:
+  using owner_id = std::uintptr_t;  // threadmap::owner_id (lock_map.hpp)
+
+  // Reads the holder of `key` in `map` (under its shard lock); false if
+  // nobody holds it.
+  using holder_fn = bool (*)(const void* map, const void* key, owner_id& holder);
+
+  struct edge {
+    const void* map;
+    const void* key;
+    holder_fn holder_of;
+  };
+
+  static wait_graph& instance() {
+    static wait_graph* g = new wait_graph;  // never destroyed: threads may wait during static destruction
+    return *g;
+  }
+
+  // Adds owner -> key, unless that closes a cycle: then adds nothing and
+  // returns false.
+  bool add_unless_cycle(owner_id owner, const edge& e) {
+    std::lock_guard<std::mutex> g(mutex_);
+    edge cur = e;
+    for (std::size_t step = 0; step < max_walk; ++step) {
+      owner_id holder = 0;
+      if (!cur.holder_of(cur.map, cur.key, holder)) break;  // free: the chain ends
+      if (holder == owner) return false;
+      auto it = waiting_.find(holder);
+      if (it == waiting_.end()) break;  // the holder is not parked
+      cur = it->second;
+    }
+    waiting_[owner] = e;
+    return true;
+  }
+
+  void remove(owner_id owner) {
+    std::lock_guard<std::mutex> g(mutex_);
+    waiting_.erase(owner);
+  }
+
+ private:
+  wait_graph() = default;
+  static constexpr std::size_t max_walk = 1024;
+  std::mutex mutex_;
+  std::unordered_map<owner_id, edge> waiting_;  // guarded by mutex_
+};
+
+}  // namespace threadmap::detail
