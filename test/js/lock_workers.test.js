@@ -137,6 +137,48 @@ describe('LockMap across workers', () => {
     });
   }
 
+  // Each worker's update callback writes the key the other one holds: with
+  // the default timeout (none) that is a deadlock, which the wait that
+  // closes it reports as ERR_WOULD_DEADLOCK; that update changes nothing and
+  // lets its key go, and both workers finish.
+  test('two workers whose update callbacks write each other\'s key both finish', async () => {
+    const m = new LockMap();
+    const lib = JSON.stringify(require('./helpers').LIB);
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { LockMap } = require(${lib});
+      const m = LockMap.from(workerData.handle);
+      const [mine, other] = workerData.id === 0 ? ['a', 'b'] : ['b', 'a'];
+      let ok = 0;
+      const errors = {};
+      for (let i = 0; i < 3000; i++) {
+        try {
+          m.update(mine, (v) => { m.set(other, i); return (v ?? 0) + 1; });
+          ok++;
+        } catch (e) {
+          errors[e.code] = (errors[e.code] || 0) + 1;
+        }
+      }
+      parentPort.postMessage({ ok, errors });
+    `;
+    const { Worker } = require('node:worker_threads');
+    const results = await Promise.all([0, 1].map((id) => new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { handle: m.handle, id } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    })));
+    for (const r of results) {
+      assert.deepStrictEqual(Object.keys(r.errors).filter((c) => c !== 'ERR_WOULD_DEADLOCK'), [], JSON.stringify(r.errors));
+      assert.equal(r.ok + (r.errors.ERR_WOULD_DEADLOCK || 0), 3000);
+      assert.ok(r.ok > 0, 'some updates went through');
+    }
+    const ea = m.tryLock('a');
+    const eb = m.tryLock('b');
+    assert.ok(ea && eb, 'no key left held');
+    ea.release();
+    eb.release();
+  });
+
   test('process.exit() returns while a worker is parked in a synchronous lock()', () => {
     const { spawnSync } = require('node:child_process');
     const lib = JSON.stringify(require('./helpers').LIB);
