@@ -335,7 +335,12 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   batchLockAsync(keys: Iterable<K>, options?: AsyncLockOptions): Promise<BatchEntry<K, V>>;
   /** Locks a key (or, given an array, keys), runs fn, always releases; resolves to fn's result. */
   withLock<R>(key: K, fn: (entry: Entry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
-  withLock<R>(keys: K[], fn: (batch: BatchEntry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
+  withLock<R>(keys: readonly K[], fn: (batch: BatchEntry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
+  withLock<R>(
+    keyOrKeys: K | readonly K[],
+    fn: (held: Entry<K, V> | BatchEntry<K, V>) => R | Promise<R>,
+    options?: AsyncLockOptions,
+  ): Promise<R>;
   /** Key states alive (values, held or awaited keys): a diagnostic. */
   stateCount(): number;
   readonly [Symbol.toStringTag]: string;

@@ -54,6 +54,12 @@ async function asyncUse(signal: AbortSignal) {
   expectType<number>()(total);
   const one = await accounts.withLock('alice', async (entry) => entry.exists);
   expectType<boolean>()(one);
+  const pair = ['alice', 'bob'] as const;
+  expectType<number | undefined>()(await accounts.withLock(pair, (b) => b.get('alice')));
+  const some: string | readonly string[] = Math.random() < 0.5 ? 'alice' : pair;
+  expectType<boolean>()(await accounts.withLock(some, (held) => held.released));
+  // @ts-expect-error the keys of a batch are the map's key type
+  await accounts.withLock([1, 2] as const, () => 0);
   const o: AsyncLockOptions = { signal };
   await accounts.lockAsync('x', o);
   // @ts-expect-error signal must be an AbortSignal
