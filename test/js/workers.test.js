@@ -332,3 +332,27 @@ for (const method of ['update', 'retain']) {
     assert.equal(m.get('k'), 'after');
   });
 }
+
+// process.exit() stops every worker and waits for them. A worker waiting for
+// the shard that the exiting thread's own update callback holds used to
+// wait for ever, and so did the process; it now gives its wait up.
+test('process.exit() inside an update callback returns while a worker waits for that shard', () => {
+  const { spawnSync } = require('node:child_process');
+  const lib = JSON.stringify(require('./helpers').LIB);
+  const code = `
+    const { Worker } = require('node:worker_threads');
+    const { DashMap } = require(${lib});
+    const m = new DashMap({ shards: 1 });
+    const w = new Worker(\`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { DashMap } = require(${lib});
+      const m = DashMap.from(workerData);
+      parentPort.postMessage('writing');
+      for (;;) m.set('k', 1);
+    \`, { eval: true, workerData: m.handle });
+    w.once('message', () => setTimeout(() => m.update('k', () => process.exit(7)), 100));
+  `;
+  const r = spawnSync(process.execPath, ['-e', code], { timeout: 20_000, encoding: 'utf8' });
+  assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
+  assert.equal(r.status, 7, r.stderr);
+});

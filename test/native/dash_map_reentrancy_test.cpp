@@ -377,3 +377,48 @@ TEST(DashMapReentrancyMisc, ErrorCodesHaveStableNames) {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<bool> g_stop_waiting{false};
+bool stop_waiting(void*) { return g_stop_waiting.load(); }
+}  // namespace
+
+// A thread waiting for a shard that a callback holds gives up with
+// errc::aborted once its wait_interrupt check says stop (in Node: the
+// worker is being terminated, perhaps by a process.exit() called inside
+// that very callback, which then waits for this thread). Nothing changes.
+TEST(DashMapReentrancyMisc, AWaitForAShardEndsWhenTheThreadIsToldToStop) {
+  Map m(0, 1);
+  m.insert(1, 1);
+  std::latch holding(1);
+  std::atomic<bool> release{false};
+  std::thread holder([&] {
+    m.alter(1, [&](alter_entry<uint64_t>& e) {
+      holding.count_down();
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      e.assign(2);
+    });
+  });
+  holding.wait();
+  g_stop_waiting = false;
+  std::atomic<int> aborted{0};
+  std::thread waiter([&] {
+    threadmap::detail::tl_wait_interrupt = {&stop_waiting, nullptr};
+    for (auto op : {+[](Map& mp) { mp.insert(5, 5); }, +[](Map& mp) { (void)mp.find(1); }}) {
+      try {
+        op(m);
+      } catch (const threadmap::error& e) {
+        if (e.code() == errc::aborted) aborted.fetch_add(1);
+      }
+    }
+    threadmap::detail::tl_wait_interrupt = {};
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));  // parked, asking
+  g_stop_waiting = true;
+  waiter.join();
+  release = true;
+  holder.join();
+  EXPECT_EQ(aborted.load(), 2);
+  EXPECT_FALSE(m.contains(5));  // the abandoned insert changed nothing
+  EXPECT_EQ(m.find(1), std::optional<uint64_t>(2));
+}

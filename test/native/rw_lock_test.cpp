@@ -324,3 +324,102 @@ TEST_P(RwLock, WritersExcludeEveryoneReadersShare) {
 }
 
 }  // namespace
+
+// ---- stoppable waits (lock_stoppable, lock_shared_stoppable) ----
+
+namespace stop_hook {
+std::atomic<bool> stop{false};
+std::atomic<int> asked{0};
+bool check(void*) {
+  asked.fetch_add(1);
+  return stop.load();
+}
+// Installs the check on the calling thread for its lifetime.
+struct installed {
+  installed() { threadmap::detail::tl_wait_interrupt = {&check, nullptr}; }
+  ~installed() { threadmap::detail::tl_wait_interrupt = {}; }
+};
+void reset() {
+  stop = false;
+  asked = 0;
+}
+// Waits until a stoppable sleeper has asked the check twice (it is parked).
+void wait_until_parked() {
+  while (asked.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+}  // namespace stop_hook
+
+// A writer and a reader parked behind a writer give up when told to stop,
+// hold nothing, and leave the word clean: readers and writers get in after.
+TEST(RwLockStoppable, ParkedWriterAndReaderGiveUpAndLeaveTheLockClean) {
+  for (bool striped : {false, true}) {
+    stop_hook::reset();
+    reader_slots slots(1);
+    rw_lock l;
+    if (striped) bias(l, slots, 0);
+    l.lock();
+    std::atomic<int> gave_up{0};
+    std::thread w([&] {
+      stop_hook::installed hook;
+      if (!l.lock_stoppable()) gave_up.fetch_add(1);
+    });
+    std::thread r([&] {
+      stop_hook::installed hook;
+      if (l.lock_shared_stoppable(1) == read_mode::none) gave_up.fetch_add(1);
+    });
+    stop_hook::wait_until_parked();
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));  // both parked and asking
+    stop_hook::stop = true;
+    w.join();
+    r.join();
+    EXPECT_EQ(gave_up.load(), 2) << (striped ? "striped" : "plain");
+    l.unlock();
+    // No WRITER_WAITING or reader count was left behind.
+    const read_mode m = l.try_lock_shared(0);
+    EXPECT_NE(m, read_mode::none);
+    l.unlock_shared(0, m);
+    EXPECT_TRUE(l.try_lock());
+    l.unlock();
+  }
+}
+
+// A writer that is told to stop while it drains a striped reader gives
+// WRITER back and BIAS with it: a writer after it must still wait for that
+// reader (as after a failed try_lock).
+TEST(RwLockStoppable, AWriterStoppedWhileDrainingLeavesTheStripedReaderGuarded) {
+  stop_hook::reset();
+  reader_slots slots(1);
+  rw_lock l;
+  bias(l, slots, 0);
+  const read_mode m = l.lock_shared(0);
+  ASSERT_EQ(m, read_mode::striped);
+  std::atomic<bool> got{true};
+  std::thread w([&] {
+    stop_hook::installed hook;
+    got = l.lock_stoppable();
+  });
+  stop_hook::wait_until_parked();
+  stop_hook::stop = true;
+  w.join();
+  EXPECT_FALSE(got.load());
+  background_writer later(l);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(later.acquired.load()) << "a writer got in beside a striped reader";
+  l.unlock_shared(0, m);
+  later.join();
+  EXPECT_TRUE(later.acquired.load());
+}
+
+// Without a check installed, a stoppable wait is an ordinary one.
+TEST(RwLockStoppable, WithoutACheckTheWaitEndsWithTheHolder) {
+  rw_lock l;
+  l.lock();
+  std::atomic<bool> got{false};
+  std::thread w([&] { got = l.lock_stoppable(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_FALSE(got.load());
+  l.unlock();
+  w.join();
+  EXPECT_TRUE(got.load());
+  l.unlock();
+}

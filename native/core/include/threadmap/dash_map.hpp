@@ -36,8 +36,12 @@
 // do not pass its lock lines back and forth.
 //
 // Locking: every public member takes at most one shard lock at a time,
-// through shared_access / exclusive_access, or their *_callback_access
-// forms where caller code runs under the lock (detail/lock_tracker.hpp). No
+// through the stoppable_* guards of detail/lock_tracker.hpp (the
+// *_callback_access forms where caller code runs under the lock). Stoppable:
+// a thread whose host told it to stop while it waited for a shard lock (a
+// Node worker being terminated: detail/parking.hpp, wait_interrupt) gets
+// threadmap::error(errc::aborted) instead of the lock; a whole-map member
+// may then have done some shards and not the others. No
 // member ever holds two shard locks, so there is no lock order to keep.
 // Members that run caller code under a lock (visit, alter, upsert,
 // erase_if, retain, for_each) are guarded against re-entry: a callback
@@ -195,7 +199,7 @@ class DashMap {
   std::optional<V> insert(K key, V value) {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::stoppable_exclusive_access guard(s.lock);
     if (slot* sl = s.table.find(key, h, eq_)) {
       std::optional<V> old(std::move(sl->value));
       sl->value = std::move(value);
@@ -209,7 +213,7 @@ class DashMap {
   bool try_insert(K key, V value) {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::stoppable_exclusive_access guard(s.lock);
     if (s.table.find(key, h, eq_)) return false;
     s.table.insert_unique(h, hash_, std::move(key), std::move(value));
     return true;
@@ -219,7 +223,7 @@ class DashMap {
   std::optional<V> find(const K& key) const {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    detail::shared_access guard(s.lock);
+    detail::stoppable_shared_access guard(s.lock);
     if (const slot* sl = s.table.find(key, h, eq_)) return sl->value;
     return std::nullopt;
   }
@@ -231,7 +235,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    detail::shared_callback_access guard(s.lock);
+    detail::stoppable_shared_callback_access guard(s.lock);
     if (const slot* sl = s.table.find(key, h, eq_)) {
       f(static_cast<const V&>(sl->value));
       return true;
@@ -243,7 +247,7 @@ class DashMap {
   bool contains(const K& key) const {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    detail::shared_access guard(s.lock);
+    detail::stoppable_shared_access guard(s.lock);
     return s.table.find(key, h, eq_) != nullptr;
   }
 
@@ -251,7 +255,7 @@ class DashMap {
   bool erase(const K& key) {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::stoppable_exclusive_access guard(s.lock);
     if (slot* sl = s.table.find(key, h, eq_)) {
       s.table.erase(sl);
       return true;
@@ -263,7 +267,7 @@ class DashMap {
   std::optional<V> take(const K& key) {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_access guard(s.lock);
+    detail::stoppable_exclusive_access guard(s.lock);
     if (slot* sl = s.table.find(key, h, eq_)) {
       std::optional<V> v(std::move(sl->value));
       s.table.erase(sl);
@@ -279,7 +283,7 @@ class DashMap {
     static_assert(std::is_invocable_r_v<bool, P&, const V&>, "erase_if's predicate takes (const V&), returns bool");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_callback_access guard(s.lock);
+    detail::stoppable_exclusive_callback_access guard(s.lock);
     slot* sl = s.table.find(key, h, eq_);
     if (!sl || !pred(static_cast<const V&>(sl->value))) return false;
     s.table.erase(sl);
@@ -293,7 +297,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, V&>, "upsert's callback takes (V&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_callback_access guard(s.lock);
+    detail::stoppable_exclusive_callback_access guard(s.lock);
     if (slot* sl = s.table.find(key, h, eq_)) {
       f(sl->value);
       return false;
@@ -313,7 +317,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, alter_entry<V>&>, "alter's callback takes (alter_entry<V>&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    detail::exclusive_callback_access guard(s.lock);
+    detail::stoppable_exclusive_callback_access guard(s.lock);
     slot* sl = s.table.find(key, h, eq_);
     alter_entry<V> entry(sl ? &sl->value : nullptr);
     if constexpr (std::is_void_v<std::invoke_result_t<F&, alter_entry<V>&>>) {
@@ -339,7 +343,7 @@ class DashMap {
     std::size_t removed = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
-      detail::exclusive_callback_access guard(s.lock);
+      detail::stoppable_exclusive_callback_access guard(s.lock);
       s.table.for_each([&](slot& sl) {
         if (!pred(static_cast<const K&>(sl.key), sl.value)) {
           s.table.erase(&sl);
@@ -366,7 +370,7 @@ class DashMap {
     static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
     THREADMAP_REQUIRE(i < shard_count_);
     const shard& s = shards_[i];
-    detail::shared_callback_access guard(s.lock);
+    detail::stoppable_shared_callback_access guard(s.lock);
     s.table.for_each([&](const slot& sl) { f(sl.key, sl.value); });
   }
 
@@ -374,7 +378,7 @@ class DashMap {
   void clear() {
     require_no_own_lock();
     for (std::size_t i = 0; i < shard_count_; ++i) {
-      detail::exclusive_access guard(shards_[i].lock);
+      detail::stoppable_exclusive_access guard(shards_[i].lock);
       shards_[i].table.clear();
     }
   }
@@ -392,7 +396,7 @@ class DashMap {
   // Requires: i < shard_count(). Locks shard i (shared).
   std::size_t shard_size(std::size_t i) const {
     THREADMAP_REQUIRE(i < shard_count_);
-    detail::shared_access guard(shards_[i].lock);
+    detail::stoppable_shared_access guard(shards_[i].lock);
     return shards_[i].table.size();
   }
   std::vector<std::size_t> shard_sizes() const {
@@ -411,7 +415,7 @@ class DashMap {
     require_no_own_lock();
     std::size_t n = shard_count_ * sizeof(shard) + readers_.bytes();
     for (std::size_t i = 0; i < shard_count_; ++i) {
-      detail::shared_access guard(shards_[i].lock);
+      detail::stoppable_shared_access guard(shards_[i].lock);
       n += shards_[i].table.allocated_bytes();
     }
     return n;

@@ -79,12 +79,26 @@ inline void require_no_lock_in(const void* first, const void* last) {
 // lives. Only guards under which caller code runs need that (a callback's
 // calls back into a map are what the record is checked against); the others
 // only check the record on entry, which costs one thread-local load.
-template <bool Exclusive, bool Tracked>
+//
+// Stoppable: a wait at depth 0 may be given up when the thread is told to
+// stop (rw_lock::lock_stoppable): the constructor then throws errc::aborted
+// with nothing held. Only for callers that may fail there (DashMap's
+// members); a caller that must get the lock once it asks (LockMap's
+// hand-over and release paths) uses the plain guards.
+template <bool Exclusive, bool Tracked, bool Stoppable = false>
 class lock_guard_base {
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
     if (record_.depth == 0) [[likely]] {
-      if constexpr (Exclusive) lock_.lock(); else mode_ = lock_.lock_shared(record_.reader_slot());
+      if constexpr (Stoppable) {
+        const bool got = Exclusive ? lock_.lock_stoppable()
+                                   : (mode_ = lock_.lock_shared_stoppable(record_.reader_slot())) != read_mode::none;
+        if (!got) [[unlikely]] throw error(errc::aborted, "the thread is stopping: its wait for a shard lock was abandoned");
+      } else if constexpr (Exclusive) {
+        lock_.lock();
+      } else {
+        mode_ = lock_.lock_shared(record_.reader_slot());
+      }
     } else {
       acquire_nested();
     }
@@ -127,5 +141,10 @@ using exclusive_access = lock_guard_base<true, false>;
 // The same, recorded, for members that run caller code (callbacks) under it.
 using shared_callback_access = lock_guard_base<false, true>;
 using exclusive_callback_access = lock_guard_base<true, true>;
+// The four again, stoppable (see lock_guard_base).
+using stoppable_shared_access = lock_guard_base<false, false, true>;
+using stoppable_exclusive_access = lock_guard_base<true, false, true>;
+using stoppable_shared_callback_access = lock_guard_base<false, true, true>;
+using stoppable_exclusive_callback_access = lock_guard_base<true, true, true>;
 
 }  // namespace threadmap::detail

@@ -16,9 +16,12 @@
 //   bits 0-27               number of (plain) readers
 //
 // Waiting spins briefly (critical sections are short: a probe of one table)
-// and then sleeps on the word with std::atomic::wait (a futex on Linux), so
-// a thread whose lock is held for long (a JS callback under update) does not
-// burn a core.
+// and then sleeps on the word (a futex, detail/parking.hpp), so a thread
+// whose lock is held for long (a JS callback under update) does not burn a
+// core. lock_stoppable / lock_shared_stoppable sleep in slices and ask the
+// thread's wait_interrupt check between them (parking.hpp): a Node worker
+// being stopped gives its wait up instead of waiting for a callback that
+// may never return (process.exit() inside it waits for that worker).
 //
 // Memory orders: acquisitions are acquire and releases are release, which is
 // exactly what a lock needs: everything written inside a critical section
@@ -84,6 +87,7 @@
 #include <thread>
 
 #include "config.hpp"
+#include "parking.hpp"
 
 namespace threadmap::detail {
 
@@ -175,8 +179,17 @@ class rw_lock {
   read_mode lock_shared(unsigned slot) noexcept {
     const read_mode m = try_lock_shared(slot);
     if (m != read_mode::none) [[likely]] return m;
-    return lock_shared_slow(slot);
+    return lock_shared_slow<false>(slot);
   }
+  // lock_shared with a way out: while it sleeps, the thread's wait_interrupt
+  // check (parking.hpp) is asked every interrupt_poll_period; read_mode::none
+  // when it says stop (nothing held).
+  read_mode lock_shared_stoppable(unsigned slot) noexcept {
+    const read_mode m = try_lock_shared(slot);
+    if (m != read_mode::none) [[likely]] return m;
+    return lock_shared_slow<true>(slot);
+  }
+  template <bool Stoppable>
   [[gnu::noinline, gnu::cold]] read_mode lock_shared_slow(unsigned slot) noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
@@ -190,8 +203,8 @@ class rw_lock {
       }
       if (spin < spin_limit) {
         THREADMAP_PAUSE();
-      } else {
-        sleep_on(s);
+      } else if (!sleep_on<Stoppable>(s)) {
+        return read_mode::none;  // told to stop: this reader never counted itself in
       }
     }
   }
@@ -227,9 +240,19 @@ class rw_lock {
     // of the reader counters after it are the writer's half of the protocol.
     if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]]
       return;
-    lock_slow();
+    lock_slow<false>();
   }
-  [[gnu::noinline]] void lock_slow() noexcept {
+  // lock with a way out (as lock_shared_stoppable): false when the thread's
+  // wait_interrupt check said stop; then nothing is held and the word is as
+  // if this writer had never come (see lock_slow).
+  [[nodiscard]] bool lock_stoppable() noexcept {
+    uint32_t expected = 0;
+    if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]]
+      return true;
+    return lock_slow<true>();
+  }
+  template <bool Stoppable>
+  [[gnu::noinline]] bool lock_slow() noexcept {
     for (int spin = 0;; ++spin) {
       uint32_t s = word_.load(std::memory_order_relaxed);
       if ((s & (writer | readers)) == 0) {
@@ -237,8 +260,16 @@ class rw_lock {
         // again) and BIAS (new readers count in the word again).
         if (word_.compare_exchange_weak(s, writer | (s & sleepers), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
-          if (s & bias) revoke_bias(true);
-          return;
+          if ((s & bias) && !revoke_bias_and_drain<Stoppable>()) {
+            // Told to stop while striped readers were still inside: give
+            // WRITER back and BIAS with it (as try_lock does: those readers
+            // are inside, and a lock without BIAS would let the next writer
+            // in without a scan).
+            word_.fetch_or(bias, std::memory_order_relaxed);  // we hold WRITER: no reader enters before unlock()
+            unlock();
+            return false;
+          }
+          return true;
         }
         continue;
       }
@@ -252,8 +283,13 @@ class rw_lock {
       }
       if (spin < spin_limit) {
         THREADMAP_PAUSE();
-      } else {
-        sleep_on(s);
+      } else if (!sleep_on<Stoppable>(s)) {
+        // Told to stop. WRITER_WAITING may be ours: clear it, or readers
+        // would hold back for a writer that is gone. Another waiting writer
+        // sets it again when it next looks (wake_all wakes it to look).
+        word_.fetch_and(~writer_waiting, std::memory_order_relaxed);
+        wake_all();
+        return false;
       }
     }
   }
@@ -264,7 +300,7 @@ class rw_lock {
     uint32_t prev = word_.fetch_and(~(writer | sleepers), std::memory_order_release);
     if (prev & sleepers) [[unlikely]] notify_cold();
   }
-  [[gnu::noinline, gnu::cold]] void notify_cold() noexcept { word_.notify_all(); }
+  [[gnu::noinline, gnu::cold]] void notify_cold() noexcept { detail::wake_all(word_); }
 
   // Bounded acquisition, by spinning and yielding (used only on the rare
   // nested path, see lock_tracker.hpp). Returns how the lock was taken
@@ -310,7 +346,7 @@ class rw_lock {
   }
   [[gnu::noinline, gnu::cold]] void notify_drained() noexcept {
     drained_.fetch_add(1, std::memory_order_seq_cst);
-    drained_.notify_all();
+    detail::wake_all(drained_);
   }
 
   // A plain read of an attached lock without BIAS. If the previous plain
@@ -346,8 +382,15 @@ class rw_lock {
   [[gnu::noinline]] bool revoke_bias(bool wait) noexcept {
     last_reader_.store(0, std::memory_order_relaxed);
     if (!wait) return striped_readers() != 0;
-    drain_striped_readers();
+    drain_striped_readers<false>();
     return false;
+  }
+  // revoke_bias(true) with a way out: false if told to stop before the
+  // striped readers drained (they may still be inside).
+  template <bool Stoppable>
+  [[gnu::noinline]] bool revoke_bias_and_drain() noexcept {
+    last_reader_.store(0, std::memory_order_relaxed);
+    return drain_striped_readers<Stoppable>();
   }
 
   uint32_t striped_readers() const noexcept {
@@ -365,7 +408,9 @@ class rw_lock {
   // leaves after that scan sees SLEEPERS and bumps drained_ (see the
   // header), and whoever else clears SLEEPERS meanwhile (wake_all) bumps
   // it too: the wait cannot miss the last reader's exit.
-  void drain_striped_readers() noexcept {
+  // Returns false only for Stoppable, when told to stop first.
+  template <bool Stoppable>
+  bool drain_striped_readers() noexcept {
     for (int spin = 0; striped_readers() != 0; ++spin) {
       if (spin < spin_limit) {
         THREADMAP_PAUSE();
@@ -373,9 +418,10 @@ class rw_lock {
       }
       word_.fetch_or(sleepers, std::memory_order_seq_cst);
       const uint32_t seen = drained_.load(std::memory_order_seq_cst);
-      if (striped_readers() == 0) return;
-      drained_.wait(seen, std::memory_order_seq_cst);
+      if (striped_readers() == 0) return true;
+      if (!park<Stoppable>(drained_, seen)) return false;
     }
+    return true;
   }
 
   static constexpr uint32_t writer = 1u << 31;
@@ -385,12 +431,33 @@ class rw_lock {
   static constexpr uint32_t readers = bias - 1;
   static constexpr int spin_limit = 128;
 
-  void sleep_on(uint32_t s) noexcept {
+  // Sleeps while the word is `s` (setting SLEEPERS first). Returns false
+  // only for Stoppable, when told to stop.
+  template <bool Stoppable>
+  bool sleep_on(uint32_t s) noexcept {
     if ((s & sleepers) == 0) {
-      if (!word_.compare_exchange_weak(s, s | sleepers, std::memory_order_relaxed)) return;
+      if (!word_.compare_exchange_weak(s, s | sleepers, std::memory_order_relaxed)) return true;
       s |= sleepers;
     }
-    word_.wait(s, std::memory_order_relaxed);
+    return park<Stoppable>(word_, s);
+  }
+
+  // One futex sleep on `w` while it holds `v` (parking.hpp: a raw futex, so
+  // every wake-up here goes through detail::wake_all, never through
+  // std::atomic::notify_all, whose waiter count would not see these
+  // sleepers). Stoppable with a wait_interrupt check installed: sleeps at
+  // most interrupt_poll_period, then asks the check; false: stop.
+  template <bool Stoppable>
+  static bool park(std::atomic<uint32_t>& w, uint32_t v) noexcept {
+    if constexpr (Stoppable) {
+      const wait_interrupt intr = tl_wait_interrupt;
+      if (intr.interrupted) {
+        if (wait_until(w, v, park_clock::now() + interrupt_poll_period)) return true;
+        return !intr.interrupted(intr.ctx);
+      }
+    }
+    wait_until(w, v, park_clock::time_point::max());
+    return true;
   }
 
   [[gnu::noinline, gnu::cold]] void wake_all() noexcept {
@@ -399,7 +466,7 @@ class rw_lock {
     // publishes no data (the caller's release already did that), and being an
     // RMW on the word it cannot be lost against a sleeper's CAS.
     word_.fetch_and(~sleepers, std::memory_order_relaxed);
-    word_.notify_all();
+    detail::wake_all(word_);
     if (counters_) notify_drained();  // a writer draining striped readers may sleep on SLEEPERS too
   }
 
