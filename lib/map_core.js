@@ -4,6 +4,7 @@
 // (native/addon/*_wrap.cc). Subclasses add their engine's own members (the
 // fast path of DashMap, the locks of LockMap).
 const { invalidHandle } = require('./errors');
+const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const kNative = Symbol('threadmap.native');
@@ -76,6 +77,28 @@ class MapCore {
   forEach(fn, thisArg) {
     if (typeof fn !== 'function') throw new TypeError('forEach: fn must be a function');
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  // console.log / util.inspect: the class, the size and the first entries, as
+  // Node shows a Map (at most options.maxArrayLength entries, 100 by default).
+  // The native half is a non-enumerable symbol, so without this a map showed
+  // as an empty object.
+  [inspect.custom](depth, options, inspectValue) {
+    const name = this.constructor.name;
+    if (depth < 0) return options.stylize(`[${name}]`, 'special');
+    const max = options.maxArrayLength ?? 100;
+    const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+    const parts = [];
+    const size = this.size;
+    if (max > 0) {
+      for (const [k, v] of this.entries()) {
+        parts.push(`${inspectValue(k, nested)} => ${inspectValue(v, nested)}`);
+        if (parts.length >= max) break;
+      }
+    }
+    const rest = size - parts.length;  // other threads may write meanwhile: only a hint
+    if (rest > 0) parts.push(`... ${rest} more item${rest > 1 ? 's' : ''}`);
+    return `${name}(${size}) ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
   }
 }
 

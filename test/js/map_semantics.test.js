@@ -485,3 +485,29 @@ for (const [className, make] of differentialClasses) test(`differential: random 
     }
   }
 });
+
+// console.log(map) showed `DashMap {}` (the native half is a hidden symbol).
+describe('util.inspect shows the class, the size and the entries', () => {
+  const { inspect } = require('node:util');
+  const classes = [
+    ['DashMap', () => new DashMap()],
+    ['LockMap', () => new LockMap()],
+    ['LruLockMap', () => new LruLockMap({ capacity: 1000 })],
+    ['LockFreeMap', () => new LockFreeMap()],
+    ['HopscotchMap', () => new HopscotchMap()],
+  ];
+  for (const [name, make] of classes) {
+    test(name, () => {
+      const m = make();
+      assert.equal(inspect(m), `${name}(0) {}`);
+      m.set('a', { x: [1, 2] });
+      assert.equal(inspect(m), `${name}(1) { 'a' => { x: [ 1, 2 ] } }`);
+      assert.equal(inspect({ deep: { er: { m } } }), `{ deep: { er: { m: [${name}] } } }`);
+      for (let i = 0; i < 150; i++) m.set(i, i);
+      const shown = inspect(m);
+      assert.ok(shown.startsWith(`${name}(151) { `), shown.slice(0, 40));
+      assert.ok(shown.endsWith(', ... 51 more items }'), shown.slice(-40));
+      assert.equal(inspect(m, { maxArrayLength: 0 }), `${name}(151) { ... 151 more items }`);
+    });
+  }
+});
