@@ -930,7 +930,7 @@ class basic_lock_map {
   }
 
   // wait_graph::holder_fn: the owner holding `key` (a state of `map`).
-  static bool holder_of_state(const void* map, const void* key, detail::wait_graph::owner_id& holder) {
+  static bool holder_of_state(const void* map, const void* key, detail::wait_graph::owner_id& holder) noexcept {
     const auto& self = *static_cast<const basic_lock_map*>(map);
     const auto& st = *static_cast<const state*>(key);
     const shard& s = self.shard_for(st.hash);  // hash is const: readable without the lock

@@ -23,7 +23,10 @@
 // Lock order: the mutex, then one shard lock at a time (read by holder_of,
 // shared). No thread takes the mutex while it holds a shard lock: waits
 // from inside callbacks (which hold a shard lock) are bounded anyway
-// (lock_tracker.hpp) and are not added to the graph.
+// (lock_tracker.hpp) and are not added to the graph. A walk may wait for a
+// shard that a retain callback holds, for as long as that callback runs;
+// other threads about to park wait for the mutex meanwhile (they were about
+// to wait anyway).
 //
 // Lifetime: a waiter's `key` stays allocated while its edge is in the graph
 // (the waiter holds a reference on it until it is dequeued, which happens
@@ -51,8 +54,8 @@ class wait_graph {
   using owner_id = std::uintptr_t;  // threadmap::owner_id (lock_map.hpp)
 
   // Reads the holder of `key` in `map` (under its shard lock); false if
-  // nobody holds it.
-  using holder_fn = bool (*)(const void* map, const void* key, owner_id& holder);
+  // nobody holds it. Must not throw.
+  using holder_fn = bool (*)(const void* map, const void* key, owner_id& holder) noexcept;
 
   struct edge {
     const void* map;
@@ -66,8 +69,10 @@ class wait_graph {
   }
 
   // Adds owner -> key, unless that closes a cycle: then adds nothing and
-  // returns false.
-  bool add_unless_cycle(owner_id owner, const edge& e) {
+  // returns false. Never throws (the caller is queued and must not leave
+  // by an exception here): if the edge cannot be stored, the wait goes on
+  // unwatched, as it did before this graph existed.
+  bool add_unless_cycle(owner_id owner, const edge& e) noexcept {
     std::lock_guard<std::mutex> g(mutex_);
     edge cur = e;
     for (std::size_t step = 0; step < max_walk; ++step) {
@@ -78,11 +83,14 @@ class wait_graph {
       if (it == waiting_.end()) break;  // the holder is not parked
       cur = it->second;
     }
-    waiting_[owner] = e;
+    try {
+      waiting_[owner] = e;
+    } catch (...) {  // bad_alloc
+    }
     return true;
   }
 
-  void remove(owner_id owner) {
+  void remove(owner_id owner) noexcept {
     std::lock_guard<std::mutex> g(mutex_);
     waiting_.erase(owner);
   }
