@@ -52,7 +52,6 @@ Addon::~Addon() {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
   interrupt_probe = Napi::Persistent(env.RunScript("(function threadmapInterruptProbe() {})").As<Napi::Function>());
-  threadmap::detail::tl_wait_interrupt = {&thread_is_stopping, this};
   Napi::Function dash = DashMapWrap::Define(env);
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
@@ -77,6 +76,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("LockFreeMap", LockFreeWrap<LockFreeEngine>::Define(env));
   exports.Set("HopscotchMap", LockFreeWrap<HopscotchEngine>::Define(env));
   exports.Set("Entry", locks->entry_class(env));
+  // Last: a constructor that threw above leaves no check pointing at it.
+  threadmap::detail::tl_wait_interrupt = {&thread_is_stopping, this};
 }
 
 // setCodec({ serialize, deserialize, contentEqual, fallback, counted }): the functions

@@ -48,10 +48,9 @@ fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
 }
 
-// A key of a kind the fast path handles and within `limits` (a longer one
-// falls back, and the full path reports the RangeError).
-// A key over maxKeyBytes is not fast: the full path throws its RangeError
-// (numbers are 8 bytes and booleans 1, so a small limit applies to them too).
+// A key of a kind the fast path handles and within `limits`: one over
+// maxKeyBytes falls back, and the full path reports the RangeError (numbers
+// are 8 bytes and booleans 1, so a small limit applies to them too).
 bool fast_key(v8::Local<v8::Value> v, Key& out, const size_limits& limits) {
   if (encode_string_key(v, out)) return out.size() <= limits.key_bytes;
   if (v->IsNumber()) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -146,60 +147,69 @@ TEST(LockMapBasic, AnInterruptedWaitIsAbortedAndLeavesNoTrace) {
   ASSERT_TRUE(again);
 }
 
-// Two threads that each hold a key the other then waits for: the second to
-// wait gets would_deadlock at once (no deadline is set), the first keeps
-// waiting and is served when the second lets go.
+// Two threads that each hold a key the other then waits for, with no
+// deadline: the wait that closes the ring gets would_deadlock at once
+// (usually the main thread's, which comes 20 ms later; if the other thread
+// was slower to park, its own), and the other wait is served when that
+// thread lets go. Exactly one of the two fails.
 TEST(LockMapBasic, ACrossThreadCycleFailsTheWaitThatClosesIt) {
   Map m;
-  auto a = m.lock(1);
+  std::atomic<int> refused{0};
   std::atomic<bool> b_holds{false};
+  auto a = std::make_optional(m.lock(1));
   std::thread t([&] {
     auto b = m.lock(2);
     b_holds.store(true);
-    auto got = m.lock(1);  // parks: the main thread holds 1 and is not waiting yet
-    EXPECT_EQ(*got.get(), "from main");
+    try {
+      auto got = m.lock(1);
+    } catch (const threadmap::error& e) {
+      EXPECT_EQ(e.code(), errc::would_deadlock);
+      refused.fetch_add(1);
+    }
   });
   while (!b_holds.load()) std::this_thread::sleep_for(1ms);
-  std::this_thread::sleep_for(20ms);  // t is parked on key 1
+  std::this_thread::sleep_for(20ms);  // t parks on key 1
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(code_of([&] { (void)m.lock(2); }), errc::would_deadlock);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
-  EXPECT_EQ(code_of([&] { (void)m.insert(2, "x"); }), errc::would_deadlock);  // a write waits the same way
-  a.set("from main");
-  a.release();
+  try {
+    auto got = m.lock(2);  // served only if t was the one refused
+  } catch (const threadmap::error& e) {
+    EXPECT_EQ(e.code(), errc::would_deadlock);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    refused.fetch_add(1);
+    EXPECT_EQ(code_of([&] { (void)m.insert(2, "x"); }), errc::would_deadlock);  // a write waits the same way
+  }
+  a.reset();  // lets t have key 1, if it still waits
   t.join();
-  EXPECT_EQ(m.get(1), "from main");
+  EXPECT_EQ(refused.load(), 1);
+  EXPECT_EQ(m.state_count(), 0u);  // no lock or wait left behind
 }
 
 // A ring of three owners over two maps: A holds m1[1] and waits for m2[2],
-// B holds m2[2] and waits for m1[3], C holds m1[3] and asks for m1[1].
+// B holds m2[2] and waits for m1[3], C holds m1[3] and waits for m1[1].
+// Whichever of them parks last closes the ring and is refused; the other
+// two are then served, so all three finish.
 TEST(LockMapBasic, ACycleThroughThreeThreadsAndTwoMapsIsFound) {
   Map m1, m2;
   std::atomic<int> holding{0};
-  std::atomic<bool> c_done{false};
+  std::atomic<int> refused{0};
   auto hold_then_wait = [&](Map& mine, uint64_t k, Map& other, uint64_t want) {
     auto e = mine.lock(k);
     holding.fetch_add(1);
     while (holding.load() < 3) std::this_thread::sleep_for(1ms);
-    auto w = other.lock(want);  // served once C gives up and lets go
+    try {
+      auto w = other.lock(want);
+    } catch (const threadmap::error& err) {
+      EXPECT_EQ(err.code(), errc::would_deadlock);
+      refused.fetch_add(1);
+    }
   };
   std::thread a([&] { hold_then_wait(m1, 1, m2, 2); });
-  std::thread b([&] {
-    while (holding.load() < 1) std::this_thread::sleep_for(1ms);
-    hold_then_wait(m2, 2, m1, 3);
-  });
-  std::thread c([&] {
-    auto e = m1.lock(3);
-    holding.fetch_add(1);
-    while (holding.load() < 3) std::this_thread::sleep_for(1ms);
-    std::this_thread::sleep_for(30ms);  // A and B are parked
-    EXPECT_EQ(code_of([&] { (void)m1.lock(1); }), errc::would_deadlock);
-    c_done.store(true);
-  });
+  std::thread b([&] { hold_then_wait(m2, 2, m1, 3); });
+  std::thread c([&] { hold_then_wait(m1, 3, m1, 1); });
   a.join();
   b.join();
   c.join();
-  EXPECT_TRUE(c_done.load());
+  EXPECT_EQ(refused.load(), 1);
 }
 
 // Waiting in a chain that is not a ring is not a deadlock.
