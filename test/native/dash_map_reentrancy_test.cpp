@@ -306,6 +306,28 @@ TEST(DashMapReentrancyMisc, NestingAcrossMapsIsBoundedInDepth) {
   for (auto& mp : maps) EXPECT_TRUE(mp->insert(0, 1).has_value());  // every lock was released
 }
 
+// A thread that holds the shard of `key` in `m` (inside an alter callback)
+// from construction until finish(), then assigns `value` and ends.
+struct shard_holder {
+  shard_holder(Map& m, uint64_t key, uint64_t value)
+      : t([this, &m, key, value] {
+          m.alter(key, [&](alter_entry<uint64_t>& e) {
+            holding.count_down();
+            while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            e.assign(value);
+          });
+        }) {
+    holding.wait();
+  }
+  void finish() {
+    release = true;
+    t.join();
+  }
+  std::latch holding{1};
+  std::atomic<bool> release{false};
+  std::thread t;
+};
+
 TEST(DashMapReentrancyMisc, NestedWaitOnAnotherThreadsLockIsBounded) {
   // Thread T holds a shard of `target` (inside an alter callback) until told
   // to stop. The main thread, from inside a callback of another map, needs
@@ -315,21 +337,11 @@ TEST(DashMapReentrancyMisc, NestedWaitOnAnotherThreadsLockIsBounded) {
   Map target(0, 1);
   source.insert(1, 1);
   target.insert(2, 2);
-  std::latch holding(1);
-  std::atomic<bool> release{false};
-  std::thread t([&] {
-    target.alter(2, [&](alter_entry<uint64_t>& e) {
-      holding.count_down();
-      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      e.assign(3);
-    });
-  });
-  holding.wait();
+  shard_holder t(target, 2, 3);
   const auto start = std::chrono::steady_clock::now();
   const outcome got = run([&] { source.visit(1, [&](const uint64_t&) { target.insert(2, 100); }); });
   const auto waited = std::chrono::steady_clock::now() - start;
-  release = true;
-  t.join();
+  t.finish();
   EXPECT_EQ(got, outcome::would_deadlock);
   EXPECT_GE(waited, threadmap::detail::nested_wait_limit - std::chrono::milliseconds(5));
   EXPECT_LT(waited, std::chrono::seconds(20));
@@ -390,16 +402,7 @@ bool stop_waiting(void*) { return g_stop_waiting.load(); }
 TEST(DashMapReentrancyMisc, AWaitForAShardEndsWhenTheThreadIsToldToStop) {
   Map m(0, 1);
   m.insert(1, 1);
-  std::latch holding(1);
-  std::atomic<bool> release{false};
-  std::thread holder([&] {
-    m.alter(1, [&](alter_entry<uint64_t>& e) {
-      holding.count_down();
-      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      e.assign(2);
-    });
-  });
-  holding.wait();
+  shard_holder holder(m, 1, 2);
   g_stop_waiting = false;
   std::atomic<int> aborted{0};
   std::thread waiter([&] {
@@ -416,8 +419,7 @@ TEST(DashMapReentrancyMisc, AWaitForAShardEndsWhenTheThreadIsToldToStop) {
   std::this_thread::sleep_for(std::chrono::milliseconds(120));  // parked, asking
   g_stop_waiting = true;
   waiter.join();
-  release = true;
-  holder.join();
+  holder.finish();
   EXPECT_EQ(aborted.load(), 2);
   EXPECT_FALSE(m.contains(5));  // the abandoned insert changed nothing
   EXPECT_EQ(m.find(1), std::optional<uint64_t>(2));

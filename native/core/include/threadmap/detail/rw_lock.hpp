@@ -287,6 +287,7 @@ class rw_lock {
         // Told to stop. WRITER_WAITING may be ours: clear it, or readers
         // would hold back for a writer that is gone. Another waiting writer
         // sets it again when it next looks (wake_all wakes it to look).
+        // relaxed: the bit publishes nothing (it is set relaxed, above).
         word_.fetch_and(~writer_waiting, std::memory_order_relaxed);
         wake_all();
         return false;
