@@ -201,6 +201,31 @@ describe('LockMap across workers', () => {
     assert.equal(r.status, 7, r.stderr);
   });
 
+  // retain runs its callback under a shard lock; a worker writing to that
+  // shard waits for the shard lock, not a key lock. process.exit() from the
+  // callback stops and joins that worker, which must give its wait up.
+  test('process.exit() inside a retain callback returns while a worker waits for that shard', () => {
+    const { spawnSync } = require('node:child_process');
+    const lib = JSON.stringify(require('./helpers').LIB);
+    const code = `
+      const { Worker } = require('node:worker_threads');
+      const { LockMap } = require(${lib});
+      const m = new LockMap({ shards: 1 });
+      m.set('a', 1);
+      const w = new Worker(\`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { LockMap } = require(${lib});
+        const m = LockMap.from(workerData);
+        parentPort.postMessage('writing');
+        for (let i = 0; ; i++) m.set('k', i);
+      \`, { eval: true, workerData: m.handle });
+      w.once('message', () => setTimeout(() => m.retain(() => process.exit(7)), 100));
+    `;
+    const r = spawnSync(process.execPath, ['-e', code], { timeout: 20_000, encoding: 'utf8' });
+    assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
+    assert.equal(r.status, 7, r.stderr);
+  });
+
   test('a worker terminated while waiting asynchronously: its wait is dropped, the lock still works', async () => {
     const m = new LockMap();
     const baseline = m.stateCount();

@@ -389,7 +389,7 @@ class basic_lock_map {
     sync_waiter w;
     state* st;
     {
-      exclusive_access g(s.lock);
+      stoppable_exclusive_access g(s.lock);
       st = find_or_create(s, key, h);
       if (!st->locked) return acquire_unlocked(s, st, owner);
       check_not_own(st, owner);
@@ -403,7 +403,7 @@ class basic_lock_map {
   std::optional<entry> try_lock(const K& key, owner_id owner = this_thread_owner()) {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    exclusive_access g(s.lock);
+    stoppable_exclusive_access g(s.lock);
     state* st = find_or_create(s, key, h);
     if (st->locked) return std::nullopt;
     return acquire_unlocked(s, st, owner);
@@ -417,7 +417,7 @@ class basic_lock_map {
     THREADMAP_REQUIRE(!wb.queued);
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
-    exclusive_access g(s.lock);
+    stoppable_exclusive_access g(s.lock);
     state* st = find_or_create(s, key, h);
     if (!st->locked) return acquire_unlocked(s, st, wb.owner);
     enqueue(st, wb, wb.owner, h);
@@ -476,7 +476,7 @@ class basic_lock_map {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     if constexpr (Lru) {
-      exclusive_access g(s.lock);
+      stoppable_exclusive_access g(s.lock);
       state* st = find(s, key, h);
       if (st && st->value && expire_if_stale(s, st)) st = nullptr;
       if (!st || !st->value) {
@@ -487,7 +487,7 @@ class basic_lock_map {
       promote(s, st);
       return st->value;
     } else {
-      shared_access g(s.lock);
+      stoppable_shared_access g(s.lock);
       const state* st = find(s, key, h);
       return st ? st->value : std::nullopt;
     }
@@ -497,7 +497,7 @@ class basic_lock_map {
   std::optional<V> peek(const K& key) const {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    shared_access g(s.lock);
+    stoppable_shared_access g(s.lock);
     const state* st = find(s, key, h);
     return st && fresh(st) ? st->value : std::nullopt;
   }
@@ -505,7 +505,7 @@ class basic_lock_map {
   bool contains(const K& key) const {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    shared_access g(s.lock);
+    stoppable_shared_access g(s.lock);
     const state* st = find(s, key, h);
     return st && fresh(st);
   }
@@ -527,7 +527,7 @@ class basic_lock_map {
     state* st = nullptr;
     for (;;) {
       {
-        exclusive_callback_access g(s.lock);
+        stoppable_exclusive_callback_access g(s.lock);
         st = find(s, key, h);
         if (!st || !st->locked) {
           alter_entry<V> e(st && fresh(st) ? &*st->value : nullptr);
@@ -594,7 +594,7 @@ class basic_lock_map {
       require_no_own_lock();
       std::size_t n = 0;
       for (std::size_t i = 0; i < shard_count_; ++i) {
-        shared_access g(shards_[i].lock);
+        stoppable_shared_access g(shards_[i].lock);
         n += shards_[i].values;
       }
       return n;
@@ -610,7 +610,7 @@ class basic_lock_map {
     std::vector<K> held;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
-      exclusive_access g(s.lock);
+      stoppable_exclusive_access g(s.lock);
       s.table.for_each([&](auto& slot) {
         state* st = slot.key;
         if (st->refs == 0) {
@@ -635,7 +635,7 @@ class basic_lock_map {
     std::vector<K> held;
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
-      exclusive_callback_access g(s.lock);
+      stoppable_exclusive_callback_access g(s.lock);
       s.table.for_each([&](auto& slot) {
         state* st = slot.key;
         if (!st->value) return;
@@ -686,7 +686,7 @@ class basic_lock_map {
   void for_each_in_shard(std::size_t i, F&& f) const {
     THREADMAP_REQUIRE(i < shard_count_);
     const shard& s = shards_[i];
-    shared_callback_access g(s.lock);
+    stoppable_shared_callback_access g(s.lock);
     s.table.for_each([&](const auto& slot) {
       const state* st = slot.key;
       if (fresh(st)) f(st->key, *st->value);
@@ -700,7 +700,7 @@ class basic_lock_map {
   std::size_t state_count() const {
     std::size_t n = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
-      shared_access g(shards_[i].lock);
+      stoppable_shared_access g(shards_[i].lock);
       n += shards_[i].table.size();
     }
     return n;
@@ -710,7 +710,7 @@ class basic_lock_map {
   std::size_t waiting(const K& key) const {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    shared_access g(s.lock);
+    stoppable_shared_access g(s.lock);
     const state* st = find(s, key, h);
     std::size_t n = 0;
     for (const waiter_base* w = st ? st->head : nullptr; w; w = w->next) ++n;
@@ -722,7 +722,7 @@ class basic_lock_map {
   lru_stats stats() const {
     lru_stats out;
     for (std::size_t i = 0; i < shard_count_; ++i) {
-      shared_access g(shards_[i].lock);
+      stoppable_shared_access g(shards_[i].lock);
       const lru_stats& st = shards_[i].stats;
       out.hits += st.hits;
       out.misses += st.misses;
@@ -744,6 +744,14 @@ class basic_lock_map {
   using exclusive_access = detail::exclusive_access;
   using shared_callback_access = detail::shared_callback_access;
   using exclusive_callback_access = detail::exclusive_callback_access;
+  // The first shard lock of a public member is stoppable: a thread told to
+  // stop while it waits for it (detail/parking.hpp) leaves with
+  // errc::aborted before anything changed. Every later acquisition (hand-
+  // over, release, the end of a wait, eviction) is plain: it must not fail.
+  using stoppable_shared_access = detail::stoppable_shared_access;
+  using stoppable_exclusive_access = detail::stoppable_exclusive_access;
+  using stoppable_shared_callback_access = detail::stoppable_shared_callback_access;
+  using stoppable_exclusive_callback_access = detail::stoppable_exclusive_callback_access;
 
   // The table's key equality: by hash and key, or (`same` non-null) by identity.
   template <class E>
