@@ -487,22 +487,19 @@ for (const [className, make] of differentialClasses) test(`differential: random 
 });
 
 // console.log(map) showed `DashMap {}` (the native half is a hidden symbol).
-describe('util.inspect shows the class, the size and the entries', () => {
+// Every map now prints as Node prints a Map (checked against Map itself):
+// class, size, entries.
+describe('util.inspect shows the class, the size and the entries, as for a Map', () => {
   const { inspect } = require('node:util');
-  const classes = [
-    ['DashMap', () => new DashMap()],
-    ['LockMap', () => new LockMap()],
-    ['LruLockMap', () => new LruLockMap({ capacity: 1000 })],
-    ['LockFreeMap', () => new LockFreeMap()],
-    ['HopscotchMap', () => new HopscotchMap()],
-  ];
-  for (const [name, make] of classes) {
-    test(name, () => {
-      const m = make();
+  for (const impl of impls) {
+    test(impl.name, () => {
+      const m = impl.make();
+      const name = m.constructor.name;
       assert.equal(inspect(m), `${name}(0) {}`);
       m.set('a', { x: [1, 2] });
       assert.equal(inspect(m), `${name}(1) { 'a' => { x: [ 1, 2 ] } }`);
       assert.equal(inspect({ deep: { er: { m } } }), `{ deep: { er: { m: [${name}] } } }`);
+      if (m instanceof Map) return;  // a long Map is printed over several lines; ours stays on one
       for (let i = 0; i < 150; i++) m.set(i, i);
       const shown = inspect(m);
       assert.ok(shown.startsWith(`${name}(151) { `), shown.slice(0, 40));

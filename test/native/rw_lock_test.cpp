@@ -42,6 +42,17 @@ struct background_writer {
   std::thread t;
 };
 
+// With a striped reader inside (holding `m`, slot 0): a writer that comes now
+// must wait for it, and gets in once the reader leaves (which this does).
+void expect_a_writer_waits_for_the_striped_reader(rw_lock& l, read_mode m) {
+  background_writer w(l);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(w.acquired.load()) << "a writer got in beside a striped reader";
+  l.unlock_shared(0, m);
+  w.join();
+  EXPECT_TRUE(w.acquired.load());
+}
+
 // Striped: attaches l to slots and reads it from two slots (as two threads
 // would) until BIAS is on (the next reads count in slots).
 void bias(rw_lock& l, reader_slots& slots, std::size_t index) {
@@ -98,12 +109,7 @@ TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
   const read_mode m = l.lock_shared(0);
   ASSERT_EQ(m, read_mode::striped);
   EXPECT_FALSE(l.try_lock());
-  background_writer w(l);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(w.acquired.load()) << "a writer got in beside a striped reader";
-  l.unlock_shared(0, m);
-  w.join();
-  EXPECT_TRUE(w.acquired.load());
+  expect_a_writer_waits_for_the_striped_reader(l, m);
 }
 
 // A writer asleep while it drains a striped reader; a plain reader then
@@ -402,12 +408,7 @@ TEST(RwLockStoppable, AWriterStoppedWhileDrainingLeavesTheStripedReaderGuarded) 
   stop_hook::stop = true;
   w.join();
   EXPECT_FALSE(got.load());
-  background_writer later(l);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(later.acquired.load()) << "a writer got in beside a striped reader";
-  l.unlock_shared(0, m);
-  later.join();
-  EXPECT_TRUE(later.acquired.load());
+  expect_a_writer_waits_for_the_striped_reader(l, m);
 }
 
 // Without a check installed, a stoppable wait is an ordinary one.

@@ -37,12 +37,12 @@
 //
 // Locking: every public member takes at most one shard lock at a time,
 // through the stoppable_* guards of detail/lock_tracker.hpp (the
-// *_callback_access forms where caller code runs under the lock). Stoppable:
-// a thread whose host told it to stop while it waited for a shard lock (a
-// Node worker being terminated: detail/parking.hpp, wait_interrupt) gets
-// threadmap::error(errc::aborted) instead of the lock; a whole-map member
-// may then have done some shards and not the others. No
+// *_callback_access forms where caller code runs under the lock). No
 // member ever holds two shard locks, so there is no lock order to keep.
+// Stoppable: a thread whose host told it to stop while it waited for a
+// shard lock (a Node worker being terminated: detail/parking.hpp,
+// wait_interrupt) gets threadmap::error(errc::aborted) instead of the lock;
+// a whole-map member may then have done some shards and not the others.
 // Members that run caller code under a lock (visit, alter, upsert,
 // erase_if, retain, for_each) are guarded against re-entry: a callback
 // that calls back into a map gets threadmap::error(errc::would_deadlock)

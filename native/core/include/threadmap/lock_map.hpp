@@ -854,7 +854,8 @@ class basic_lock_map {
 
   static constexpr std::chrono::microseconds spin_budget{100};
 
-  // Parks until w is granted, or fails at the deadline (dequeued, nothing held).
+  // Waits until w is granted, or fails (deadline, deadlock, stop: dequeued,
+  // nothing held).
   void wait_for_grant(shard& s, sync_waiter& w, deadline dl) {
     // A thread inside a callback holds a shard lock: it must not wait long
     // for anything (see "Callbacks").
@@ -884,13 +885,18 @@ class basic_lock_map {
         if ((i & 7) == 0 && detail::park_clock::now() - start >= spin_budget) break;
       }
     }
-    if (w.granted.load(std::memory_order_acquire) != 0) {
-      exclusive_access g(s.lock);  // see the end of this function
-      return;
-    }
-    // About to park: join the process's wait graph, unless this wait would
-    // close a cycle of threads waiting for each other's keys (a deadlock:
-    // then fail instead). Waits from callbacks stay out (bounded above).
+    if (w.granted.load(std::memory_order_acquire) == 0) park(s, w, dl, on_timeout);
+    // The releaser signalled under this shard lock; taking it once means it
+    // is done with `w` (which dies with this frame).
+    exclusive_access g(s.lock);
+  }
+
+  // Sleeps until w is granted. On a deadlock, the deadline or a stop it
+  // leaves w's queue and throws (give_up), unless w was granted meanwhile.
+  void park(shard& s, sync_waiter& w, deadline dl, errc on_timeout) {
+    // Join the process's wait graph, unless this wait would close a cycle
+    // of threads waiting for each other's keys (a deadlock: then fail
+    // instead). Waits from callbacks stay out (bounded by wait_for_grant).
     detail::wait_graph& graph = detail::wait_graph::instance();
     const bool in_graph = detail::this_thread_locks().depth == 0;
     if (in_graph && !graph.add_unless_cycle(w.owner, {this, w.st, &holder_of_state})) {
@@ -921,9 +927,6 @@ class basic_lock_map {
       return;  // granted meanwhile
     }
     if (in_graph) graph.remove(w.owner);
-    // The releaser signalled under this shard lock; taking it once means it
-    // is done with `w` (which dies with this frame).
-    exclusive_access g(s.lock);
   }
 
   // Ends an unsuccessful wait: takes w out of its queue and throws, unless
