@@ -30,6 +30,7 @@
 #include <utility>
 
 #include <threadmap/hash.hpp>
+#include <threadmap/key_packing.hpp>
 
 namespace threadmap::addon {
 
@@ -67,6 +68,14 @@ class Key {
     k.b_[0] = static_cast<unsigned char>(key_kind::number);
     k.b_[1] = 8;
     std::memcpy(k.b_ + 2, &d, 8);
+    return k;
+  }
+  // An inline key. Requires: len <= inline_capacity.
+  static Key inline_key(key_kind kind, const void* payload, std::size_t len) noexcept {
+    Key k;
+    k.b_[0] = static_cast<unsigned char>(kind);
+    k.b_[1] = static_cast<unsigned char>(len);
+    if (len) std::memcpy(k.b_ + 2, payload, len);
     return k;
   }
   static Key boolean(bool v) noexcept {
@@ -166,3 +175,65 @@ struct KeyHash {
 };
 
 }  // namespace threadmap::addon
+
+// DashMap packs a shard's keys into 64-bit words while they all fit
+// (threadmap/key_packing.hpp): a map keyed by numbers then has 16-byte slots
+// instead of 24. The words, NaN-boxed beside the doubles:
+//   number             the canonical double's bits (key.hpp's numbers have
+//                      one NaN, 0x7FF8'0000'0000'0000, so no double has
+//                      the top 16 bits 0xFFF8..0xFFFF used below)
+//   string1, len <= 6  top 16 bits 0xFFF8 + len, byte i in bits 8i..8i+7
+//   boolean            0xFFFF'0000'0000'000b
+// Every other key (longer or UTF-16 strings, bigints, bytes) does not pack.
+// The rules key_packing asks for hold: a packed word is a function of the
+// key's canonical bytes and unpack() rebuilds exactly those bytes (so the
+// KeyHash of the unpacked key is the key's hash); keys are equal exactly when
+// their bytes are, and a key that packs differs in kind or length from every
+// key that does not.
+template <>
+struct threadmap::key_packing<threadmap::addon::Key> {
+  static constexpr bool enabled = true;
+  using Key = addon::Key;
+  using key_kind = addon::key_kind;
+  static constexpr uint64_t string_tag = 0xFFF8;
+  static constexpr uint64_t boolean_tag = 0xFFFF;
+  static constexpr std::size_t max_string = 6;
+
+  static bool pack(const Key& k, uint64_t& word) noexcept {
+    if (k.is_heap()) return false;
+    switch (k.kind()) {
+      case key_kind::number: {
+        const double d = k.as_number();
+        std::memcpy(&word, &d, 8);
+        return true;
+      }
+      case key_kind::boolean:
+        word = boolean_tag << 48 | k.data()[0];
+        return true;
+      case key_kind::string1: {
+        const std::size_t len = k.size();
+        if (len > max_string) return false;
+        uint64_t bytes = 0;
+        for (std::size_t i = 0; i < len; ++i) bytes |= uint64_t{k.data()[i]} << (8 * i);
+        word = (string_tag + len) << 48 | bytes;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  static Key unpack(uint64_t word) noexcept {
+    const uint64_t tag = word >> 48;
+    if (tag == boolean_tag) return Key::boolean((word & 1) != 0);
+    if (tag >= string_tag) {
+      const std::size_t len = static_cast<std::size_t>(tag - string_tag);
+      unsigned char bytes[max_string];
+      for (std::size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(word >> (8 * i));
+      return Key::inline_key(key_kind::string1, bytes, len);
+    }
+    double d;
+    std::memcpy(&d, &word, 8);
+    return Key::number(d);
+  }
+};

@@ -72,9 +72,9 @@ TEST(DashMapConstruct, CapacityIsReservedUpFront) {
   EXPECT_EQ(reserved.size(), 0u);
   EXPECT_GT(reserved.allocated_bytes(), unreserved.allocated_bytes());
 
-  // Each shard reserved room for n/4 entries with a 7/8 load factor
-  // (so about 1.5 x n/4 in practice); the keys split about evenly, far
-  // within that margin, so filling the map to n must not rehash any shard.
+  // Each shard reserved room for n/4 entries plus 4 standard deviations of
+  // a random split (n/4 + 4 sqrt(n/4)); the keys split about evenly, within
+  // that margin, so filling the map to n must not rehash any shard.
   const std::size_t before = reserved.allocated_bytes();
   for (uint64_t k = 0; k < n; ++k) reserved.insert(k, k);
   EXPECT_EQ(reserved.size(), n);

@@ -52,6 +52,16 @@ struct key_maker<std::string> {
   }
 };
 
+template <>
+struct key_maker<threadmap_test::packable_key> {
+  // Keys of up to 7 bytes pack; one in 97 is longer, so a shard's table
+  // runs packed until its first long key turns it wide (and packed again
+  // after a clear).
+  threadmap_test::packable_key operator()(uint64_t i) const {
+    return {i % 97 == 5 ? "longer-than-seven-" + std::to_string(i) : std::to_string(i)};
+  }
+};
+
 template <class K>
 std::string show(const K& k) {
   std::ostringstream os;
@@ -337,6 +347,20 @@ TEST(DashMapModelStrings, RandomOperationsMatchUnorderedMap) {
     model_run<std::string, fixed_hash> run(seed, shards, 700);
     const std::size_t ops = threadmap_test::scaled(60000, 10000);
     EXPECT_EQ(run.run(ops), ops) << "seed=" << seed << " shards=" << shards;
+  }
+}
+
+TEST(DashMapModelPackedKeys, RandomOperationsMatchUnorderedMap) {
+  // The same sequences on keys that pack (threadmap/key_packing.hpp): tables
+  // start packed, widen at their first long key, pack again after clear.
+  for (std::size_t shards : {std::size_t{1}, std::size_t{8}}) {
+    for (uint64_t range : {uint64_t{90}, uint64_t{3000}}) {
+      const uint64_t seed = case_seed(shards, 98 + range);
+      model_run<threadmap_test::packable_key, fixed_hash> run(seed, shards, range);
+      const std::size_t ops = threadmap_test::scaled(100000, 10000);
+      EXPECT_EQ(run.run(ops), ops) << "seed=" << seed << " shards=" << shards << " range=" << range;
+      EXPECT_GT(run.clears(), 0u);
+    }
   }
 }
 

@@ -4,12 +4,18 @@
 // through every reallocation (growth, reserve, clear; an in-place rehash
 // is the same rehash() -> allocate() path as growth),
 // since a hint left on freed memory would prefetch lines nobody uses.
+//
+// detail::dual_table: DashMap's table, whose keys are 64-bit words while
+// they all pack (threadmap/key_packing.hpp).
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <threadmap/dash_map.hpp>
 #include <threadmap/detail/flat_table.hpp>
+
+#include "support.hpp"
 
 namespace {
 
@@ -84,6 +90,107 @@ TEST(FlatTableHint, EveryDashMapShardPublishesItsTable) {
   EXPECT_FALSE(m.find(21).has_value());
   for (uint64_t k = 0; k < 100; ++k) m.insert(k, k);
   EXPECT_EQ(m.size(), 100u);
+}
+
+using threadmap_test::fixed_hash;
+using threadmap_test::packable_key;
+using dual = threadmap::detail::dual_table<packable_key, uint64_t>;
+
+packable_key key_of(uint64_t i) { return {std::to_string(i)}; }  // up to 7 digits: packs
+
+TEST(DualTable, KeepsKeysPackedUntilOneDoesNotPackThenWidensKeepingEverything) {
+  dual t;
+  const fixed_hash hash;
+  const std::equal_to<packable_key> eq;
+  EXPECT_TRUE(t.packed());
+  for (uint64_t i = 0; i < 1000; ++i) t.insert_unique(hash(key_of(i)), hash, key_of(i), i * 2);
+  EXPECT_TRUE(t.packed());
+  const std::size_t packed_bytes = t.allocated_bytes();
+  const std::size_t packed_capacity = t.capacity();
+  // 16-byte slots plus a control byte each.
+  EXPECT_EQ(packed_bytes, packed_capacity * (16 + 1));
+
+  // Lookups of keys that do not pack answer "absent" without a probe.
+  const packable_key long_key{"a key longer than seven bytes"};
+  EXPECT_FALSE(t.find(long_key, hash(long_key), eq));
+  auto e = t.find(key_of(7), hash(key_of(7)), eq);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(*e.value, 14u);
+
+  t.insert_unique(hash(long_key), hash, packable_key(long_key), uint64_t{1});
+  EXPECT_FALSE(t.packed());
+  EXPECT_EQ(t.size(), 1001u);
+  EXPECT_EQ(t.capacity(), packed_capacity) << "widening keeps the capacity while the table has room";
+  EXPECT_EQ(t.allocated_bytes(), packed_capacity * (sizeof(packable_key) + 8 + 1));
+  for (uint64_t i = 0; i < 1000; ++i) {
+    auto f = t.find(key_of(i), hash(key_of(i)), eq);
+    ASSERT_TRUE(f) << "key " << i << " lost when the table widened";
+    EXPECT_EQ(*f.value, i * 2);
+  }
+  ASSERT_TRUE(t.find(long_key, hash(long_key), eq));
+
+  // Whole-table walks see the keys as they were inserted, in both layouts.
+  std::size_t odd = t.erase_if([](const packable_key& k, uint64_t& v) { return k.s.size() <= 7 && (v / 2) % 2 == 1; });
+  EXPECT_EQ(odd, 500u);
+  std::size_t seen = 0;
+  t.for_each([&](const packable_key& k, const uint64_t& v) {
+    ++seen;
+    if (k.s.size() <= 7) {
+      EXPECT_EQ(std::stoull(k.s) * 2, v);
+    }
+  });
+  EXPECT_EQ(seen, 501u);
+
+  t.clear();
+  EXPECT_TRUE(t.packed()) << "a cleared table packs its keys again";
+  EXPECT_EQ(t.allocated_bytes(), 0u);
+  t.insert_unique(hash(key_of(3)), hash, key_of(3), uint64_t{3});
+  EXPECT_TRUE(t.packed());
+  EXPECT_EQ(t.size(), 1u);
+}
+
+TEST(DualTable, AnEmptyTableWidensWithoutAllocatingAndAFullOneGrowsAsItWidens) {
+  const fixed_hash hash;
+  const std::equal_to<packable_key> eq;
+  dual empty;
+  const packable_key long_key{"not-packable-key"};
+  empty.insert_unique(hash(long_key), hash, packable_key(long_key), uint64_t{9});
+  EXPECT_FALSE(empty.packed());
+  EXPECT_EQ(empty.size(), 1u);
+
+  // 14 entries fill a 16-slot table to 7/8: the widened table needs room for 15.
+  dual full;
+  for (uint64_t i = 0; i < 14; ++i) full.insert_unique(hash(key_of(i)), hash, key_of(i), uint64_t{i});
+  ASSERT_EQ(full.capacity(), 16u);
+  full.insert_unique(hash(long_key), hash, packable_key(long_key), uint64_t{9});
+  EXPECT_FALSE(full.packed());
+  EXPECT_GT(full.capacity(), 16u);
+  EXPECT_EQ(full.size(), 15u);
+  for (uint64_t i = 0; i < 14; ++i) EXPECT_TRUE(full.find(key_of(i), hash(key_of(i)), eq)) << i;
+}
+
+TEST(FlatTableGrowth, GrowsByAboutOnePointFourAndStaysFiveToSevenEighthsFull) {
+  // Tables are sized in whole groups of 16, not powers of two; after the
+  // first growths a table is between 5/8 (just grown) and 7/8 full.
+  table t;
+  const mixing_hash hash;
+  std::size_t last = 0;
+  for (uint64_t k = 0; k < 200000; ++k) {
+    t.insert_unique(hash(k), hash, k, k);
+    const std::size_t cap = t.capacity();
+    ASSERT_EQ(cap % 16, 0u);
+    ASSERT_LE(t.size() * 8, cap * 7) << "above 7/8 load at " << t.size();
+    if (cap != last) {
+      if (last >= 1024) {
+        const double factor = static_cast<double>(cap) / static_cast<double>(last);
+        EXPECT_GT(factor, 1.39);
+        EXPECT_LT(factor, 1.42);
+        EXPECT_GE(t.size() * 8, cap * 5 - 8 * 16) << "just grown, the table is about 5/8 full";
+      }
+      last = cap;
+    }
+  }
+  for (uint64_t k = 0; k < 200000; k += 101) ASSERT_TRUE(t.find(k, hash(k), std::equal_to<uint64_t>())) << k;
 }
 
 }  // namespace

@@ -15,6 +15,10 @@
 //                           and count their live instances: a missed or
 //                           doubled destructor shows up as a count, a use
 //                           after move or free as a crash under ASan.
+//   packable_key            a string key that opts into threadmap::key_packing
+//                           when it is at most 7 bytes long (DashMap keeps
+//                           such keys as 64-bit words until a longer one
+//                           comes), hashed by fixed_hash.
 //   scaled(n)               iteration counts, divided under sanitizers
 //                           (THREADMAP_TEST_SANITIZED, set by CMakeLists.txt)
 //                           and multiplied by THREADMAP_TEST_SCALE.
@@ -30,6 +34,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -39,6 +44,7 @@
 #include <vector>
 
 #include <threadmap/hash.hpp>
+#include <threadmap/key_packing.hpp>
 
 namespace threadmap_test {
 
@@ -182,7 +188,17 @@ struct fixed_hash {
   uint64_t operator()(const std::string& s) const noexcept {
     return threadmap::hash_bytes(s.data(), s.size(), fixed_hash_seed);
   }
+  uint64_t operator()(const struct packable_key& k) const noexcept;
 };
+
+// ---- a key type that packs (threadmap/key_packing.hpp) ----
+
+struct packable_key {
+  std::string s;
+  friend bool operator==(const packable_key& a, const packable_key& b) { return a.s == b.s; }
+  friend std::ostream& operator<<(std::ostream& os, const packable_key& k) { return os << k.s; }
+};
+inline uint64_t fixed_hash::operator()(const packable_key& k) const noexcept { return (*this)(k.s); }
 
 // ---- types with heap memory and instance counts ----
 
@@ -258,3 +274,26 @@ class tracked {
 };
 
 }  // namespace threadmap_test
+
+// Up to 7 bytes pack: the length in the top byte, byte i in bits 8i..8i+7.
+template <>
+struct threadmap::key_packing<threadmap_test::packable_key> {
+  static constexpr bool enabled = true;
+  static bool pack(const threadmap_test::packable_key& k, uint64_t& word) noexcept {
+    if (k.s.size() > 7) return false;
+    word = uint64_t{k.s.size()} << 56;
+    for (std::size_t i = 0; i < k.s.size(); ++i) word |= uint64_t{static_cast<unsigned char>(k.s[i])} << (8 * i);
+    return true;
+  }
+  static threadmap_test::packable_key unpack(uint64_t word) noexcept {
+    threadmap_test::packable_key k;
+    const std::size_t len = static_cast<std::size_t>(word >> 56);
+    for (std::size_t i = 0; i < len; ++i) k.s.push_back(static_cast<char>(word >> (8 * i)));
+    return k;
+  }
+};
+
+template <>
+struct std::hash<threadmap_test::packable_key> {
+  std::size_t operator()(const threadmap_test::packable_key& k) const noexcept { return std::hash<std::string>()(k.s); }
+};

@@ -15,7 +15,7 @@
 //   };
 //   struct alignas(64) shard {     // exactly one cache line with its header
 //     rw_lock lock;                // 24 bytes, see detail/rw_lock.hpp
-//     flat_table<K, V> table;      // ctrl*, capacity, size, growth, hint*
+//     dual_table<K, V> table;      // ctrl*, capacity, size, growth, hint*
 //   };
 //   reader_slots readers;          // the shard locks' reader counters: one
 //                                  // cache line per (thread slot, shard)
@@ -58,8 +58,12 @@
 // Costs: find/insert/erase take one shard lock and are O(1) expected. size()
 // locks every shard in turn (shared) and is a sum of per-shard sizes taken
 // at slightly different moments. for_each, retain and clear visit shard by
-// shard, holding one lock at a time. A shard's table grows by doubling under
+// shard, holding one lock at a time. A shard's table grows by 1.4x under
 // its exclusive lock; other shards are unaffected.
+//
+// Keys that opt in through threadmap::key_packing (the addon's do) are kept
+// as 64-bit words in every shard whose keys all pack (detail/flat_table.hpp,
+// dual_table): smaller slots, so less memory and fewer cache lines per probe.
 //
 // Requires of K and V: nothrow move construction (a rehash moves every slot
 // and must not fail halfway). Hash returns uint64_t with all bits mixed
@@ -70,6 +74,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -84,6 +89,7 @@
 #include "detail/lock_tracker.hpp"
 #include "error.hpp"
 #include "hash.hpp"
+#include "key_packing.hpp"
 
 namespace threadmap {
 
@@ -152,8 +158,8 @@ class DashMap {
   static_assert(std::is_nothrow_move_constructible_v<K>, "DashMap needs keys whose move cannot throw");
   static_assert(std::is_nothrow_move_constructible_v<V>, "DashMap needs values whose move cannot throw");
 
-  using table_type = detail::flat_table<K, V>;
-  using slot = typename table_type::slot;
+  using table_type = detail::dual_table<K, V>;
+  using entry = typename table_type::entry;
 
   struct alignas(detail::cache_line) shard {
     mutable detail::rw_lock lock;  // guards `table` (mutable: const readers lock it)
@@ -183,7 +189,12 @@ class DashMap {
       shards_[i].table.attach_hint(&hints_[i]);
     }
     if (capacity) {
-      const std::size_t per = (capacity + shards - 1) / shards;
+      // Keys do not split evenly: a shard's share of `capacity` random keys
+      // has a standard deviation of about sqrt(share), so each shard gets 4
+      // of those on top, enough that a map filled to its capacity does not
+      // rehash (tables are sized exactly, not rounded to a power of two).
+      const std::size_t share = (capacity + shards - 1) / shards;
+      const std::size_t per = share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 1;
       for (std::size_t i = 0; i < shards; ++i) shards_[i].table.reserve(per, hash_);
     }
   }
@@ -200,9 +211,9 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_access guard(s.lock);
-    if (slot* sl = s.table.find(key, h, eq_)) {
-      std::optional<V> old(std::move(sl->value));
-      sl->value = std::move(value);
+    if (entry e = s.table.find(key, h, eq_)) {
+      std::optional<V> old(std::move(*e.value));
+      *e.value = std::move(value);
       return old;
     }
     s.table.insert_unique(h, hash_, std::move(key), std::move(value));
@@ -224,7 +235,7 @@ class DashMap {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
-    if (const slot* sl = s.table.find(key, h, eq_)) return sl->value;
+    if (entry e = s.table.find(key, h, eq_)) return *e.value;
     return std::nullopt;
   }
 
@@ -236,8 +247,8 @@ class DashMap {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
     detail::stoppable_shared_callback_access guard(s.lock);
-    if (const slot* sl = s.table.find(key, h, eq_)) {
-      f(static_cast<const V&>(sl->value));
+    if (entry e = s.table.find(key, h, eq_)) {
+      f(static_cast<const V&>(*e.value));
       return true;
     }
     return false;
@@ -248,7 +259,7 @@ class DashMap {
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
-    return s.table.find(key, h, eq_) != nullptr;
+    return static_cast<bool>(s.table.find(key, h, eq_));
   }
 
   // Removes the key. Returns whether it was present. Locks one shard (exclusive).
@@ -256,8 +267,8 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_access guard(s.lock);
-    if (slot* sl = s.table.find(key, h, eq_)) {
-      s.table.erase(sl);
+    if (entry e = s.table.find(key, h, eq_)) {
+      s.table.erase(e);
       return true;
     }
     return false;
@@ -268,9 +279,9 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_access guard(s.lock);
-    if (slot* sl = s.table.find(key, h, eq_)) {
-      std::optional<V> v(std::move(sl->value));
-      s.table.erase(sl);
+    if (entry e = s.table.find(key, h, eq_)) {
+      std::optional<V> v(std::move(*e.value));
+      s.table.erase(e);
       return v;
     }
     return std::nullopt;
@@ -284,9 +295,9 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_callback_access guard(s.lock);
-    slot* sl = s.table.find(key, h, eq_);
-    if (!sl || !pred(static_cast<const V&>(sl->value))) return false;
-    s.table.erase(sl);
+    entry e = s.table.find(key, h, eq_);
+    if (!e || !pred(static_cast<const V&>(*e.value))) return false;
+    s.table.erase(e);
     return true;
   }
 
@@ -298,8 +309,8 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_callback_access guard(s.lock);
-    if (slot* sl = s.table.find(key, h, eq_)) {
-      f(sl->value);
+    if (entry e = s.table.find(key, h, eq_)) {
+      f(*e.value);
       return false;
     }
     s.table.insert_unique(h, hash_, std::move(key), std::move(value));
@@ -318,14 +329,14 @@ class DashMap {
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     detail::stoppable_exclusive_callback_access guard(s.lock);
-    slot* sl = s.table.find(key, h, eq_);
-    alter_entry<V> entry(sl ? &sl->value : nullptr);
+    const entry e = s.table.find(key, h, eq_);
+    alter_entry<V> decision(e.value);
     if constexpr (std::is_void_v<std::invoke_result_t<F&, alter_entry<V>&>>) {
-      f(entry);
-      apply(s, sl, key, h, entry);
+      f(decision);
+      apply(s, e, key, h, decision);
     } else {
-      auto result = f(entry);  // a copy, taken before apply() may erase what f referred to
-      apply(s, sl, key, h, entry);
+      auto result = f(decision);  // a copy, taken before apply() may erase what f referred to
+      apply(s, e, key, h, decision);
       return result;
     }
   }
@@ -344,12 +355,7 @@ class DashMap {
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
       detail::stoppable_exclusive_callback_access guard(s.lock);
-      s.table.for_each([&](slot& sl) {
-        if (!pred(static_cast<const K&>(sl.key), sl.value)) {
-          s.table.erase(&sl);
-          ++removed;
-        }
-      });
+      removed += s.table.erase_if([&](const K& k, V& v) { return !pred(k, v); });
     }
     return removed;
   }
@@ -371,7 +377,7 @@ class DashMap {
     THREADMAP_REQUIRE(i < shard_count_);
     const shard& s = shards_[i];
     detail::stoppable_shared_callback_access guard(s.lock);
-    s.table.for_each([&](const slot& sl) { f(sl.key, sl.value); });
+    s.table.for_each(f);
   }
 
   // Removes every entry and frees the tables. Locks each shard (exclusive) in turn.
@@ -446,14 +452,14 @@ class DashMap {
   const shard& shard_for(uint64_t h) const noexcept { return shards_[prefetched_shard_index(h)]; }
 
   // Applies an alter decision. Requires: s's exclusive lock is held.
-  void apply(shard& s, slot* sl, const K& key, uint64_t h, alter_entry<V>& entry) {
-    if (entry.erase_) {
-      if (sl) s.table.erase(sl);
-    } else if (entry.next_) {
-      if (sl) {
-        sl->value = std::move(*entry.next_);
+  void apply(shard& s, entry e, const K& key, uint64_t h, alter_entry<V>& decision) {
+    if (decision.erase_) {
+      if (e) s.table.erase(e);
+    } else if (decision.next_) {
+      if (e) {
+        *e.value = std::move(*decision.next_);
       } else {
-        s.table.insert_unique(h, hash_, K(key), std::move(*entry.next_));
+        s.table.insert_unique(h, hash_, K(key), std::move(*decision.next_));
       }
     }
   }

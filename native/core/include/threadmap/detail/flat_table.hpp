@@ -1,14 +1,14 @@
 // threadmap/detail/flat_table.hpp: the open-addressing table inside one shard.
 //
 // Not synchronized: every member assumes the caller holds the owning shard's
-// lock (shared for const members, exclusive for the others). DashMap is the
-// only user and takes those locks; nothing here knows about threads.
+// lock (shared for const members, exclusive for the others). Nothing here
+// knows about threads.
 //
-// Layout (one allocation, `capacity` a power of two, at least 16):
+// Layout (one allocation, `capacity` a multiple of 16):
 //
 //   struct {
 //     int8_t ctrl[capacity];      // one control byte per slot
-//     slot   slots[capacity];     // struct slot { K key; V value; }
+//     slot   slots[capacity];     // struct slot { key; value; }
 //   };
 //
 // A control byte is kEmpty (0x80), kDeleted (0xFE, a tombstone) or, for a
@@ -18,32 +18,56 @@
 // of a slot only when 7 hash bits already match (a false match rate of
 // 1/128 per full slot).
 //
-// Probing: the group index comes from hash bits 7.. (h1); groups are probed
-// in triangular order g, g+1, g+3, g+6, ... which visits every group of a
-// power-of-two table. A lookup stops at the first group that has an empty
+// Probing: the first group comes from hash bits 7..38 (home_group); groups
+// are probed linearly from there, wrapping, which visits every group of a
+// table of any size. A lookup stops at the first group that has an empty
 // slot. The top bits of the hash are left to the caller (DashMap uses them
-// to pick the shard), so tables of up to 2^(57 - shard bits) slots stay
-// independent of the shard choice.
+// to pick the shard), so the choice of group stays independent of the
+// shard's.
 //
 // Erase: a slot becomes kEmpty if its group already has an empty slot (no
 // probe goes past such a group, so none can depend on this slot), otherwise
 // kDeleted. Tombstones count against growth; a table whose growth budget
-// runs out rehashes in place when at most 7/16 of it is live, and doubles
-// otherwise. Maximum load: 7/8.
+// runs out rehashes in place when at most 7/16 of it is live, and otherwise
+// grows by 1.4x (rounded up to whole groups). Maximum load: 7/8, so the load
+// right after growth is 5/8 and a table is always 5/8 to 7/8 full once it
+// has grown (tombstones aside). Why 1.4x and not doubling: memory. With
+// doubling a table is 7/16 to 7/8 full and a map of 1M entries that lands
+// just past a doubling spends twice the slot size per entry; 1.4x bounds
+// that at 1.6x. The price is more rehashing while a table grows from empty:
+// each entry is moved 3.5 times on average instead of 2 (bench/RESULTS.md,
+// "Growth by 1.4x", has what that costs the RapidGrow mix).
 //
-// Costs: find, insert and erase are O(1) expected; a rehash is O(capacity)
-// and happens under the shard's exclusive lock.
+// Two tables share this code (table_core below, over a table_header that
+// the owner keeps in its shard's cache line):
+//   flat_table<K, V>  slots of {K key; V value}; lookups may use any key
+//                     type the caller's equality accepts (LockMap's).
+//   dual_table<K, V>  DashMap's: while every key of the table packs into a
+//                     64-bit word (threadmap::key_packing<K>), slots are
+//                     {uint64_t key; V value}; the first key that does not
+//                     pack turns the whole table into {K; V} slots for good
+//                     (until clear()). For the addon's 16-byte keys holding
+//                     numbers and V an 8-byte value, a slot is 16 bytes
+//                     instead of 24.
+//
+// Costs: find, insert and erase are O(1) expected; a rehash (growth, or the
+// one-time change of slot layout) is O(capacity) and happens under the
+// shard's exclusive lock.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <limits>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 #include "config.hpp"
+#include "../key_packing.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -56,7 +80,12 @@ inline constexpr int8_t ctrl_deleted = static_cast<int8_t>(0xFE);
 inline constexpr std::size_t group_width = 16;
 
 inline uint8_t hash_h2(uint64_t h) noexcept { return static_cast<uint8_t>(h & 0x7F); }
-inline uint64_t hash_h1(uint64_t h) noexcept { return h >> 7; }
+
+// h's first probe group in a table of `groups` groups: hash bits 7..38
+// scaled to [0, groups) by a multiply and shift, which needs no power of two.
+inline std::size_t home_group(uint64_t h, std::size_t groups) noexcept {
+  return static_cast<std::size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h >> 7)) * groups) >> 32);
+}
 
 // A bit mask over the 16 slots of a group; iterate with `for (i : mask)`.
 class bit_mask {
@@ -147,13 +176,227 @@ class group {
 // it stays shared in every core's cache.
 struct table_hint {
   std::atomic<const char*> mem{nullptr};
-  std::atomic<std::size_t> capacity{0};
+  std::atomic<std::size_t> capacity{0};  // as table_header::cap: capacity | slot layout bit
+};
+
+// A table's fields. Kept by the owner (DashMap and LockMap keep it beside
+// the shard lock, in one cache line) and handed to table_core.
+struct table_header {
+  int8_t* ctrl = nullptr;
+  // The capacity (a multiple of 16, or 0) in the high bits and, in bit 0,
+  // the layout of the slots (dual_table: 1 while keys are packed).
+  std::size_t cap = 0;
+  std::size_t size = 0;
+  std::size_t growth_left = 0;  // empty slots that may still be filled before a rehash
+  table_hint* hint = nullptr;
+
+  std::size_t capacity() const noexcept { return cap & ~std::size_t{1}; }
+  std::size_t groups() const noexcept { return cap / group_width; }
+};
+
+// The smallest capacity (a multiple of 16) that holds n entries at 7/8 load.
+inline std::size_t capacity_for(std::size_t n) {
+  if (n > (std::numeric_limits<std::size_t>::max() / 16)) throw std::bad_alloc();
+  const std::size_t min_slots = n + (n + 6) / 7;  // ceil(8n / 7)
+  const std::size_t cap = (min_slots + group_width - 1) / group_width * group_width;
+  return cap < group_width ? group_width : cap;
+}
+
+// The capacity a full table of capacity `cap` grows to: 1.4x, whole groups.
+inline std::size_t grown_capacity(std::size_t cap) {
+  if (cap > (std::numeric_limits<std::size_t>::max() / 4)) throw std::bad_alloc();
+  const std::size_t want = cap + cap / 5 * 2;
+  return (want + group_width - 1) / group_width * group_width;
+}
+
+// The table code, for slots of type S (S::key, S::value, and S::layout, the
+// value of table_header::cap's bit 0 for this slot type). All members are
+// static and work on the header they are given.
+template <class S>
+struct table_core {
+  static_assert(S::layout <= 1);
+
+  static S* slots(const table_header& t) noexcept {
+    return reinterpret_cast<S*>(t.ctrl + slots_offset(t.capacity()));
+  }
+  static std::size_t allocated_bytes(const table_header& t) noexcept {
+    return t.capacity() ? bytes_for(t.capacity()) : 0;
+  }
+
+  // Starts loading the lines of group g's slots in the table at mem.
+  static void prefetch_slots(const char* mem, std::size_t cap, std::size_t g) noexcept {
+    const char* p = mem + slots_offset(cap) + g * group_width * sizeof(S);
+    for (std::size_t off = 0; off < group_width * sizeof(S); off += cache_line) __builtin_prefetch(p + off);
+  }
+
+  // The full slot for which match(const S&) holds on h's probe sequence, or nullptr.
+  template <class Match>
+  static S* find(const table_header& t, uint64_t h, const Match& match) noexcept(noexcept(match(std::declval<const S&>()))) {
+    if (t.size == 0) return nullptr;
+    const uint8_t h2 = hash_h2(h);
+    const std::size_t groups = t.groups();
+    std::size_t g = home_group(h, groups);
+    const char* const mem = reinterpret_cast<const char*>(t.ctrl);
+    // Start fetching the first group's slots now, so that their cache miss
+    // overlaps the control bytes' instead of following it (in a table
+    // larger than the cache, a lookup is two misses: ctrl, then slot).
+    prefetch_slots(mem, t.capacity(), g);
+    S* const slots_begin = slots(t);
+    for (;;) {
+      const std::size_t base = g * group_width;
+      group grp(t.ctrl + base);
+      for (unsigned i : grp.match(h2)) {
+        S* s = slots_begin + base + i;
+        if (match(static_cast<const S&>(*s))) return s;
+      }
+      if (grp.match_empty()) return nullptr;
+      if (++g == groups) g = 0;
+    }
+  }
+
+  // Inserts a slot S{args...} for a key known to be absent. May rehash
+  // (every slot moves: slot pointers taken before are invalid after); the
+  // rehash places slots by slot_hash(const S&). Returns the new slot.
+  template <class SlotHash, class... Args>
+  static S* insert_unique(table_header& t, uint64_t h, const SlotHash& slot_hash, Args&&... args) {
+    std::size_t idx = find_free(t, h);
+    if (t.ctrl[idx] == ctrl_empty && t.growth_left == 0) {
+      grow(t, slot_hash);
+      idx = find_free(t, h);
+    }
+    S* s = slots(t) + idx;
+    ::new (static_cast<void*>(s)) S{std::forward<Args>(args)...};
+    if (t.ctrl[idx] == ctrl_empty) --t.growth_left;
+    t.ctrl[idx] = static_cast<int8_t>(hash_h2(h));
+    ++t.size;
+    return s;
+  }
+
+  // Erases the full slot at index idx.
+  static void erase(table_header& t, std::size_t idx) noexcept {
+    THREADMAP_REQUIRE(idx < t.capacity() && t.ctrl[idx] >= 0);
+    slots(t)[idx].~S();
+    group grp(t.ctrl + (idx & ~(group_width - 1)));
+    if (grp.match_empty()) {
+      t.ctrl[idx] = ctrl_empty;
+      ++t.growth_left;
+    } else {
+      t.ctrl[idx] = ctrl_deleted;
+    }
+    --t.size;
+  }
+
+  // Calls f(S&, index) for every full slot. f may erase the slot it is given.
+  template <class F>
+  static void for_each(const table_header& t, F&& f) {
+    S* const s = slots(t);
+    const std::size_t cap = t.capacity();
+    for (std::size_t base = 0; base < cap; base += group_width) {
+      for (unsigned i : group(t.ctrl + base).match_full()) f(s[base + i], base + i);
+    }
+  }
+
+  // Rebuilds t with capacity new_cap and slots of type S from a table of
+  // slots of type Src (S itself, or another layout): each full Src slot is
+  // hashed by src_hash(const Src&), turned into an S by convert(Src&&) and
+  // destroyed. Strong guarantee: throws only before anything moved; both
+  // convert and the moves must not throw.
+  template <class Src, class SrcHash, class Convert>
+  static void rehash_from(table_header& t, std::size_t new_cap, const SrcHash& src_hash, const Convert& convert) {
+    const table_header old = t;
+    allocate(t, new_cap);
+    S* const to = slots(t);
+    table_core<Src>::for_each(old, [&](Src& from, std::size_t) {
+      const uint64_t h = src_hash(static_cast<const Src&>(from));
+      const std::size_t idx = find_free(t, h);
+      ::new (static_cast<void*>(to + idx)) S(convert(std::move(from)));
+      from.~Src();
+      t.ctrl[idx] = static_cast<int8_t>(hash_h2(h));
+    });
+    t.size = old.size;
+    t.growth_left -= old.size;
+    if (old.ctrl) ::operator delete(old.ctrl, std::align_val_t(table_core<Src>::alloc_align));
+  }
+
+  // Makes room for n entries without a rehash.
+  template <class SlotHash>
+  static void reserve(table_header& t, std::size_t n, const SlotHash& slot_hash) {
+    if (n <= t.size + t.growth_left) return;
+    rehash(t, capacity_for(n), slot_hash);
+  }
+
+  // Destroys every slot and frees the table (the layout bit is kept).
+  static void release(table_header& t) noexcept {
+    if (!t.ctrl) return;
+    if constexpr (!std::is_trivially_destructible_v<S>) {
+      for_each(t, [](S& s, std::size_t) { s.~S(); });
+    }
+    ::operator delete(t.ctrl, std::align_val_t(alloc_align));
+    t.ctrl = nullptr;
+    t.cap = S::layout;
+    t.size = t.growth_left = 0;
+    publish_hint(t);
+  }
+
+  static void publish_hint(const table_header& t) noexcept {
+    if (!t.hint) return;
+    t.hint->mem.store(reinterpret_cast<const char*>(t.ctrl), std::memory_order_relaxed);
+    t.hint->capacity.store(t.cap, std::memory_order_relaxed);
+  }
+
+  static constexpr std::size_t alloc_align = alignof(S) > group_width ? alignof(S) : group_width;
+
+ private:
+  static std::size_t slots_offset(std::size_t cap) noexcept {
+    return (cap + alignof(S) - 1) / alignof(S) * alignof(S);
+  }
+  static std::size_t bytes_for(std::size_t cap) noexcept { return slots_offset(cap) + cap * sizeof(S); }
+
+  // The first free (empty or deleted) slot on h's probe sequence; allocates
+  // the first group of an empty table. Requires: a table that has one (true
+  // whenever it is allocated, since the load never exceeds 7/8).
+  static std::size_t find_free(table_header& t, uint64_t h) {
+    if (t.capacity() == 0) allocate(t, group_width);
+    const std::size_t groups = t.groups();
+    std::size_t g = home_group(h, groups);
+    for (;;) {
+      const std::size_t base = g * group_width;
+      if (auto m = group(t.ctrl + base).match_free()) return base + m.lowest();
+      if (++g == groups) g = 0;
+    }
+  }
+
+  template <class SlotHash>
+  static void grow(table_header& t, const SlotHash& slot_hash) {
+    // Many tombstones and few live slots: rebuild at the same size.
+    const std::size_t cap = t.capacity();
+    rehash(t, t.size <= cap / 16 * 7 ? cap : grown_capacity(cap), slot_hash);
+  }
+
+  template <class SlotHash>
+  static void rehash(table_header& t, std::size_t new_cap, const SlotHash& slot_hash) {
+    // Moves of the key and value must not throw (static_assert in DashMap).
+    rehash_from<S>(t, new_cap, slot_hash, [](S&& s) noexcept { return S{std::move(s.key), std::move(s.value)}; });
+  }
+
+  // Strong guarantee: throws (bad_alloc) before t changes.
+  static void allocate(table_header& t, std::size_t cap) {
+    if (cap > (std::numeric_limits<std::size_t>::max() - cap) / (sizeof(S) + 1)) throw std::bad_alloc();
+    void* mem = ::operator new(bytes_for(cap), std::align_val_t(alloc_align));
+    t.ctrl = static_cast<int8_t*>(mem);
+    std::memset(t.ctrl, static_cast<unsigned char>(ctrl_empty), cap);
+    t.cap = cap | S::layout;
+    t.size = 0;
+    t.growth_left = cap - cap / 8;
+    publish_hint(t);
+  }
 };
 
 template <class K, class V>
 class flat_table {
  public:
   struct slot {
+    static constexpr std::size_t layout = 0;
     K key;
     V value;
   };
@@ -161,18 +404,18 @@ class flat_table {
   flat_table() noexcept = default;
   flat_table(const flat_table&) = delete;
   flat_table& operator=(const flat_table&) = delete;
-  ~flat_table() { release(); }
+  ~flat_table() { core::release(t_); }
 
-  std::size_t size() const noexcept { return size_; }
-  std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t size() const noexcept { return t_.size; }
+  std::size_t capacity() const noexcept { return t_.capacity(); }
   // Bytes of the table's own allocation (not memory owned by keys or values).
-  std::size_t allocated_bytes() const noexcept { return capacity_ ? bytes_for(capacity_) : 0; }
+  std::size_t allocated_bytes() const noexcept { return core::allocated_bytes(t_); }
 
   // Publishes this table's memory to `hint` from now on (nullptr: stop).
   // Requires: the owner's exclusive lock, or the table not shared yet.
   void attach_hint(table_hint* hint) noexcept {
-    hint_ = hint;
-    publish_hint();
+    t_.hint = hint;
+    core::publish_hint(t_);
   }
 
   // Starts loading the control bytes and slots of h's first probe group in
@@ -180,203 +423,258 @@ class flat_table {
   static void prefetch(const table_hint& hint, uint64_t h) noexcept {
     // relaxed: a hint; a stale or torn pair only prefetches the wrong lines.
     const char* mem = hint.mem.load(std::memory_order_relaxed);
-    const std::size_t cap = hint.capacity.load(std::memory_order_relaxed);
-    // A torn pair may show a table's memory with the capacity 0 of no table
-    // (first allocation, or clear): the mask would then be all ones.
+    const std::size_t cap = hint.capacity.load(std::memory_order_relaxed) & ~std::size_t{1};
     if (!mem || cap < group_width) return;
-    const std::size_t g = hash_h1(h) & ((cap / group_width) - 1);
+    const std::size_t g = home_group(h, cap / group_width);
     __builtin_prefetch(mem + g * group_width);
-    prefetch_group_slots(reinterpret_cast<const slot*>(mem + slots_offset(cap)), g);
+    core::prefetch_slots(mem, cap, g);
   }
 
   // The slot holding `key`, or nullptr.
   template <class KeyLike, class Eq>
   slot* find(const KeyLike& key, uint64_t h, const Eq& eq) const noexcept(noexcept(eq(key, key))) {
-    if (size_ == 0) return nullptr;
-    const uint8_t h2 = hash_h2(h);
-    const std::size_t groups_mask = (capacity_ / group_width) - 1;
-    std::size_t g = hash_h1(h) & groups_mask;
-    slot* const slots_begin = slots();
-    {
-      // Start fetching the first group's slots now, so that their cache miss
-      // overlaps the control bytes' instead of following it (in a table
-      // larger than the cache, a lookup is two misses: ctrl, then slot).
-      prefetch_group_slots(slots_begin, g);
-    }
-    for (std::size_t step = 1;; ++step) {
-      const std::size_t base = g * group_width;
-      group grp(ctrl_ + base);
-      for (unsigned i : grp.match(h2)) {
-        slot* s = slots_begin + base + i;
-        if (eq(s->key, key)) return s;
-      }
-      if (grp.match_empty()) return nullptr;
-      g = (g + step) & groups_mask;
-    }
+    return core::find(t_, h, [&](const slot& s) { return eq(s.key, key); });
   }
 
   // Inserts a key known to be absent. May rehash (which moves every slot:
   // slot pointers taken before are invalid after). Returns the new slot.
   template <class Hash, class KArg, class VArg>
   slot* insert_unique(uint64_t h, const Hash& hash, KArg&& key, VArg&& value) {
-    std::size_t idx = find_free(h);
-    if (ctrl_[idx] == ctrl_empty && growth_left_ == 0) {
-      rehash_for_growth(hash);
-      idx = find_free(h);
-    }
-    slot* s = slots() + idx;
-    ::new (static_cast<void*>(s)) slot{K(std::forward<KArg>(key)), V(std::forward<VArg>(value))};
-    if (ctrl_[idx] == ctrl_empty) --growth_left_;
-    ctrl_[idx] = static_cast<int8_t>(hash_h2(h));
-    ++size_;
-    return s;
+    return core::insert_unique(t_, h, slot_hash<Hash>{hash}, K(std::forward<KArg>(key)), V(std::forward<VArg>(value)));
   }
 
   // Erases a full slot (from find or for_each).
-  void erase(slot* s) noexcept {
-    const std::size_t idx = static_cast<std::size_t>(s - slots());
-    THREADMAP_REQUIRE(idx < capacity_ && ctrl_[idx] >= 0);
-    s->~slot();
-    group grp(ctrl_ + (idx & ~(group_width - 1)));
-    if (grp.match_empty()) {
-      ctrl_[idx] = ctrl_empty;
-      ++growth_left_;
-    } else {
-      ctrl_[idx] = ctrl_deleted;
-    }
-    --size_;
-  }
+  void erase(slot* s) noexcept { core::erase(t_, static_cast<std::size_t>(s - core::slots(t_))); }
 
   // Calls f(slot&) for every full slot. f may erase the slot it is given.
   template <class F>
   void for_each(F&& f) {
-    for (std::size_t base = 0; base < capacity_; base += group_width) {
-      for (unsigned i : group(ctrl_ + base).match_full()) f(slots()[base + i]);
-    }
+    core::for_each(t_, [&](slot& s, std::size_t) { f(s); });
   }
   template <class F>
   void for_each(F&& f) const {
-    for (std::size_t base = 0; base < capacity_; base += group_width) {
-      for (unsigned i : group(ctrl_ + base).match_full()) f(static_cast<const slot&>(slots()[base + i]));
-    }
+    core::for_each(t_, [&](slot& s, std::size_t) { f(static_cast<const slot&>(s)); });
   }
 
   // Makes room for n elements without rehash.
   template <class Hash>
   void reserve(std::size_t n, const Hash& hash) {
-    if (n <= size_ + growth_left_) return;
-    rehash(capacity_for(n), hash);
+    core::reserve(t_, n, slot_hash<Hash>{hash});
   }
 
   // Destroys every element and frees the table.
-  void clear() noexcept { release(); }
-
-  static std::size_t capacity_for(std::size_t n) noexcept {
-    std::size_t cap = group_width;
-    while (cap - cap / 8 < n) cap *= 2;
-    return cap;
-  }
+  void clear() noexcept { core::release(t_); }
 
  private:
-  static std::size_t slots_offset(std::size_t cap) noexcept {
-    return (cap + alignof(slot) - 1) / alignof(slot) * alignof(slot);
-  }
-  static std::size_t bytes_for(std::size_t cap) noexcept { return slots_offset(cap) + cap * sizeof(slot); }
-  static constexpr std::size_t alloc_align = alignof(slot) > group_width ? alignof(slot) : group_width;
-
-  // The first free (empty or deleted) slot on h's probe sequence.
-  // Requires: the table has a free slot (true whenever capacity_ > 0, since
-  // the load never exceeds 7/8).
-  std::size_t find_free(uint64_t h) {
-    if (capacity_ == 0) rehash_to_empty(group_width);
-    const std::size_t groups_mask = (capacity_ / group_width) - 1;
-    std::size_t g = hash_h1(h) & groups_mask;
-    for (std::size_t step = 1;; ++step) {
-      const std::size_t base = g * group_width;
-      if (auto m = group(ctrl_ + base).match_free()) return base + m.lowest();
-      g = (g + step) & groups_mask;
-    }
-  }
-
+  using core = table_core<slot>;
   template <class Hash>
-  void rehash_for_growth(const Hash& hash) {
-    // Many tombstones and few live slots: rebuild at the same size.
-    if (size_ <= capacity_ / 16 * 7) {
-      rehash(capacity_, hash);
+  struct slot_hash {
+    const Hash& hash;
+    uint64_t operator()(const slot& s) const noexcept(noexcept(hash(s.key))) { return hash(s.key); }
+  };
+  table_header t_;
+};
+
+// DashMap's table: slots of {uint64_t key; V value} while every key packs
+// (key_packing<K>), {K key; V value} after the first one that does not.
+// Lookups take a K. Entries are found by find() as an `entry` (the value
+// and the slot index), which erase() takes back; whole-table walks hand
+// callbacks (const K&, V&), where the key of a packed slot is a temporary
+// unpacked for the call.
+template <class K, class V>
+class dual_table {
+  using packing = key_packing<K>;
+  static constexpr bool packs = packing::enabled;
+
+ public:
+  struct entry {
+    V* value = nullptr;
+    std::size_t index = 0;
+    explicit operator bool() const noexcept { return value != nullptr; }
+  };
+
+  dual_table() noexcept { t_.cap = initial_layout; }
+  dual_table(const dual_table&) = delete;
+  dual_table& operator=(const dual_table&) = delete;
+  ~dual_table() { release(); }
+
+  std::size_t size() const noexcept { return t_.size; }
+  std::size_t capacity() const noexcept { return t_.capacity(); }
+  // Whether the slots hold packed keys now.
+  bool packed() const noexcept { return packs && (t_.cap & 1) != 0; }
+  // Bytes of the table's own allocation (not memory owned by keys or values).
+  std::size_t allocated_bytes() const noexcept {
+    return packed() ? packed_core::allocated_bytes(t_) : wide_core::allocated_bytes(t_);
+  }
+
+  // Publishes this table's memory to `hint` from now on (nullptr: stop).
+  // Requires: the owner's exclusive lock, or the table not shared yet.
+  void attach_hint(table_hint* hint) noexcept {
+    t_.hint = hint;
+    wide_core::publish_hint(t_);  // the same for both layouts
+  }
+
+  // Starts loading the control bytes and slots of h's first probe group in
+  // the table `hint` describes. Needs no lock (see table_hint).
+  static void prefetch(const table_hint& hint, uint64_t h) noexcept {
+    // relaxed: a hint; a stale or torn pair only prefetches the wrong lines
+    // (wrong layout included: a prefetch never faults).
+    const char* mem = hint.mem.load(std::memory_order_relaxed);
+    const std::size_t cap_bits = hint.capacity.load(std::memory_order_relaxed);
+    const std::size_t cap = cap_bits & ~std::size_t{1};
+    // A torn pair may show a table's memory with the capacity 0 of no table.
+    if (!mem || cap < group_width) return;
+    const std::size_t g = home_group(h, cap / group_width);
+    __builtin_prefetch(mem + g * group_width);
+    if (packs && (cap_bits & 1)) {
+      packed_core::prefetch_slots(mem, cap, g);
     } else {
-      rehash(capacity_ * 2, hash);
+      wide_core::prefetch_slots(mem, cap, g);
     }
   }
 
-  void rehash_to_empty(std::size_t cap) {
-    THREADMAP_REQUIRE(capacity_ == 0);
-    allocate(cap);
-  }
-
-  template <class Hash>
-  void rehash(std::size_t new_cap, const Hash& hash) {
-    int8_t* old_ctrl = ctrl_;
-    slot* old_slots = slots();
-    const std::size_t old_cap = capacity_;
-    const std::size_t old_size = size_;
-    allocate(new_cap);  // strong guarantee: throws before anything moved
-    for (std::size_t base = 0; base < old_cap; base += group_width) {
-      for (unsigned i : group(old_ctrl + base).match_full()) {
-        slot* from = old_slots + base + i;
-        const uint64_t h = hash(from->key);
-        const std::size_t idx = find_free(h);
-        // Moves of K and V must not throw (static_assert in DashMap).
-        ::new (static_cast<void*>(slots() + idx)) slot{std::move(from->key), std::move(from->value)};
-        from->~slot();
-        ctrl_[idx] = static_cast<int8_t>(hash_h2(h));
+  // The entry of `key`, or an empty entry.
+  template <class Eq>
+  entry find(const K& key, uint64_t h, const Eq& eq) const noexcept(noexcept(eq(key, key))) {
+    if constexpr (packs) {
+      if (packed()) {
+        uint64_t w;
+        if (!packing::pack(key, w)) return {};  // no packed key equals it
+        return entry_of(packed_core::find(t_, h, [w](const packed_slot& s) { return s.key == w; }));
       }
     }
-    size_ = old_size;
-    growth_left_ -= old_size;
-    if (old_ctrl) ::operator delete(old_ctrl, std::align_val_t(alloc_align));
+    return entry_of(wide_core::find(t_, h, [&](const wide_slot& s) { return eq(s.key, key); }));
   }
 
-  void allocate(std::size_t cap) {
-    void* mem = ::operator new(bytes_for(cap), std::align_val_t(alloc_align));
-    ctrl_ = static_cast<int8_t*>(mem);
-    std::memset(ctrl_, static_cast<unsigned char>(ctrl_empty), cap);
-    capacity_ = cap;
-    size_ = 0;
-    growth_left_ = cap - cap / 8;
-    publish_hint();
+  // Inserts a key known to be absent. May rehash (entries taken before are
+  // invalid after). Strong guarantee.
+  template <class Hash>
+  void insert_unique(uint64_t h, const Hash& hash, K&& key, V&& value) {
+    if constexpr (packs) {
+      if (packed()) {
+        uint64_t w;
+        if (packing::pack(key, w)) {
+          packed_core::insert_unique(t_, h, packed_hash<Hash>{hash}, w, std::move(value));
+          return;
+        }
+        widen(hash);
+      }
+    }
+    wide_core::insert_unique(t_, h, wide_hash<Hash>{hash}, std::move(key), std::move(value));
   }
 
-  void publish_hint() noexcept {
-    if (!hint_) return;
-    hint_->mem.store(reinterpret_cast<const char*>(ctrl_), std::memory_order_relaxed);
-    hint_->capacity.store(capacity_, std::memory_order_relaxed);
+  // Erases an entry found by find().
+  void erase(entry e) noexcept {
+    if (packed()) {
+      packed_core::erase(t_, e.index);
+    } else {
+      wide_core::erase(t_, e.index);
+    }
+  }
+
+  // Erases the entries for which pred(const K&, V&) holds; returns how many.
+  // If pred throws, the erasures made so far stand.
+  template <class P>
+  std::size_t erase_if(P&& pred) {
+    std::size_t n = 0;
+    walk([&](const K& k, V& v, std::size_t idx) {
+      if (pred(k, v)) {
+        erase(entry{&v, idx});
+        ++n;
+      }
+    });
+    return n;
+  }
+
+  // Calls f(const K&, const V&) for every entry.
+  template <class F>
+  void for_each(F&& f) const {
+    const_cast<dual_table*>(this)->walk([&](const K& k, V& v, std::size_t) { f(k, static_cast<const V&>(v)); });
+  }
+
+  // Makes room for n entries without a rehash.
+  template <class Hash>
+  void reserve(std::size_t n, const Hash& hash) {
+    if constexpr (packs) {
+      if (packed()) return packed_core::reserve(t_, n, packed_hash<Hash>{hash});
+    }
+    wide_core::reserve(t_, n, wide_hash<Hash>{hash});
+  }
+
+  // Destroys every entry and frees the table; its keys are packed again.
+  void clear() noexcept { release(); }
+
+ private:
+  struct wide_slot {
+    static constexpr std::size_t layout = 0;
+    K key;
+    V value;
+  };
+  struct packed_slot {
+    static constexpr std::size_t layout = 1;
+    uint64_t key;
+    V value;
+  };
+  using wide_core = table_core<wide_slot>;
+  using packed_core = table_core<packed_slot>;
+  static constexpr std::size_t initial_layout = packs ? 1 : 0;
+
+  template <class Hash>
+  struct wide_hash {
+    const Hash& hash;
+    uint64_t operator()(const wide_slot& s) const noexcept(noexcept(hash(s.key))) { return hash(s.key); }
+  };
+  template <class Hash>
+  struct packed_hash {
+    const Hash& hash;
+    uint64_t operator()(const packed_slot& s) const noexcept(noexcept(hash(std::declval<const K&>()))) {
+      return hash(packing::unpack(s.key));
+    }
+  };
+
+  template <class S>
+  entry entry_of(S* s) const noexcept {
+    if (!s) return {};
+    return {&s->value, static_cast<std::size_t>(s - table_core<S>::slots(t_))};
+  }
+
+  // Calls f(const K&, V&, index) for every full slot; f may erase it.
+  template <class F>
+  void walk(F&& f) {
+    if constexpr (packs) {
+      if (packed()) {
+        return packed_core::for_each(t_, [&](packed_slot& s, std::size_t idx) { f(packing::unpack(s.key), s.value, idx); });
+      }
+    }
+    wide_core::for_each(t_, [&](wide_slot& s, std::size_t idx) { f(static_cast<const K&>(s.key), s.value, idx); });
+  }
+
+  // Turns a packed table into a wide one with room for one more entry.
+  // Strong guarantee (throws bad_alloc before anything moved).
+  template <class Hash>
+  void widen(const Hash& hash) {
+    if constexpr (packs) {
+      if (t_.capacity() == 0) {
+        t_.cap = wide_slot::layout;
+        return;
+      }
+      const std::size_t cap = std::max(t_.capacity(), capacity_for(t_.size + 1));
+      wide_core::template rehash_from<packed_slot>(t_, cap, packed_hash<Hash>{hash}, [](packed_slot&& s) noexcept {
+        return wide_slot{packing::unpack(s.key), std::move(s.value)};
+      });
+    }
   }
 
   void release() noexcept {
-    if (!ctrl_) return;
-    if constexpr (!std::is_trivially_destructible_v<slot>) {
-      for_each([](slot& s) { s.~slot(); });
+    if (packed()) {
+      packed_core::release(t_);
+    } else {
+      wide_core::release(t_);
     }
-    ::operator delete(ctrl_, std::align_val_t(alloc_align));
-    ctrl_ = nullptr;
-    capacity_ = size_ = growth_left_ = 0;
-    publish_hint();
+    t_.cap = initial_layout;
   }
 
-  static void prefetch_group_slots(const slot* slots, std::size_t g) noexcept {
-    const char* p = reinterpret_cast<const char*>(slots + g * group_width);
-    for (std::size_t off = 0; off < group_width * sizeof(slot); off += cache_line) __builtin_prefetch(p + off);
-  }
-
-  // The slots follow the control bytes in the same allocation (computed, not
-  // stored: the header must fit beside the shard lock in one cache line).
-  slot* slots() const noexcept { return reinterpret_cast<slot*>(ctrl_ + slots_offset(capacity_)); }
-
-  int8_t* ctrl_ = nullptr;
-  std::size_t capacity_ = 0;
-  std::size_t size_ = 0;
-  std::size_t growth_left_ = 0;  // empty slots that may still be filled before a rehash
-  table_hint* hint_ = nullptr;
+  table_header t_;
 };
 
 }  // namespace threadmap::detail
