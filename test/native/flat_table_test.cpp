@@ -107,8 +107,9 @@ TEST(DualTable, KeepsKeysPackedUntilOneDoesNotPackThenWidensKeepingEverything) {
   EXPECT_TRUE(t.packed());
   const std::size_t packed_bytes = t.allocated_bytes();
   const std::size_t packed_capacity = t.capacity();
-  // 16-byte slots plus a control byte each.
-  EXPECT_EQ(packed_bytes, packed_capacity * (16 + 1));
+  // 16-byte slots plus a control byte each (the slots start on a cache line).
+  EXPECT_GE(packed_bytes, packed_capacity * (16 + 1));
+  EXPECT_LT(packed_bytes, packed_capacity * (16 + 1) + 64);
 
   // Lookups of keys that do not pack answer "absent" without a probe.
   const packable_key long_key{"a key longer than seven bytes"};
@@ -121,7 +122,8 @@ TEST(DualTable, KeepsKeysPackedUntilOneDoesNotPackThenWidensKeepingEverything) {
   EXPECT_FALSE(t.packed());
   EXPECT_EQ(t.size(), 1001u);
   EXPECT_EQ(t.capacity(), packed_capacity) << "widening keeps the capacity while the table has room";
-  EXPECT_EQ(t.allocated_bytes(), packed_capacity * (sizeof(packable_key) + 8 + 1));
+  EXPECT_GE(t.allocated_bytes(), packed_capacity * (sizeof(packable_key) + 8 + 1));
+  EXPECT_LT(t.allocated_bytes(), packed_capacity * (sizeof(packable_key) + 8 + 1) + 64);
   for (uint64_t i = 0; i < 1000; ++i) {
     auto f = t.find(key_of(i), hash(key_of(i)), eq);
     ASSERT_TRUE(f) << "key " << i << " lost when the table widened";

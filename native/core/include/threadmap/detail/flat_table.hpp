@@ -306,13 +306,27 @@ struct table_core {
     const table_header old = t;
     allocate(t, new_cap);
     S* const to = slots(t);
-    table_core<Src>::for_each(old, [&](Src& from, std::size_t) {
-      const uint64_t h = src_hash(static_cast<const Src&>(from));
-      const std::size_t idx = find_free(t, h);
-      ::new (static_cast<void*>(to + idx)) S(convert(std::move(from)));
-      from.~Src();
-      t.ctrl[idx] = static_cast<int8_t>(hash_h2(h));
-    });
+    Src* const from = table_core<Src>::slots(old);
+    // One old group at a time, in two passes: first claim each entry's new
+    // slot (control bytes only, which are few and mostly cached) and start
+    // loading that slot's line, then move the entries. The moves then write
+    // lines already on their way instead of missing one by one.
+    std::size_t dest[group_width];
+    const std::size_t old_cap = old.capacity();
+    for (std::size_t base = 0; base < old_cap; base += group_width) {
+      const bit_mask full = group(old.ctrl + base).match_full();
+      for (unsigned i : full) {
+        const uint64_t h = src_hash(static_cast<const Src&>(from[base + i]));
+        const std::size_t idx = find_free(t, h);
+        t.ctrl[idx] = static_cast<int8_t>(hash_h2(h));
+        dest[i] = idx;
+        __builtin_prefetch(to + idx, 1);
+      }
+      for (unsigned i : full) {
+        ::new (static_cast<void*>(to + dest[i])) S(convert(std::move(from[base + i])));
+        from[base + i].~Src();
+      }
+    }
     t.size = old.size;
     t.growth_left -= old.size;
     if (old.ctrl) ::operator delete(old.ctrl, std::align_val_t(table_core<Src>::alloc_align));
@@ -344,11 +358,15 @@ struct table_core {
     t.hint->capacity.store(t.cap, std::memory_order_relaxed);
   }
 
-  static constexpr std::size_t alloc_align = alignof(S) > group_width ? alignof(S) : group_width;
+  // The allocation and its slot array start on cache lines, so that a
+  // group's slots span as few lines as they can (16 slots of 16 bytes: 4
+  // lines, not 5) whatever the capacity: tables are not powers of two, and
+  // a slot array right after `capacity` control bytes would start mid-line.
+  static constexpr std::size_t alloc_align = alignof(S) > cache_line ? alignof(S) : cache_line;
 
  private:
   static std::size_t slots_offset(std::size_t cap) noexcept {
-    return (cap + alignof(S) - 1) / alignof(S) * alignof(S);
+    return (cap + alloc_align - 1) / alloc_align * alloc_align;
   }
   static std::size_t bytes_for(std::size_t cap) noexcept { return slots_offset(cap) + cap * sizeof(S); }
 
