@@ -1,7 +1,8 @@
 // native/addon/value.hpp: how a JS map value is stored natively. No Node headers.
 //
 // A Value is one 64-bit word (NaN-boxing), so a number, boolean, null or
-// undefined needs no allocation and an entry of a small-key map is 24 bytes:
+// undefined needs no allocation, and a DashMap slot is 16 bytes (keys that
+// pack into a word, key.hpp) or 24 (other keys, up to 14 bytes inline):
 //
 //   any double            the double itself; every NaN is stored as the one
 //                         positive quiet NaN 0x7FF8'0000'0000'0000, so the

@@ -17,6 +17,11 @@
 //   ForEachSeesStableEntriesExactlyOnce
 //                           for_each passes during writes (and retain) see
 //                           every entry present throughout exactly once
+//   PackedKeysWidenWhileOthersWork
+//                           keys that pack (key_packing) until each thread
+//                           adds a few that do not, mid-run: every shard's
+//                           table changes layout while the other threads
+//                           read and write it; checked as DisjointKeys
 //   CallbacksIntoOtherMapsNeverHang
 //                           callbacks that call the other map, from threads
 //                           working in opposite orders: every call either
@@ -463,6 +468,58 @@ TEST_P(DashMapStress, ForEachSeesStableEntriesExactlyOnce) {
   std::size_t stable_left = 0;
   m.for_each([&](const uint64_t& k, const uint64_t&) { stable_left += k < stable; });
   EXPECT_EQ(stable_left, stable);
+}
+
+// ---------------------------------------------------------------------------
+
+TEST_P(DashMapStress, PackedKeysWidenWhileOthersWork) {
+  using threadmap_test::packable_key;
+  DashMap<packable_key, uint64_t, fixed_hash> m(0, shards());
+  const uint64_t range = 2000;  // keys per thread; "t.i" packs, a long form does not
+  const std::size_t ops = scaled(400000, 20000) / threads();
+  auto key = [](std::size_t t, uint64_t i) {
+    return packable_key{(i % 500 == 499 ? "a-key-that-does-not-pack-" : "") + std::to_string(t) + "." + std::to_string(i)};
+  };
+  failure_log log;
+  std::vector<std::vector<std::optional<uint64_t>>> models(threads());
+  run_together(threads(), [&](std::size_t t) {
+    rng r(seed(7, t));
+    auto& model = models[t];
+    model.assign(range, std::nullopt);
+    for (std::size_t step = 0; step < ops; ++step) {
+      // The long keys (i % 500 == 499) only after the first third of the run.
+      uint64_t i = r.below(range);
+      if (i % 500 == 499 && step < ops / 3) --i;
+      const packable_key k = key(t, i);
+      const uint64_t v = r.next();
+      std::optional<uint64_t>& want = model[i];
+      switch (r.below(4)) {
+        case 0:
+          if (m.insert(k, v) != want) log.fail("thread ", t, " step ", step, ": insert's old value, key ", k.s);
+          want = v;
+          break;
+        case 1:
+          if (m.erase(k) != want.has_value()) log.fail("thread ", t, " step ", step, ": erase, key ", k.s);
+          want.reset();
+          break;
+        default:
+          if (m.find(k) != want) log.fail("thread ", t, " step ", step, ": find, key ", k.s);
+          break;
+      }
+    }
+  });
+  EXPECT_EQ(log.count(), 0u) << log.summary();
+  std::size_t expected_size = 0;
+  for (std::size_t t = 0; t < threads(); ++t) {
+    for (uint64_t i = 0; i < range; ++i) {
+      ASSERT_EQ(m.find(key(t, i)), models[t][i]) << "thread " << t << " key " << key(t, i).s;
+      expected_size += models[t][i].has_value();
+    }
+  }
+  EXPECT_EQ(m.size(), expected_size);
+  std::size_t seen = 0;
+  m.for_each([&](const packable_key&, const uint64_t&) { ++seen; });
+  EXPECT_EQ(seen, expected_size);
 }
 
 // ---------------------------------------------------------------------------

@@ -74,7 +74,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -189,12 +188,7 @@ class DashMap {
       shards_[i].table.attach_hint(&hints_[i]);
     }
     if (capacity) {
-      // Keys do not split evenly: a shard's share of `capacity` random keys
-      // has a standard deviation of about sqrt(share), so each shard gets 4
-      // of those on top, enough that a map filled to its capacity does not
-      // rehash (tables are sized exactly, not rounded to a power of two).
-      const std::size_t share = (capacity + shards - 1) / shards;
-      const std::size_t per = share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 1;
+      const std::size_t per = detail::per_shard_reserve(capacity, shards);
       for (std::size_t i = 0; i < shards; ++i) shards_[i].table.reserve(per, hash_);
     }
   }

@@ -360,7 +360,7 @@ class basic_lock_map {
     shard_count_ = n;
     if constexpr (!Lru) {
       if (opts.capacity) {
-        const std::size_t per = (opts.capacity + n - 1) / n;
+        const std::size_t per = detail::per_shard_reserve(opts.capacity, n);
         for (std::size_t i = 0; i < n; ++i) shards_[i].table.reserve(per, state_hash{});
       }
     }

@@ -57,6 +57,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -200,6 +201,17 @@ inline std::size_t capacity_for(std::size_t n) {
   const std::size_t min_slots = n + (n + 6) / 7;  // ceil(8n / 7)
   const std::size_t cap = (min_slots + group_width - 1) / group_width * group_width;
   return cap < group_width ? group_width : cap;
+}
+
+// How many entries each of `shards` tables should make room for so that
+// `capacity` random keys spread over them cause no rehash: keys do not split
+// evenly (a table's share of them has a standard deviation of about
+// sqrt(share)), so each gets 4 of those on top of its even share. Tables are
+// sized exactly (not rounded up to a power of two), so without the margin
+// the fullest shard would rehash just before the map reaches `capacity`.
+inline std::size_t per_shard_reserve(std::size_t capacity, std::size_t shards) noexcept {
+  const std::size_t share = capacity / shards + (capacity % shards != 0);
+  return share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 1;
 }
 
 // The capacity a full table of capacity `cap` grows to: 1.4x, whole groups.
