@@ -1,4 +1,4 @@
-// detail::flat_table's table_hint: the lock-free description of where a
+// detail::dual_table's table_hint: the lock-free description of where a
 // table's memory is, which DashMap reads before taking a shard's lock to
 // start the table's cache misses early. The hint must follow the table
 // through every reallocation (growth, reserve, clear; an in-place rehash
@@ -20,6 +20,7 @@
 namespace {
 
 using table = threadmap::detail::flat_table<uint64_t, uint64_t>;
+using hinted_table = threadmap::detail::dual_table<uint64_t, uint64_t>;  // u64 keys do not pack: one layout
 using threadmap::detail::table_hint;
 
 struct mixing_hash {
@@ -29,8 +30,8 @@ struct mixing_hash {
 const char* hinted(const table_hint& h) { return h.mem.load(std::memory_order_relaxed); }
 std::size_t hinted_capacity(const table_hint& h) { return h.capacity.load(std::memory_order_relaxed); }
 
-TEST(FlatTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
-  table t;
+TEST(DualTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
+  hinted_table t;
   table_hint hint;
   t.attach_hint(&hint);
   EXPECT_EQ(hinted(hint), nullptr);  // no table yet
@@ -41,7 +42,7 @@ TEST(FlatTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
   const char* last_mem = nullptr;
   int reallocations = 0;
   for (uint64_t k = 0; k < 5000; ++k) {
-    t.insert_unique(hash(k), hash, k, k + 1);
+    t.insert_unique(hash(k), hash, uint64_t{k}, k + 1);
     ASSERT_EQ(hinted_capacity(hint), t.capacity()) << "after inserting key " << k;
     ASSERT_NE(hinted(hint), nullptr);
     if (t.capacity() != last_capacity) {
@@ -56,13 +57,13 @@ TEST(FlatTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
   // The hinted memory is the table's: a prefetch of key 7's group and a find
   // of key 7 look at the same first group.
   const uint64_t h7 = hash(7);
-  table::prefetch(hint, h7);
-  const auto* s = t.find(uint64_t{7}, h7, std::equal_to<uint64_t>());
-  ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->value, 8u);
+  hinted_table::prefetch(hint, h7);
+  const auto e = t.find(uint64_t{7}, h7, std::equal_to<uint64_t>());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(*e.value, 8u);
   const char* mem = hinted(hint);
   const char* end = mem + t.allocated_bytes();
-  EXPECT_TRUE(reinterpret_cast<const char*>(s) >= mem && reinterpret_cast<const char*>(s) < end)
+  EXPECT_TRUE(reinterpret_cast<const char*>(e.value) >= mem && reinterpret_cast<const char*>(e.value) < end)
       << "the hint must describe the allocation that holds the table's slots";
 
   t.reserve(100000, hash);
@@ -72,14 +73,14 @@ TEST(FlatTableHint, FollowsTheTableThroughGrowthReserveAndClear) {
   t.clear();
   EXPECT_EQ(hinted(hint), nullptr);
   EXPECT_EQ(hinted_capacity(hint), 0u);
-  table::prefetch(hint, h7);  // an empty hint prefetches nothing (and must not crash)
+  hinted_table::prefetch(hint, h7);  // an empty hint prefetches nothing (and must not crash)
 
   t.attach_hint(nullptr);  // detached: the table no longer writes the hint
   t.insert_unique(h7, hash, uint64_t{7}, uint64_t{8});
   EXPECT_EQ(hinted(hint), nullptr);
 }
 
-TEST(FlatTableHint, EveryDashMapShardPublishesItsTable) {
+TEST(DualTableHint, EveryDashMapShardPublishesItsTable) {
   // Through DashMap: a map used from several shards keeps working through
   // growth and clear with the hints in place (the prefetch runs on every
   // single-key operation).

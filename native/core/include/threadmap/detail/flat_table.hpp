@@ -411,7 +411,8 @@ struct table_core {
 
   // Strong guarantee: throws (bad_alloc) before t changes.
   static void allocate(table_header& t, std::size_t cap) {
-    if (cap > (std::numeric_limits<std::size_t>::max() - cap) / (sizeof(S) + 1)) throw std::bad_alloc();
+    // bytes_for(cap) <= cap * (sizeof(S) + 1) + alloc_align must not wrap.
+    if (cap > (std::numeric_limits<std::size_t>::max() - alloc_align) / (sizeof(S) + 1)) throw std::bad_alloc();
     void* mem = ::operator new(bytes_for(cap), std::align_val_t(alloc_align));
     t.ctrl = static_cast<int8_t*>(mem);
     std::memset(t.ctrl, static_cast<unsigned char>(ctrl_empty), cap);
@@ -440,25 +441,6 @@ class flat_table {
   std::size_t capacity() const noexcept { return t_.capacity(); }
   // Bytes of the table's own allocation (not memory owned by keys or values).
   std::size_t allocated_bytes() const noexcept { return core::allocated_bytes(t_); }
-
-  // Publishes this table's memory to `hint` from now on (nullptr: stop).
-  // Requires: the owner's exclusive lock, or the table not shared yet.
-  void attach_hint(table_hint* hint) noexcept {
-    t_.hint = hint;
-    core::publish_hint(t_);
-  }
-
-  // Starts loading the control bytes and slots of h's first probe group in
-  // the table `hint` describes. Needs no lock (see table_hint).
-  static void prefetch(const table_hint& hint, uint64_t h) noexcept {
-    // relaxed: a hint; a stale or torn pair only prefetches the wrong lines.
-    const char* mem = hint.mem.load(std::memory_order_relaxed);
-    const std::size_t cap = hint.capacity.load(std::memory_order_relaxed) & ~std::size_t{1};
-    if (!mem || cap < group_width) return;
-    const std::size_t g = home_group(h, cap / group_width);
-    __builtin_prefetch(mem + g * group_width);
-    core::prefetch_slots(mem, cap, g);
-  }
 
   // The slot holding `key`, or nullptr.
   template <class KeyLike, class Eq>
