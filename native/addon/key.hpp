@@ -177,27 +177,34 @@ struct KeyHash {
 }  // namespace threadmap::addon
 
 // DashMap packs a shard's keys into 64-bit words while they all fit
-// (threadmap/key_packing.hpp): a map keyed by numbers then has 16-byte slots
-// instead of 24. The words, NaN-boxed beside the doubles:
-//   number             the canonical double's bits (key.hpp's numbers have
-//                      one NaN, 0x7FF8'0000'0000'0000, so no double has
-//                      the top 16 bits 0xFFF8..0xFFFF used below)
-//   string1, len <= 6  top 16 bits 0xFFF8 + len, byte i in bits 8i..8i+7
-//   boolean            0xFFFF'0000'0000'000b
+// (threadmap/key_packing.hpp): a map keyed by numbers or short strings then
+// has 16-byte slots instead of 24. The words, NaN-boxed beside the doubles
+// (key.hpp's numbers have one NaN, 0x7FF8'0000'0000'0000, so every other
+// NaN pattern is free; "top 13" is bits 51..63):
+//   number            the canonical double's bits
+//   short ASCII       up to 7 units, each in 1..127: top 13 bits 0x1FFF, bit
+//                     50 clear, unit i in bits 7i..7i+6 (the length is where
+//                     the units end: no unit is 0)
+//   boolean           top 13 bits 0x1FFF, bit 50 set, bit 0 the value
+//   other string1     1 to 6 units < 256 (a 0 or one >= 128 among them): top
+//                     13 bits 0x0FFF, the length in bits 48..50 (never 0, so
+//                     never the canonical NaN), unit i in bits 8i..8i+7
 // Every other key (longer or UTF-16 strings, bigints, bytes) does not pack.
-// The rules key_packing asks for hold: a packed word is a function of the
-// key's canonical bytes and unpack() rebuilds exactly those bytes (so the
-// KeyHash of the unpacked key is the key's hash); keys are equal exactly when
-// their bytes are, and a key that packs differs in kind or length from every
-// key that does not.
+// The rules key_packing asks for hold: a key has one word (short ASCII is
+// tried first), the word is a function of the key's canonical bytes and
+// unpack() rebuilds exactly those bytes (so the KeyHash of the unpacked key
+// is the key's hash); keys are equal exactly when their bytes are, and a key
+// that packs differs in kind or bytes from every key that does not.
 template <>
 struct threadmap::key_packing<threadmap::addon::Key> {
   static constexpr bool enabled = true;
   using Key = addon::Key;
   using key_kind = addon::key_kind;
-  static constexpr uint64_t string_tag = 0xFFF8;
-  static constexpr uint64_t boolean_tag = 0xFFFF;
-  static constexpr std::size_t max_string = 6;
+  static constexpr uint64_t negative_nan = 0x1FFF;  // top 13 bits
+  static constexpr uint64_t positive_nan = 0x0FFF;
+  static constexpr uint64_t boolean_bit = uint64_t{1} << 50;
+  static constexpr std::size_t max_ascii = 7;
+  static constexpr std::size_t max_latin1 = 6;
 
   static bool pack(const Key& k, uint64_t& word) noexcept {
     if (k.is_heap()) return false;
@@ -208,32 +215,54 @@ struct threadmap::key_packing<threadmap::addon::Key> {
         return true;
       }
       case key_kind::boolean:
-        word = boolean_tag << 48 | k.data()[0];
+        word = negative_nan << 51 | boolean_bit | k.data()[0];
         return true;
-      case key_kind::string1: {
-        const std::size_t len = k.size();
-        if (len > max_string) return false;
-        uint64_t bytes = 0;
-        for (std::size_t i = 0; i < len; ++i) bytes |= uint64_t{k.data()[i]} << (8 * i);
-        word = (string_tag + len) << 48 | bytes;
-        return true;
-      }
+      case key_kind::string1:
+        return pack_ascii(k.data(), k.size(), word) || pack_latin1(k.data(), k.size(), word);
       default:
         return false;
     }
   }
 
   static Key unpack(uint64_t word) noexcept {
-    const uint64_t tag = word >> 48;
-    if (tag == boolean_tag) return Key::boolean((word & 1) != 0);
-    if (tag >= string_tag) {
-      const std::size_t len = static_cast<std::size_t>(tag - string_tag);
-      unsigned char bytes[max_string];
-      for (std::size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(word >> (8 * i));
-      return Key::inline_key(key_kind::string1, bytes, len);
+    const uint64_t top = word >> 51;
+    if (top == negative_nan) {
+      if (word & boolean_bit) return Key::boolean((word & 1) != 0);
+      unsigned char units[max_ascii];
+      std::size_t len = 0;
+      for (; len < max_ascii; ++len) {
+        units[len] = static_cast<unsigned char>((word >> (7 * len)) & 0x7F);
+        if (units[len] == 0) break;
+      }
+      return Key::inline_key(key_kind::string1, units, len);
+    }
+    const std::size_t latin1_len = static_cast<std::size_t>((word >> 48) & 7);
+    if (top == positive_nan && latin1_len != 0) {
+      unsigned char units[max_latin1];
+      for (std::size_t i = 0; i < latin1_len; ++i) units[i] = static_cast<unsigned char>(word >> (8 * i));
+      return Key::inline_key(key_kind::string1, units, latin1_len);
     }
     double d;
     std::memcpy(&d, &word, 8);
     return Key::number(d);
+  }
+
+ private:
+  static bool pack_ascii(const unsigned char* units, std::size_t len, uint64_t& word) noexcept {
+    if (len > max_ascii) return false;
+    uint64_t bits = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      if (units[i] == 0 || units[i] > 0x7F) return false;
+      bits |= uint64_t{units[i]} << (7 * i);
+    }
+    word = negative_nan << 51 | bits;
+    return true;
+  }
+  static bool pack_latin1(const unsigned char* units, std::size_t len, uint64_t& word) noexcept {
+    if (len == 0 || len > max_latin1) return false;  // the empty string is short ASCII
+    uint64_t bits = 0;
+    for (std::size_t i = 0; i < len; ++i) bits |= uint64_t{units[i]} << (8 * i);
+    word = positive_nan << 51 | uint64_t{len} << 48 | bits;
+    return true;
   }
 };

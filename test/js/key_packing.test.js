@@ -1,6 +1,7 @@
 'use strict';
 // DashMap keeps a shard's keys as 64-bit words while they all pack (numbers,
-// booleans, Latin-1 strings of up to 6 code units: native/addon/key.hpp) and
+// booleans, ASCII strings of up to 7 units none of them \0, other strings of
+// up to 6 units all below 256: native/addon/key.hpp) and
 // turns the shard's table into 16-byte keys at the first key that does not.
 // These cases put keys on both sides of every packing boundary into one map,
 // in both orders, and check each comes back as itself, as a Map would keep it.
@@ -14,11 +15,13 @@ const { DashMap } = threadmap;
 const packing = [
   0, -0, 1, -1, 0.5, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, -(2 ** 31),
   true, false,
-  '', 'a', 'ab', 'abcdef', '\0', '\0\0\0\0\0\0', '\u00ff\u00ff\u00ff', '\u00e9t\u00e9', '123456', '1',
+  '', 'a', 'ab', 'abcdef', 'abcdefg', '1234567', 'user:42', '\x7f\x7f\x7f\x7f\x7f\x7f\x7f',
+  '\0', 'a\0b', '\0\0\0\0\0\0', '\u00ff\u00ff\u00ff', '\u00e9t\u00e9', '\u0080', '123456', '1',
 ];
 // Keys that do not: longer strings, UTF-16 strings, bigints, bytes.
 const wide = [
-  'abcdefg', '\0\0\0\0\0\0\0', '1234567', '\u0100', 'caf\u00e9\u2603', '\ud800', 0n, 1n, -(2n ** 70n),
+  'abcdefgh', '12345678', '\0\0\0\0\0\0\0', 'abcdef\0', '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9',
+  '\u0100', 'caf\u00e9\u2603', '\ud800', 0n, 1n, -(2n ** 70n),
   Buffer.from('ab'), new Uint8Array([1, 2, 3]),
 ];
 
@@ -104,6 +107,16 @@ describe('DashMap key packing', () => {
     let numbers = 0;
     for (const k of m.keys()) if (typeof k === 'number') numbers++;
     assert.equal(numbers, 2000);
+  });
+
+  test('packed tables are smaller: one key that does not pack grows the only shard by half', () => {
+    const m = new DashMap({ shards: 1 });
+    for (let i = 0; i < 5000; i++) m.set('k' + i, i);  // short ASCII: packs
+    const packed = m.nativeBytes();
+    m.set('a key that does not pack', 0);  // widens the table: 16-byte slots become 24-byte ones
+    const wide = m.nativeBytes();
+    assert.ok(wide > packed * 1.3, `packed ${packed} B, then wide ${wide} B`);
+    assert.equal(m.get('k4999'), 4999);
   });
 
   test('atomic operations and retain work on packed keys', () => {

@@ -3,8 +3,8 @@
 // DashMap stores a shard's keys as 64-bit words for as long as every key of
 // that shard packs into one (detail/flat_table.hpp, dual_table), which
 // makes its slots smaller when K is larger than 8 bytes but mostly holds
-// small values (the addon's 16-byte keys holding numbers: 24-byte slots
-// become 16-byte ones). The first key that does not pack turns the shard's
+// small values (the addon's 16-byte keys holding numbers or short strings:
+// 24-byte slots become 16-byte ones). The first key that does not pack turns the shard's
 // table into ordinary {K, V} slots.
 //
 // To opt in, specialize key_packing<K> with
