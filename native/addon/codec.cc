@@ -89,16 +89,16 @@ bool string_payload(v8::Local<v8::String> str, std::string& out) {
   return false;
 }
 
-bool encode_string_key(v8::Local<v8::Value> value, Key& out) {
+bool encode_string_key(v8::Isolate* isolate, v8::Local<v8::Value> value, Key& out) {
   if (!value->IsString()) return false;
   v8::Local<v8::String> str = value.As<v8::String>();
-  // The commonest key of all, a short one-byte string, is read straight into
-  // the stack: no thread-local buffer on the hot path.
+  // The commonest key of all, a short one-byte string, is written by V8
+  // straight into the key: no buffer, no copy.
   const int len = std::max(0, str->Length());
   if (len <= static_cast<int>(Key::inline_capacity) && str->IsOneByte()) {
-    uint8_t small[Key::inline_capacity];
-    str->WriteOneByte(v8::Isolate::GetCurrent(), small, 0, len, v8::String::NO_NULL_TERMINATION);
-    out = Key(key_kind::string1, small, static_cast<size_t>(len));
+    out.assign_inline(key_kind::string1, static_cast<size_t>(len), [&](unsigned char* payload) {
+      str->WriteOneByte(isolate, payload, 0, len, v8::String::NO_NULL_TERMINATION);
+    });
     return true;
   }
   thread_local std::string buf;
@@ -111,7 +111,7 @@ Key encode_key(Napi::Env env, Napi::Value v) {
   thread_local std::string buf;
   {
     Key k;
-    if (encode_string_key(to_v8(v), k)) return k;  // every string key
+    if (encode_string_key(v8::Isolate::GetCurrent(), to_v8(v), k)) return k;  // every string key
   }
   switch (v.Type()) {
     case napi_number:

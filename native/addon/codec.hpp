@@ -23,8 +23,8 @@ class Addon;
 Key encode_key(Napi::Env env, Napi::Value v);
 // The hot path for the commonest key, a string: read straight from V8 (one
 // call, no UTF-16 round trip for one-byte strings). Returns false, leaving
-// `out` alone, if `v` is not a string.
-bool encode_string_key(v8::Local<v8::Value> v, Key& out);
+// `out` alone, if `v` is not a string. `isolate`: the current one.
+bool encode_string_key(v8::Isolate* isolate, v8::Local<v8::Value> v, Key& out);
 // The canonical payload of a string, as keys and values store it: its UTF-16
 // code units, one byte each if all are < 256 (returns true), else two.
 bool string_payload(v8::Local<v8::String> str, std::string& out);

@@ -48,11 +48,13 @@ fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
 }
 
-// A key of a kind the fast path handles and within `limits`: one over
-// maxKeyBytes falls back, and the full path reports the RangeError (numbers
-// are 8 bytes and booleans 1, so a small limit applies to them too).
-bool fast_key(v8::Local<v8::Value> v, Key& out, const size_limits& limits) {
-  if (encode_string_key(v, out)) return out.size() <= limits.key_bytes;
+// The key argument (info[0]), if of a kind the fast path handles and within
+// `limits`: one over maxKeyBytes falls back, and the full path reports the
+// RangeError (numbers are 8 bytes and booleans 1, so a small limit applies
+// to them too).
+bool fast_key(const v8::FunctionCallbackInfo<v8::Value>& info, Key& out, const size_limits& limits) {
+  const v8::Local<v8::Value> v = info[0];
+  if (encode_string_key(info.GetIsolate(), v, out)) return out.size() <= limits.key_bytes;
   if (v->IsNumber()) {
     out = Key::number(v.As<v8::Number>()->Value());
   } else if (v->IsBoolean()) {
@@ -157,7 +159,7 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
 
 void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     value_copy c;
     self(info)->engine().visit(key, [&](const Value& v) { copy_out(v, c); });
@@ -167,13 +169,13 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().contains(key)); });
 }
 
 void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
 }
 
@@ -183,7 +185,7 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Value value;
   bool ok = false;
   try {
-    ok = fast_key(info[0], key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
+    ok = fast_key(info, key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
   } catch (...) {
   }
   if (!ok) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
@@ -199,7 +201,7 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else if (!info[1]->IsUndefined()) {
     return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   }
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     std::optional<double> result = self(info)->engine().alter(key, [&](alter_entry<Value>& e) -> std::optional<double> {
       if (e.exists() && !e.value().is_number()) return std::nullopt;  // the full path throws the TypeError
@@ -275,7 +277,7 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r,
 template <lock_read Op>
 void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   fast_ref* r = self(info);
   if (r->ref.map->kind == map_kind::lru_lock_map) {
     lock_map_read<true, Op>(info, r, key);
@@ -287,7 +289,7 @@ void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
 template <bool Try>
 void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
-  if (!fast_key(info[0], key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   fast_ref* r = self(info);
   if (r->ref.map->kind == map_kind::lru_lock_map) {
     lock_now<true, Try>(info, r, key);

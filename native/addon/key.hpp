@@ -78,6 +78,16 @@ class Key {
     if (len) std::memcpy(k.b_ + 2, payload, len);
     return k;
   }
+  // Makes this an inline key of `len` payload bytes, which write(unsigned
+  // char* payload) fills in place. Requires: len <= inline_capacity.
+  template <class Write>
+  void assign_inline(key_kind kind, std::size_t len, Write&& write) {
+    if (is_heap()) std::free(heap_ptr());
+    std::memset(b_, 0, sizeof b_);
+    b_[0] = static_cast<unsigned char>(kind);
+    b_[1] = static_cast<unsigned char>(len);
+    write(b_ + 2);
+  }
   static Key boolean(bool v) noexcept {
     Key k;
     k.b_[0] = static_cast<unsigned char>(key_kind::boolean);
