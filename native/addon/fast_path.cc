@@ -129,6 +129,23 @@ v8::Local<v8::Value> to_js(v8::Isolate* isolate, const value_copy& c, FastPath* 
   return owner->fallback(isolate);
 }
 
+// Sets the call's return value to a number. One that is an int32 (and not
+// -0) goes in as a small integer, which needs no V8 call (Number::New does);
+// the rest go through Number::New.
+void return_number(const v8::FunctionCallbackInfo<v8::Value>& info, double d) {
+  if (d >= -2147483648.0 && d <= 2147483647.0) {
+    const auto i = static_cast<int32_t>(d);
+    if (static_cast<double>(i) == d && (i != 0 || !std::signbit(d))) return info.GetReturnValue().Set(i);
+  }
+  info.GetReturnValue().Set(d);
+}
+
+// Sets the call's return value to a copied-out value.
+void return_copy(const v8::FunctionCallbackInfo<v8::Value>& info, const value_copy& c) {
+  if (c.kind == value_copy::number) return return_number(info, c.num);
+  info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+}
+
 void copy_out(const Value& v, value_copy& c) {
   thread_local std::string buffer;
   if (v.is_number()) {
@@ -163,7 +180,7 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   run(info, [&] {
     value_copy c;
     self(info)->engine().visit(key, [&](const Value& v) { copy_out(v, c); });
-    info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+    return_copy(info, c);
   });
 }
 
@@ -210,7 +227,7 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return next;
     });
     if (result) {
-      info.GetReturnValue().Set(*result);
+      return_number(info, *result);
     } else {
       info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
     }
@@ -269,7 +286,7 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r,
       if (Lru && Op == lock_read::get && c.kind == value_copy::other) {
         return info.GetReturnValue().Set(owner_of(info)->counted(info.GetIsolate()));
       }
-      info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+      return_copy(info, c);
     }
   });
 }
