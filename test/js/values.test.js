@@ -39,7 +39,7 @@ function allReadPaths(value) {
 
 describe('numbers', () => {
   const numbers = [0, -0, 1, -1, 0.1, 1 / 3, NaN, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE,
-    Number.MIN_VALUE, Number.EPSILON, 2 ** 53 + 2, -(2 ** 31), 2 ** 32 + 1];
+    Number.MIN_VALUE, Number.EPSILON, 2 ** 53 + 2, -(2 ** 31), -(2 ** 31) - 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1];
   for (const n of numbers) {
     test(`${Object.is(n, -0) ? '-0' : n} round-trips exactly`, () => {
       const got = roundTrip(n);
