@@ -281,8 +281,12 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r,
       info.GetReturnValue().Set(engine.contains(key));
     } else {
       value_copy c;
-      const std::optional<Value> v = Op == lock_read::get ? engine.get(key) : engine.peek(key);
-      if (v) copy_out(*v, c);
+      const auto take = [&](const Value& v) { copy_out(v, c); };  // in place: a string is not copied twice
+      if constexpr (Op == lock_read::get) {
+        engine.visit(key, take);
+      } else {
+        engine.peek_visit(key, take);
+      }
       if (Lru && Op == lock_read::get && c.kind == value_copy::other) {
         return info.GetReturnValue().Set(owner_of(info)->counted(info.GetIsolate()));
       }

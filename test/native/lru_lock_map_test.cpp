@@ -55,6 +55,33 @@ TEST(LruLockMap, EvictsTheLeastRecentlyUsed) {
   EXPECT_EQ(m.size(), 3u);
 }
 
+TEST(LruLockMap, VisitReadsInPlaceAsGetDoesAndPeekVisitAsPeek) {
+  // visit() is get() without the copy: it promotes and counts; peek_visit()
+  // neither promotes nor counts. A callback that calls back into the map is
+  // refused, as from any callback.
+  Lru m({.shards = 1, .capacity = 2});
+  m.insert(1, 10);
+  m.insert(2, 20);
+  uint64_t seen = 0;
+  EXPECT_TRUE(m.peek_visit(1, [&](const uint64_t& v) { seen = v; }));
+  EXPECT_EQ(seen, 10u);
+  m.insert(3, 30);  // peek_visit did not promote 1: it is evicted
+  EXPECT_FALSE(m.peek_visit(1, [&](const uint64_t&) { ADD_FAILURE() << "1 was evicted"; }));
+  EXPECT_TRUE(m.visit(2, [&](const uint64_t& v) { seen = v; }));
+  EXPECT_EQ(seen, 20u);
+  m.insert(4, 40);  // visit promoted 2: 3 is evicted
+  EXPECT_EQ(keys_of(m), (std::vector<uint64_t>{2, 4}));
+  EXPECT_FALSE(m.visit(3, [&](const uint64_t&) { ADD_FAILURE() << "3 was evicted"; }));
+  EXPECT_EQ(m.stats().hits, 1u);
+  EXPECT_EQ(m.stats().misses, 1u);
+  try {
+    m.visit(2, [&](const uint64_t&) { m.get(2); });
+    ADD_FAILURE() << "a get from inside visit's callback must be refused";
+  } catch (const threadmap::error& e) {
+    EXPECT_EQ(e.code(), errc::would_deadlock);
+  }
+}
+
 TEST(LruLockMap, HeldAndAwaitedEntriesAreNotEvicted) {
   Lru m({.shards = 1, .capacity = 2});
   m.insert(1, 1);

@@ -473,33 +473,61 @@ class basic_lock_map {
   // A copy of the value. LRU: moves the key to the hot end and counts a hit
   // or a miss (locks one shard exclusively); LockMap: locks one shard shared.
   std::optional<V> get(const K& key) {
+    std::optional<V> out;
+    visit(key, [&](const V& v) { out.emplace(v); });
+    return out;
+  }
+
+  // get()'s read without the copy: calls f(const V&) with the value under
+  // the shard lock, if the key has one, and returns whether it did (for
+  // callers whose copy of a value would allocate: they take what they need
+  // from it in place). Same locking, promotion and statistics as get(); f
+  // runs under the lock, so a call back into a map from f is refused as
+  // from any callback (lock_tracker.hpp).
+  template <class F>
+  bool visit(const K& key, F&& f) {
+    static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
     const uint64_t h = hash_(key);
     shard& s = shard_for(h);
     if constexpr (Lru) {
-      stoppable_exclusive_access g(s.lock);
+      stoppable_exclusive_callback_access g(s.lock);
       state* st = find(s, key, h);
       if (st && st->value && expire_if_stale(s, st)) st = nullptr;
       if (!st || !st->value) {
         ++s.stats.misses;
-        return std::nullopt;
+        return false;
       }
       ++s.stats.hits;
       promote(s, st);
-      return st->value;
+      f(static_cast<const V&>(*st->value));
+      return true;
     } else {
-      stoppable_shared_access g(s.lock);
+      stoppable_shared_callback_access g(s.lock);
       const state* st = find(s, key, h);
-      return st ? st->value : std::nullopt;
+      if (!st || !st->value) return false;
+      f(*st->value);
+      return true;
     }
   }
 
   // A copy of the value without promotion or statistics. Locks one shard shared.
   std::optional<V> peek(const K& key) const {
+    std::optional<V> out;
+    peek_visit(key, [&](const V& v) { out.emplace(v); });
+    return out;
+  }
+
+  // peek()'s read without the copy, as visit() is get()'s.
+  template <class F>
+  bool peek_visit(const K& key, F&& f) const {
+    static_assert(std::is_invocable_v<F&, const V&>, "peek_visit's callback takes (const V&)");
     const uint64_t h = hash_(key);
     const shard& s = shard_for(h);
-    stoppable_shared_access g(s.lock);
+    stoppable_shared_callback_access g(s.lock);
     const state* st = find(s, key, h);
-    return st && fresh(st) ? st->value : std::nullopt;
+    if (!st || !fresh(st)) return false;
+    f(*st->value);
+    return true;
   }
 
   bool contains(const K& key) const {
