@@ -11,7 +11,7 @@
 // that throws leaves its key unchanged. A callback may read its own map
 // but not write it (ERR_WOULD_DEADLOCK: the write would make the callback's
 // own CAS lose forever); other maps are free.
-const { native } = require('./native');
+const { native, FALLBACK } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
 const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
 
@@ -20,7 +20,28 @@ const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
 const MAX_CAPACITY = 2 ** 26;
 const MAX_BUCKETS = 2 ** 26;
 
-class LockFreeMap extends MapCore {
+const kFast = Symbol('threadmap.fast');
+
+// get and has run on a V8-level fast path for the common key and value types
+// (native/addon/fast_path.hpp), non-enumerable like the native object; the
+// writes stay on the Node-API path.
+function attachFast(map) {
+  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
+}
+
+// What the two classes share: the fast reads.
+class LockFreeCore extends MapCore {
+  get(key) {
+    const r = this[kFast].get(key);
+    return r === FALLBACK ? this[kNative].get(key) : r;
+  }
+  has(key) {
+    const r = this[kFast].has(key);
+    return r === FALLBACK ? this[kNative].has(key) : r;
+  }
+}
+
+class LockFreeMap extends LockFreeCore {
   /**
    * @param {{capacity?: number, buckets?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks
@@ -38,11 +59,12 @@ class LockFreeMap extends MapCore {
       throw new TypeError('LockFreeMap: give capacity (a resizable table) or buckets (a fixed one), not both');
     }
     attachNative(this, new native.LockFreeMap(capacity, buckets, ...limitOptions(opts, 'LockFreeMap')));
+    attachFast(this);
   }
 
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
-    return fromHandle(LockFreeMap, native.LockFreeMap, handle);
+    return fromHandle(LockFreeMap, native.LockFreeMap, handle, attachFast);
   }
 
   /** The current number of buckets (a diagnostic). */
@@ -51,7 +73,7 @@ class LockFreeMap extends MapCore {
   get [Symbol.toStringTag]() { return 'LockFreeMap'; }
 }
 
-class HopscotchMap extends MapCore {
+class HopscotchMap extends LockFreeCore {
   /**
    * @param {{capacity?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks
@@ -63,11 +85,12 @@ class HopscotchMap extends MapCore {
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'HopscotchMap', { min: 0, max: MAX_CAPACITY });
     attachNative(this, new native.HopscotchMap(capacity, 0, ...limitOptions(opts, 'HopscotchMap')));
+    attachFast(this);
   }
 
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
-    return fromHandle(HopscotchMap, native.HopscotchMap, handle);
+    return fromHandle(HopscotchMap, native.HopscotchMap, handle, attachFast);
   }
 
   /** The current number of home buckets (a diagnostic). */

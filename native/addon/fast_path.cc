@@ -10,6 +10,7 @@
 #include "codec.hpp"
 #include "dash_map_wrap.hpp"
 #include "lock_hub.hpp"
+#include "lock_free_wrap.hpp"
 #include "lock_map_wrap.hpp"
 #include "v8_bridge.hpp"
 
@@ -307,6 +308,33 @@ void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// LockFreeMap / HopscotchMap reads: get and has, through the engine's
+// visit (pinned, lock-free; the value is copied out in place).
+template <class Engine, bool Has>
+void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& key) {
+  const Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
+  run(info, [&] {
+    if constexpr (Has) {
+      info.GetReturnValue().Set(engine.contains(key));
+    } else {
+      value_copy c;
+      engine.visit(key, [&](const Value& v) { copy_out(v, c); });
+      return_copy(info, c);
+    }
+  });
+}
+
+template <bool Has>
+void LockFreeRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (self(info)->ref.map->kind == map_kind::hopscotch_map) {
+    lock_free_read<HopscotchEngine, Has>(info, key);
+  } else {
+    lock_free_read<LockFreeEngine, Has>(info, key);
+  }
+}
+
 template <bool Try>
 void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
@@ -354,6 +382,16 @@ FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent())
   lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "has"),
                                       v8::FunctionTemplate::New(isolate_, LockRead<lock_read::has>, data, lock_sig));
   lock_template_.Reset(isolate_, lock_tmpl);
+
+  v8::Local<v8::FunctionTemplate> lock_free_tmpl = v8::FunctionTemplate::New(isolate_);
+  lock_free_tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "LockFreeMapFastPath"));
+  lock_free_tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+  v8::Local<v8::Signature> lock_free_sig = v8::Signature::New(isolate_, lock_free_tmpl);
+  lock_free_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "get"),
+                                           v8::FunctionTemplate::New(isolate_, LockFreeRead<false>, data, lock_free_sig));
+  lock_free_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "has"),
+                                           v8::FunctionTemplate::New(isolate_, LockFreeRead<true>, data, lock_free_sig));
+  lock_free_template_.Reset(isolate_, lock_free_tmpl);
 }
 
 FastPath::~FastPath() {
@@ -373,6 +411,10 @@ void FastPath::set_fallback(Napi::Value sentinel, Napi::Value counted) {
 Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) { return wrap(env, template_.Get(isolate_), ref); }
 
 Napi::Value FastPath::make_lock(Napi::Env env, const MapRef& ref) { return wrap(env, lock_template_.Get(isolate_), ref); }
+
+Napi::Value FastPath::make_lock_free(Napi::Env env, const MapRef& ref) {
+  return wrap(env, lock_free_template_.Get(isolate_), ref);
+}
 
 Napi::Value FastPath::wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();

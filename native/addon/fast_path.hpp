@@ -12,6 +12,10 @@
 // (only reads, or a failure to take a lock or to allocate), so repeating the
 // call on the full path is safe.
 //
+// LockFreeMap and HopscotchMap get it for their reads, get and has (their
+// writes stay on the full path, which refuses a write from inside the same
+// map's update/retain callback).
+//
 // LockMap and LruLockMap get the same for lock() and tryLock()
 // (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and
 // for the reads get, peek and has. Lock errors are thrown from here with their codes (a
@@ -46,6 +50,8 @@ class FastPath {
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
+  // A new fast object over a LockFreeMap or HopscotchMap: get, has.
+  Napi::Value make_lock_free(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel, Napi::Value counted);
 
@@ -61,6 +67,7 @@ class FastPath {
   Napi::Value wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref);
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::FunctionTemplate> lock_template_;
+  v8::Global<v8::FunctionTemplate> lock_free_template_;
   v8::Global<v8::Value> fallback_;
   v8::Global<v8::Value> counted_;
   std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected

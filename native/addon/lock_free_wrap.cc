@@ -22,6 +22,7 @@
 #include "addon.hpp"
 #include "atomic_ops.hpp"
 #include "codec.hpp"
+#include "fast_path.hpp"
 #include "wrap_support.hpp"
 
 namespace threadmap::addon {
@@ -66,6 +67,7 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
                             W::template InstanceMethod<&W::BucketCount>("bucketCount"),
                             W::template InstanceMethod<&W::Handle>("handle"),
+                            W::template InstanceMethod<&W::FastPathObject>("fastPath"),
                         });
 }
 
@@ -341,6 +343,12 @@ Napi::Value LockFreeWrap<Engine>::BucketCount(const Napi::CallbackInfo& info) {
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Handle(const Napi::CallbackInfo& info) {
   return make_handle(info.Env(), ref_);
+}
+
+// The V8-level get/has of this map (fast_path.hpp), for lib/ to keep.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::FastPathObject(const Napi::CallbackInfo& info) {
+  return Addon::of(info.Env()).fast->make_lock_free(info.Env(), ref_);
 }
 
 template class LockFreeWrap<LockFreeEngine>;

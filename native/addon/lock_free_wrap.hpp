@@ -80,6 +80,7 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value BucketCount(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);
+  Napi::Value FastPathObject(const Napi::CallbackInfo& info);
 
   MapRef ref_;
 };
