@@ -6,6 +6,8 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
+#include <initializer_list>
 
 #include "codec.hpp"
 #include "dash_map_wrap.hpp"
@@ -352,46 +354,29 @@ void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
 FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent()), locks(hub) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
-  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
-  tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "DashMapFastPath"));
-  tmpl->InstanceTemplate()->SetInternalFieldCount(1);
-  v8::Local<v8::Signature> sig = v8::Signature::New(isolate_, tmpl);
-  auto method = [&](const char* name, v8::FunctionCallback cb) {
-    tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8(isolate_, name).ToLocalChecked(),
-                                   v8::FunctionTemplate::New(isolate_, cb, data, sig));
+  // One template per family of maps: its instances keep their fast_ref in
+  // internal field 0, and the signature lets only those call its methods.
+  using method = std::pair<const char*, v8::FunctionCallback>;
+  auto make_template = [&](const char* class_name, std::initializer_list<method> methods) {
+    v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
+    tmpl->SetClassName(v8::String::NewFromUtf8(isolate_, class_name).ToLocalChecked());
+    tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+    v8::Local<v8::Signature> sig = v8::Signature::New(isolate_, tmpl);
+    for (const auto& [name, callback] : methods) {
+      tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8(isolate_, name).ToLocalChecked(),
+                                     v8::FunctionTemplate::New(isolate_, callback, data, sig));
+    }
+    return tmpl;
   };
-  method("get", Get);
-  method("set", Set);
-  method("has", Has);
-  method("delete", Delete);
-  method("add", Add);
-  template_.Reset(isolate_, tmpl);
-
-  v8::Local<v8::FunctionTemplate> lock_tmpl = v8::FunctionTemplate::New(isolate_);
-  lock_tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "LockMapFastPath"));
-  lock_tmpl->InstanceTemplate()->SetInternalFieldCount(1);
-  v8::Local<v8::Signature> lock_sig = v8::Signature::New(isolate_, lock_tmpl);
-  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "lock"),
-                                      v8::FunctionTemplate::New(isolate_, LockMethod<false>, data, lock_sig));
-  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "tryLock"),
-                                      v8::FunctionTemplate::New(isolate_, LockMethod<true>, data, lock_sig));
-  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "get"),
-                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::get>, data, lock_sig));
-  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "peek"),
-                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::peek>, data, lock_sig));
-  lock_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "has"),
-                                      v8::FunctionTemplate::New(isolate_, LockRead<lock_read::has>, data, lock_sig));
-  lock_template_.Reset(isolate_, lock_tmpl);
-
-  v8::Local<v8::FunctionTemplate> lock_free_tmpl = v8::FunctionTemplate::New(isolate_);
-  lock_free_tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "LockFreeMapFastPath"));
-  lock_free_tmpl->InstanceTemplate()->SetInternalFieldCount(1);
-  v8::Local<v8::Signature> lock_free_sig = v8::Signature::New(isolate_, lock_free_tmpl);
-  lock_free_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "get"),
-                                           v8::FunctionTemplate::New(isolate_, LockFreeRead<false>, data, lock_free_sig));
-  lock_free_tmpl->PrototypeTemplate()->Set(v8::String::NewFromUtf8Literal(isolate_, "has"),
-                                           v8::FunctionTemplate::New(isolate_, LockFreeRead<true>, data, lock_free_sig));
-  lock_free_template_.Reset(isolate_, lock_free_tmpl);
+  template_.Reset(isolate_, make_template("DashMapFastPath", {{"get", Get}, {"set", Set}, {"has", Has},
+                                                              {"delete", Delete}, {"add", Add}}));
+  lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
+                                                                   {"tryLock", LockMethod<true>},
+                                                                   {"get", LockRead<lock_read::get>},
+                                                                   {"peek", LockRead<lock_read::peek>},
+                                                                   {"has", LockRead<lock_read::has>}}));
+  lock_free_template_.Reset(isolate_, make_template("LockFreeMapFastPath", {{"get", LockFreeRead<false>},
+                                                                            {"has", LockFreeRead<true>}}));
 }
 
 FastPath::~FastPath() {
