@@ -22,14 +22,14 @@ const MAX_BUCKETS = 2 ** 26;
 
 const kFast = Symbol('threadmap.fast');
 
-// get and has run on a V8-level fast path for the common key and value types
-// (native/addon/fast_path.hpp), non-enumerable like the native object; the
-// writes stay on the Node-API path.
+// get, has, set and delete run on a V8-level fast path for the common key
+// and value types (native/addon/fast_path.hpp), non-enumerable like the
+// native object; everything else is on the Node-API path.
 function attachFast(map) {
   Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
 }
 
-// What the two classes share: the fast reads.
+// What the two classes share: the fast get, has, set and delete.
 class LockFreeCore extends MapCore {
   get(key) {
     const r = this[kFast].get(key);
@@ -38,6 +38,14 @@ class LockFreeCore extends MapCore {
   has(key) {
     const r = this[kFast].has(key);
     return r === FALLBACK ? this[kNative].has(key) : r;
+  }
+  set(key, value) {
+    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
+    return this;
+  }
+  delete(key) {
+    const r = this[kFast].delete(key);
+    return r === FALLBACK ? this[kNative].delete(key) : r;
   }
 }
 

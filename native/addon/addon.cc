@@ -56,7 +56,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
   locks = std::make_unique<LockHub>(env);
-  fast = std::make_unique<FastPath>(env, *locks);
+  fast = std::make_unique<FastPath>(env, *locks, lock_free_callbacks);
   DefineAddon(exports, {
                            InstanceMethod("setCodec", &Addon::SetCodec),
                            InstanceMethod("liveMaps", &Addon::LiveMaps),

@@ -1,6 +1,7 @@
 // native/addon/fast_path.cc: see fast_path.hpp.
 #include "fast_path.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -199,16 +200,21 @@ void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
 }
 
+// The key and value arguments of a set, if the fast path handles both (a
+// failure to allocate the value counts as "does not": the full path reports it).
+bool fast_entry(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value) {
+  try {
+    return fast_key(info, key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
+  } catch (...) {
+    return false;
+  }
+}
+
 // set(key, value) -> undefined, or the fallback sentinel.
 void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   Value value;
-  bool ok = false;
-  try {
-    ok = fast_key(info, key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
-  } catch (...) {
-  }
-  if (!ok) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] { self(info)->engine().insert(std::move(key), std::move(value)); });
 }
 
@@ -326,6 +332,38 @@ void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& 
   });
 }
 
+// LockFreeMap / HopscotchMap writes: set and delete. A write from inside an
+// update/retain callback of the same map falls back: the full path refuses
+// it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc, refuse_write_in_callback).
+template <class Engine, bool Delete>
+void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value) {
+  Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
+  run(info, [&] {
+    if constexpr (Delete) {
+      info.GetReturnValue().Set(engine.remove(key));
+    } else {
+      engine.insert(std::move(key), std::move(value));
+    }
+  });
+}
+
+template <bool Delete>
+void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  Value value;
+  const shared_map* map = self(info)->ref.map;
+  const auto& running = owner_of(info)->lock_free_callbacks;
+  const bool encoded = Delete ? fast_key(info, key, map->limits) : fast_entry(info, key, value);
+  if (!encoded || std::find(running.begin(), running.end(), map) != running.end()) {
+    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  }
+  if (map->kind == map_kind::hopscotch_map) {
+    lock_free_write<HopscotchEngine, Delete>(info, key, value);
+  } else {
+    lock_free_write<LockFreeEngine, Delete>(info, key, value);
+  }
+}
+
 template <bool Has>
 void LockFreeRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
@@ -351,7 +389,8 @@ void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
-FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent()), locks(hub) {
+FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>& running_lock_free_callbacks)
+    : isolate_(v8::Isolate::GetCurrent()), locks(hub), lock_free_callbacks(running_lock_free_callbacks) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
   // One template per family of maps: its instances keep their fast_ref in
@@ -376,7 +415,9 @@ FastPath::FastPath(napi_env, LockHub& hub) : isolate_(v8::Isolate::GetCurrent())
                                                                    {"peek", LockRead<lock_read::peek>},
                                                                    {"has", LockRead<lock_read::has>}}));
   lock_free_template_.Reset(isolate_, make_template("LockFreeMapFastPath", {{"get", LockFreeRead<false>},
-                                                                            {"has", LockFreeRead<true>}}));
+                                                                            {"has", LockFreeRead<true>},
+                                                                            {"set", LockFreeWrite<false>},
+                                                                            {"delete", LockFreeWrite<true>}}));
 }
 
 FastPath::~FastPath() {

@@ -12,9 +12,9 @@
 // (only reads, or a failure to take a lock or to allocate), so repeating the
 // call on the full path is safe.
 //
-// LockFreeMap and HopscotchMap get it for their reads, get and has (their
-// writes stay on the full path, which refuses a write from inside the same
-// map's update/retain callback).
+// LockFreeMap and HopscotchMap get it for get, has, set and delete; a set
+// or delete from inside an update/retain callback of the same map falls
+// back, and the full path refuses it.
 //
 // LockMap and LruLockMap get the same for lock() and tryLock()
 // (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and
@@ -31,6 +31,7 @@
 #include <v8.h>
 
 #include <unordered_set>
+#include <vector>
 
 #include "registry.hpp"
 
@@ -41,7 +42,11 @@ class LockHub;
 
 class FastPath {
  public:
-  FastPath(napi_env env, LockHub& locks);
+  // running_lock_free_callbacks: the thread's Addon::lock_free_callbacks.
+  // Like `locks`, it belongs to the same Addon and is read only by the fast
+  // methods, which run while the thread's JS does; the Addon's members go
+  // in reverse order at teardown, and this destructor touches neither.
+  FastPath(napi_env env, LockHub& locks, const std::vector<const shared_map*>& running_lock_free_callbacks);
   ~FastPath();
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
@@ -50,7 +55,7 @@ class FastPath {
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
-  // A new fast object over a LockFreeMap or HopscotchMap: get, has.
+  // A new fast object over a LockFreeMap or HopscotchMap: get, has, set, delete.
   Napi::Value make_lock_free(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel, Napi::Value counted);
@@ -74,6 +79,7 @@ class FastPath {
 
  public:
   LockHub& locks;
+  const std::vector<const shared_map*>& lock_free_callbacks;
 };
 
 }  // namespace threadmap::addon
