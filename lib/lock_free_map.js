@@ -22,14 +22,14 @@ const MAX_BUCKETS = 2 ** 26;
 
 const kFast = Symbol('threadmap.fast');
 
-// get, has, set and delete run on a V8-level fast path for the common key
+// get, has, set, delete and add run on a V8-level fast path for the common key
 // and value types (native/addon/fast_path.hpp), non-enumerable like the
 // native object; everything else is on the Node-API path.
 function attachFast(map) {
   Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
 }
 
-// What the two classes share: the fast get, has, set and delete.
+// What the two classes share: the fast get, has, set, delete and add.
 class LockFreeCore extends MapCore {
   get(key) {
     const r = this[kFast].get(key);
@@ -46,6 +46,10 @@ class LockFreeCore extends MapCore {
   delete(key) {
     const r = this[kFast].delete(key);
     return r === FALLBACK ? this[kNative].delete(key) : r;
+  }
+  add(key, delta) {
+    const r = this[kFast].add(key, delta);
+    return r === FALLBACK ? this[kNative].add(key, delta) : r;
   }
 }
 

@@ -219,27 +219,40 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // add(key, delta?) with a number delta on a number (or absent) value.
-void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Key key;
-  double delta = 1;
+// add(key, delta?)'s arguments, if the fast path handles them: a number or
+// undefined delta (a bigint one takes the full path).
+bool fast_add_args(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, double& delta) {
   if (info[1]->IsNumber()) {
     delta = info[1].As<v8::Number>()->Value();
   } else if (!info[1]->IsUndefined()) {
-    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+    return false;
   }
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  return fast_key(info, key, self(info)->ref.map->limits);
+}
+
+// add's decision on an entry (DashMap's alter_entry, the lock-free engines'
+// compute_entry): assigns and returns the sum, or returns nullopt and
+// changes nothing when the value is not a number (the full path throws the
+// TypeError).
+template <class Entry>
+std::optional<double> add_to(Entry& e, double delta) {
+  if (e.exists() && !e.value().is_number()) return std::nullopt;
+  const double next = (e.exists() ? e.value().as_number() : 0) + delta;
+  e.assign(Value::number(next));
+  return next;
+}
+
+void return_sum(const v8::FunctionCallbackInfo<v8::Value>& info, const std::optional<double>& sum) {
+  if (sum) return return_number(info, *sum);
+  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+}
+
+void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  double delta = 1;
+  if (!fast_add_args(info, key, delta)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
-    std::optional<double> result = self(info)->engine().alter(key, [&](alter_entry<Value>& e) -> std::optional<double> {
-      if (e.exists() && !e.value().is_number()) return std::nullopt;  // the full path throws the TypeError
-      const double next = (e.exists() ? e.value().as_number() : 0) + delta;
-      e.assign(Value::number(next));
-      return next;
-    });
-    if (result) {
-      return_number(info, *result);
-    } else {
-      info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-    }
+    return_sum(info, self(info)->engine().alter(key, [&](alter_entry<Value>& e) { return add_to(e, delta); }));
   });
 }
 
@@ -332,35 +345,50 @@ void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& 
   });
 }
 
-// LockFreeMap / HopscotchMap writes: set and delete. A write from inside an
-// update/retain callback of the same map falls back: the full path refuses
-// it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc, refuse_write_in_callback).
-template <class Engine, bool Delete>
-void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value) {
+// LockFreeMap / HopscotchMap writes: set, delete and add. A write from
+// inside an update/retain callback of the same map falls back: the full path
+// refuses it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc,
+// refuse_write_in_callback).
+enum class lock_free_op { set, erase, add };
+
+template <class Engine, lock_free_op Op>
+void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value, double delta) {
   Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
   run(info, [&] {
-    if constexpr (Delete) {
+    if constexpr (Op == lock_free_op::erase) {
       info.GetReturnValue().Set(engine.remove(key));
-    } else {
+    } else if constexpr (Op == lock_free_op::set) {
       engine.insert(std::move(key), std::move(value));
+    } else {
+      // A CAS loop: the function may run again (on the value another writer
+      // installed meanwhile); each run decides afresh.
+      return_sum(info, engine.compute(key, [&](compute_entry<Value>& e) { return add_to(e, delta); }));
     }
   });
 }
 
-template <bool Delete>
+template <lock_free_op Op>
 void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   Value value;
+  double delta = 1;
   const shared_map* map = self(info)->ref.map;
+  bool encoded = false;
+  if constexpr (Op == lock_free_op::set) {
+    encoded = fast_entry(info, key, value);
+  } else if constexpr (Op == lock_free_op::add) {
+    encoded = fast_add_args(info, key, delta);
+  } else {
+    encoded = fast_key(info, key, map->limits);
+  }
   const auto& running = owner_of(info)->lock_free_callbacks;
-  const bool encoded = Delete ? fast_key(info, key, map->limits) : fast_entry(info, key, value);
   if (!encoded || std::find(running.begin(), running.end(), map) != running.end()) {
     return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   }
   if (map->kind == map_kind::hopscotch_map) {
-    lock_free_write<HopscotchEngine, Delete>(info, key, value);
+    lock_free_write<HopscotchEngine, Op>(info, key, value, delta);
   } else {
-    lock_free_write<LockFreeEngine, Delete>(info, key, value);
+    lock_free_write<LockFreeEngine, Op>(info, key, value, delta);
   }
 }
 
@@ -416,8 +444,9 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                                    {"has", LockRead<lock_read::has>}}));
   lock_free_template_.Reset(isolate_, make_template("LockFreeMapFastPath", {{"get", LockFreeRead<false>},
                                                                             {"has", LockFreeRead<true>},
-                                                                            {"set", LockFreeWrite<false>},
-                                                                            {"delete", LockFreeWrite<true>}}));
+                                                                            {"set", LockFreeWrite<lock_free_op::set>},
+                                                                            {"delete", LockFreeWrite<lock_free_op::erase>},
+                                                                            {"add", LockFreeWrite<lock_free_op::add>}}));
 }
 
 FastPath::~FastPath() {

@@ -12,9 +12,9 @@
 // (only reads, or a failure to take a lock or to allocate), so repeating the
 // call on the full path is safe.
 //
-// LockFreeMap and HopscotchMap get it for get, has, set and delete; a set
-// or delete from inside an update/retain callback of the same map falls
-// back, and the full path refuses it.
+// LockFreeMap and HopscotchMap get it for get, has, set, delete and add; a
+// write from inside an update/retain callback of the same map falls back,
+// and the full path refuses it.
 //
 // LockMap and LruLockMap get the same for lock() and tryLock()
 // (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and
@@ -55,7 +55,7 @@ class FastPath {
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
-  // A new fast object over a LockFreeMap or HopscotchMap: get, has, set, delete.
+  // A new fast object over a LockFreeMap or HopscotchMap: get, has, set, delete, add.
   Napi::Value make_lock_free(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel, Napi::Value counted);
