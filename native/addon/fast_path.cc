@@ -100,39 +100,6 @@ struct value_copy {
   std::string* bytes = nullptr;
 };
 
-v8::Local<v8::Value> to_js(v8::Isolate* isolate, const value_copy& c, FastPath* owner) {
-  switch (c.kind) {
-    case value_copy::absent: return v8::Undefined(isolate);
-    case value_copy::number: return v8::Number::New(isolate, c.num);
-    case value_copy::special:
-      switch (c.sp) {
-        case Value::special::undefined: return v8::Undefined(isolate);
-        case Value::special::null: return v8::Null(isolate);
-        case Value::special::false_: return v8::False(isolate);
-        case Value::special::true_: return v8::True(isolate);
-      }
-      break;
-    case value_copy::string1: {
-      v8::Local<v8::String> s;
-      if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(c.bytes->data()),
-                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size()))
-              .ToLocal(&s))
-        return s;
-      break;
-    }
-    case value_copy::string2: {
-      v8::Local<v8::String> s;
-      if (v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(c.bytes->data()),
-                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size() / 2))
-              .ToLocal(&s))
-        return s;
-      break;
-    }
-    case value_copy::other: break;
-  }
-  return owner->fallback(isolate);
-}
-
 // Sets the call's return value to a number. One that is an int32 (and not
 // -0) goes in as a small integer, which needs no V8 call (Number::New does);
 // the rest go through Number::New.
@@ -144,10 +111,42 @@ void return_number(const v8::FunctionCallbackInfo<v8::Value>& info, double d) {
   info.GetReturnValue().Set(d);
 }
 
-// Sets the call's return value to a copied-out value.
+// Sets the call's return value to a copied-out value, or to the fallback
+// sentinel for a kind the fast path does not decode (or a string V8 could
+// not make).
 void return_copy(const v8::FunctionCallbackInfo<v8::Value>& info, const value_copy& c) {
-  if (c.kind == value_copy::number) return return_number(info, c.num);
-  info.GetReturnValue().Set(to_js(info.GetIsolate(), c, owner_of(info)));
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::ReturnValue<v8::Value> ret = info.GetReturnValue();
+  switch (c.kind) {
+    case value_copy::absent: return ret.SetUndefined();
+    case value_copy::number: return return_number(info, c.num);
+    case value_copy::special:
+      switch (c.sp) {
+        case Value::special::undefined: return ret.SetUndefined();
+        case Value::special::null: return ret.SetNull();
+        case Value::special::false_: return ret.Set(false);
+        case Value::special::true_: return ret.Set(true);
+      }
+      break;
+    case value_copy::string1: {
+      v8::Local<v8::String> s;
+      if (v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(c.bytes->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size()))
+              .ToLocal(&s))
+        return ret.Set(s);
+      break;
+    }
+    case value_copy::string2: {
+      v8::Local<v8::String> s;
+      if (v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(c.bytes->data()),
+                                     v8::NewStringType::kNormal, static_cast<int>(c.bytes->size() / 2))
+              .ToLocal(&s))
+        return ret.Set(s);
+      break;
+    }
+    case value_copy::other: break;
+  }
+  ret.Set(owner_of(info)->fallback(isolate));
 }
 
 void copy_out(const Value& v, value_copy& c) {
