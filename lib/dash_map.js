@@ -1,21 +1,17 @@
 'use strict';
 // DashMap: the general shared map (native/core DashMap: sharded,
 // reader-writer locked shards). Map-like; shared between threads by handle.
-const { native, FALLBACK } = require('./native');
+const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
+const { kNative, attachNative, fromHandle } = require('./map_core');
+const { FastMapCore, attachFast } = require('./fast_map');
 
-const kFast = Symbol('threadmap.fast');
 const MAX_SHARDS = 65536;
 
 // Besides the Node-API object (every method, every type, every error), a
-// DashMap has a V8-level fast path for its hot methods and common types
-// (native/addon/fast_path.hpp), also non-enumerable.
-function attachFast(map) {
-  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
-}
-
-class DashMap extends MapCore {
+// DashMap has a V8-level fast path for get, set, has, delete and add
+// (FastMapCore, lib/fast_map.js).
+class DashMap extends FastMapCore {
   /**
    * @param {{capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [options]
    */
@@ -33,27 +29,6 @@ class DashMap extends MapCore {
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
     return fromHandle(DashMap, native.DashMap, handle, attachFast);
-  }
-
-  get(key) {
-    const r = this[kFast].get(key);
-    return r === FALLBACK ? this[kNative].get(key) : r;
-  }
-  set(key, value) {
-    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
-    return this;
-  }
-  has(key) {
-    const r = this[kFast].has(key);
-    return r === FALLBACK ? this[kNative].has(key) : r;
-  }
-  delete(key) {
-    const r = this[kFast].delete(key);
-    return r === FALLBACK ? this[kNative].delete(key) : r;
-  }
-  add(key, delta) {
-    const r = this[kFast].add(key, delta);
-    return r === FALLBACK ? this[kNative].add(key, delta) : r;
   }
 
   /** Entries per shard (a diagnostic of the key distribution). */

@@ -11,49 +11,21 @@
 // that throws leaves its key unchanged. A callback may read its own map
 // but not write it (ERR_WOULD_DEADLOCK: the write would make the callback's
 // own CAS lose forever); other maps are free.
-const { native, FALLBACK } = require('./native');
+const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { MapCore, kNative, attachNative, fromHandle } = require('./map_core');
+const { kNative, attachNative, fromHandle } = require('./map_core');
+const { FastMapCore, attachFast } = require('./fast_map');
 
 // The largest initial table / fixed bucket count accepted: 2^26 (a table
 // of 0.5 to 2 GiB; the maps grow past their capacity anyway).
 const MAX_CAPACITY = 2 ** 26;
 const MAX_BUCKETS = 2 ** 26;
 
-const kFast = Symbol('threadmap.fast');
+// get, has, set, delete and add run on the V8-level fast path for the common
+// key and value types (FastMapCore, lib/fast_map.js); everything else is on
+// the Node-API path.
 
-// get, has, set, delete and add run on a V8-level fast path for the common key
-// and value types (native/addon/fast_path.hpp), non-enumerable like the
-// native object; everything else is on the Node-API path.
-function attachFast(map) {
-  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
-}
-
-// What the two classes share: the fast get, has, set, delete and add.
-class LockFreeCore extends MapCore {
-  get(key) {
-    const r = this[kFast].get(key);
-    return r === FALLBACK ? this[kNative].get(key) : r;
-  }
-  has(key) {
-    const r = this[kFast].has(key);
-    return r === FALLBACK ? this[kNative].has(key) : r;
-  }
-  set(key, value) {
-    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
-    return this;
-  }
-  delete(key) {
-    const r = this[kFast].delete(key);
-    return r === FALLBACK ? this[kNative].delete(key) : r;
-  }
-  add(key, delta) {
-    const r = this[kFast].add(key, delta);
-    return r === FALLBACK ? this[kNative].add(key, delta) : r;
-  }
-}
-
-class LockFreeMap extends LockFreeCore {
+class LockFreeMap extends FastMapCore {
   /**
    * @param {{capacity?: number, buckets?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks
@@ -85,7 +57,7 @@ class LockFreeMap extends LockFreeCore {
   get [Symbol.toStringTag]() { return 'LockFreeMap'; }
 }
 
-class HopscotchMap extends LockFreeCore {
+class HopscotchMap extends FastMapCore {
   /**
    * @param {{capacity?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks

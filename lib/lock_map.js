@@ -11,10 +11,10 @@ const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
 const { MapCore, kNative, attachNative, fromHandle, toArray } = require('./map_core');
+const { kFast, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
 const kCreate = Symbol('threadmap.createBatch');
-const kFast = Symbol('threadmap.fast');
 
 // ---- async waits of this thread ----
 
@@ -254,11 +254,6 @@ class LockMap extends MapCore {
   stateCount() { return this[kNative].stateCount(); }
 
   get [Symbol.toStringTag]() { return 'LockMap'; }
-}
-
-// The V8-level lock() and tryLock() (native/addon/fast_path.hpp), non-enumerable.
-function attachFast(map) {
-  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
 }
 
 function commonOptions(opts, className, capacityMin) {

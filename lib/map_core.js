@@ -2,7 +2,8 @@
 // The Map-like core every map class shares: everything that is the same
 // whatever the engine, written once over the Node-API object in this[kNative]
 // (native/addon/*_wrap.cc). Subclasses add their engine's own members (the
-// fast path of DashMap, the locks of LockMap).
+// fast path of DashMap and the lock-free classes: FastMapCore in
+// lib/fast_map.js; the locks and fast reads of LockMap).
 const { invalidHandle } = require('./errors');
 const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;

@@ -1,0 +1,42 @@
+'use strict';
+// The V8-level fast path of a map object (native/addon/fast_path.hpp): the
+// hot methods for the common key and value types, kept non-enumerable in
+// this[kFast] beside the Node-API object. A fast method returns FALLBACK
+// when it cannot serve a call (another type, an error to report, a write it
+// must refuse), before the map changed, and the call is repeated on the
+// Node-API path, which handles everything.
+const { FALLBACK } = require('./native');
+const { MapCore, kNative } = require('./map_core');
+
+const kFast = Symbol('threadmap.fast');
+
+function attachFast(map) {
+  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
+}
+
+// get, has, set, delete and add over the fast path: DashMap's, and the
+// lock-free classes'. (LockMap's fast object has its own methods.)
+class FastMapCore extends MapCore {
+  get(key) {
+    const r = this[kFast].get(key);
+    return r === FALLBACK ? this[kNative].get(key) : r;
+  }
+  set(key, value) {
+    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
+    return this;
+  }
+  has(key) {
+    const r = this[kFast].has(key);
+    return r === FALLBACK ? this[kNative].has(key) : r;
+  }
+  delete(key) {
+    const r = this[kFast].delete(key);
+    return r === FALLBACK ? this[kNative].delete(key) : r;
+  }
+  add(key, delta) {
+    const r = this[kFast].add(key, delta);
+    return r === FALLBACK ? this[kNative].add(key, delta) : r;
+  }
+}
+
+module.exports = { FastMapCore, kFast, attachFast };
