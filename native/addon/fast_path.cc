@@ -182,7 +182,16 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     value_copy c;
-    self(info)->engine().visit(key, [&](const Value& v) { copy_out(v, c); });
+    DashEngine& engine = self(info)->engine();
+    // First without the shard lock (an optimistic read: numbers and
+    // specials, the common case); strings and objects, and a shard a
+    // writer is in, are read under the lock.
+    Value inline_value;
+    switch (engine.read_optimistic(key, [&](const Value& v) { return Value::copy_inline(v, inline_value); })) {
+      case threadmap::optimistic_read::found: copy_out(inline_value, c); break;
+      case threadmap::optimistic_read::absent: break;
+      case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out(v, c); }); break;
+    }
     return_copy(info, c);
   });
 }

@@ -186,6 +186,20 @@ struct KeyHash {
 
 }  // namespace threadmap::addon
 
+// DashMap's optimistic reads (dash_map.hpp, read_optimistic) may compare an
+// inline key with stored keys while writers change them: an inline key
+// equals a stored key exactly when both words match (a heap key's first
+// word has the heap bit, which an inline key's never has), and comparing
+// words follows no pointer. A heap key is read under the lock.
+template <>
+struct threadmap::optimistic_key<threadmap::addon::Key> {
+  static constexpr bool enabled = true;
+  static bool comparable(const addon::Key& probe) noexcept { return !probe.is_heap(); }
+  static bool equal(const addon::Key& stored, const addon::Key& probe) noexcept {
+    return stored.word(0) == probe.word(0) && stored.word(1) == probe.word(1);
+  }
+};
+
 // DashMap packs a shard's keys into 64-bit words while they all fit
 // (threadmap/key_packing.hpp): a map keyed by numbers or short strings then
 // has 16-byte slots instead of 24. The words, NaN-boxed beside the doubles

@@ -129,6 +129,18 @@ class Value {
     return b ? sizeof(blob) + b->size : 0;
   }
 
+  // For a reader that holds no lock (DashMap's optimistic reads): reads
+  // `racy`'s bits once and, if they hold a number or a special (nothing to
+  // follow), makes `out` that value. False for a blob, whose memory a writer
+  // may be freeing at this moment: such a value is read under the lock.
+  static bool copy_inline(const Value& racy, Value& out) noexcept {
+    const uint64_t bits = __atomic_load_n(&racy.bits_, __ATOMIC_RELAXED);  // relaxed: the reader validates afterwards
+    if ((bits & tag_mask) == blob_tag) return false;
+    out.reset();
+    out.bits_ = bits;
+    return true;
+  }
+
   // SameValueZero for primitives, content equality for everything else
   // (what compareAndSet needs: objects match by their cloned content).
   friend bool same_value_zero(const Value& a, const Value& b) noexcept {

@@ -86,11 +86,34 @@
 #include "detail/config.hpp"
 #include "detail/flat_table.hpp"
 #include "detail/lock_tracker.hpp"
+#include "epoch.hpp"
 #include "error.hpp"
 #include "hash.hpp"
 #include "key_packing.hpp"
 
 namespace threadmap {
+
+namespace detail {
+// How DashMap's tables give memory back (detail::free_now's counterpart):
+// an optimistic reader may still be reading a table that a writer has just
+// replaced (grown, widened, cleared), so the old allocation is retired
+// through epoch.hpp and freed once no thread pinned now can hold it.
+// Optimistic readers pin for the length of their read. A rehash is rare
+// and costly already, so it also tries a collection at once; an old table
+// then waits at most for the next table retired by the same thread (two
+// epoch advances). If the retirement list cannot grow (out of memory) the
+// table is leaked rather than freed under a reader.
+struct epoch_free {
+  template <std::size_t Align>
+  static void free(void* p) noexcept {
+    try {
+      epoch::retire(p, [](void* q) { ::operator delete(q, std::align_val_t(Align)); });
+      epoch::collect();
+    } catch (...) {
+    }
+  }
+};
+}  // namespace detail
 
 // 4 x hardware threads rounded up to a power of two: dashmap's default
 // shard count, and LockMap's (whose LRU capacity is split across shards).
@@ -157,7 +180,7 @@ class DashMap {
   static_assert(std::is_nothrow_move_constructible_v<K>, "DashMap needs keys whose move cannot throw");
   static_assert(std::is_nothrow_move_constructible_v<V>, "DashMap needs values whose move cannot throw");
 
-  using table_type = detail::dual_table<K, V>;
+  using table_type = detail::dual_table<K, V, detail::epoch_free>;
   using entry = typename table_type::entry;
 
   struct alignas(detail::cache_line) shard {
@@ -224,9 +247,21 @@ class DashMap {
     return true;
   }
 
-  // A copy of the value, or nullopt. Locks one shard (shared).
+  // A copy of the value, or nullopt. Locks one shard (shared), unless an
+  // optimistic read (read_optimistic) answers first, which it does for keys
+  // and values it can read so (integer keys or keys that pack, trivially
+  // copyable values) when no writer is in the shard.
   std::optional<V> find(const K& key) const {
     const uint64_t h = hash_(key);
+    if constexpr (std::is_trivially_copyable_v<V>) {
+      std::optional<V> out;
+      const optimistic_read r = read_optimistic(key, h, [&](const V& v) {
+        out.emplace(v);  // trivially copyable: copying a stale value is harmless, validation decides
+        return true;
+      });
+      if (r == optimistic_read::found) return out;
+      if (r == optimistic_read::absent) return std::nullopt;
+    }
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
     if (entry e = s.table.find(key, h, eq_)) return *e.value;
@@ -248,12 +283,38 @@ class DashMap {
     return false;
   }
 
-  // Whether the key is present. Locks one shard (shared).
+  // Whether the key is present. Locks one shard (shared), unless an
+  // optimistic read answers first (as for find).
   bool contains(const K& key) const {
     const uint64_t h = hash_(key);
+    const optimistic_read r = read_optimistic(key, h, [](const V&) { return true; });
+    if (r != optimistic_read::unavailable) return r == optimistic_read::found;
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
     return static_cast<bool>(s.table.find(key, h, eq_));
+  }
+
+  // Reads the key's value without taking its shard's lock: an optimistic
+  // read, validated by the shard's write sequence (detail/rw_lock.hpp,
+  // read_seq). copy(const V&) -> bool gets the value as it is in the table
+  // at that moment, possibly while a writer changes it: it must only copy
+  // bits out (follow no pointer in the value) and return false for a value
+  // it cannot copy that way. Returns
+  //   found / absent  the read was validated: no writer ran during it, and
+  //                   copy's last call saw the whole, current value;
+  //   unavailable     a writer was in the shard (twice in a row), or the key
+  //                   cannot be compared this way (optimistic_key<K>, unless
+  //                   the shard's keys are packed), or copy returned false:
+  //                   read with visit() or find() instead.
+  // Takes no lock and writes no line another thread reads: it pins the
+  // thread in epoch.hpp (a write to the thread's own record), which keeps
+  // any table it reads allocated (tables are retired through epoch_free).
+  // Never blocks. From inside a callback that holds a shard lock (of any
+  // map) it answers unavailable, so that the locked read's re-entry rules
+  // decide (detail/lock_tracker.hpp).
+  template <class Copy>
+  optimistic_read read_optimistic(const K& key, Copy&& copy) const {
+    return read_optimistic(key, hash_(key), copy);
   }
 
   // Removes the key. Returns whether it was present. Locks one shard (exclusive).
@@ -444,6 +505,48 @@ class DashMap {
   }
   shard& shard_for(uint64_t h) noexcept { return shards_[prefetched_shard_index(h)]; }
   const shard& shard_for(uint64_t h) const noexcept { return shards_[prefetched_shard_index(h)]; }
+
+  // Whether lookups in wide (unpacked) tables may be optimistic: the key
+  // type says its comparison is safe on a changing stored key, and the
+  // map's equality is the one that promise was made for.
+  static constexpr bool optimistic_wide =
+      optimistic_key<K>::enabled && (std::is_same_v<Eq, std::equal_to<K>> || std::is_same_v<Eq, std::equal_to<>>);
+
+  template <class Copy>
+  optimistic_read read_optimistic(const K& key, uint64_t h, Copy&& copy) const {
+    if constexpr (!key_packing<K>::enabled && !optimistic_wide) {
+      return optimistic_read::unavailable;
+    } else {
+      // A caller inside one of our callbacks (holding some shard lock) reads
+      // under the lock, whose re-entry rules (lock_tracker.hpp) then apply
+      // exactly as they do to every other call: what a callback may call
+      // does not depend on whether an optimistic read would have answered.
+      if (detail::this_thread_locks().depth != 0) return optimistic_read::unavailable;
+      const std::size_t i = prefetched_shard_index(h);
+      const shard& s = shards_[i];
+      epoch::guard pin;  // keeps every table read below allocated (epoch_free)
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        const uint32_t v = s.lock.read_seq();
+        if (v & 1) return optimistic_read::unavailable;  // a writer is inside: its lock will tell
+        THREADMAP_IGNORE_READS_BEGIN();  // these reads race with writers by design (see rw_lock::read_seq)
+        const detail::table_header snap = s.table.snapshot();
+        optimistic_read r = optimistic_read::unavailable;
+        // The snapshot's fields describe one table only if no writer ran
+        // while they were read; only then may the probe use them.
+        if (s.lock.unchanged_since(v)) {
+          if constexpr (optimistic_wide) {
+            r = table_type::find_optimistic(snap, key, h, copy);
+          } else {
+            r = (snap.cap & 1) ? table_type::find_optimistic(snap, key, h, copy) : optimistic_read::unavailable;
+          }
+        }
+        THREADMAP_IGNORE_READS_END();
+        if (!s.lock.unchanged_since(v)) continue;  // a writer ran: what was read may be torn
+        return r;
+      }
+      return optimistic_read::unavailable;
+    }
+  }
 
   // Applies an alter decision. Requires: s's exclusive lock is held.
   void apply(shard& s, entry e, const K& key, uint64_t h, alter_entry<V>& decision) {

@@ -1,4 +1,6 @@
-// threadmap/key_packing.hpp: an opt-in for keys that usually fit in 64 bits.
+// threadmap/key_packing.hpp: two opt-ins of DashMap's key types: packing
+// (keys that usually fit in 64 bits) and optimistic reads (keys that can be
+// compared without following pointers).
 //
 // DashMap stores a shard's keys as 64-bit words for as long as every key of
 // that shard packs into one (detail/flat_table.hpp, dual_table), which
@@ -21,12 +23,34 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 namespace threadmap {
 
 template <class K>
 struct key_packing {
   static constexpr bool enabled = false;
+};
+
+// optimistic_key<K>: whether DashMap may look a key up without taking its
+// shard's lock (its optimistic reads, dash_map.hpp). Such a lookup compares
+// the key with stored keys that a writer may be changing at that moment;
+// the result is thrown away unless no writer ran, but the comparison itself
+// must be safe on a stale or half-written stored key: it may read the
+// stored key's own bytes and nothing they point to. Packed tables compare
+// words and need nothing from this trait; it is for the ordinary {K, V}
+// slots. Enabled for integers and enums, compared with ==. To opt in,
+// specialize with
+//   static constexpr bool enabled = true;
+//   static bool comparable(const K& probe) noexcept;  // may probe be looked up so?
+//   static bool equal(const K& stored, const K& probe) noexcept;
+// where equal reads only stored's own bytes and, for a whole stored key
+// and a comparable probe, agrees with the map's Eq.
+template <class K>
+struct optimistic_key {
+  static constexpr bool enabled = std::is_integral_v<K> || std::is_enum_v<K>;
+  static bool comparable(const K&) noexcept { return true; }
+  static bool equal(const K& stored, const K& probe) noexcept { return __atomic_load_n(&stored, __ATOMIC_RELAXED) == probe; }
 };
 
 }  // namespace threadmap

@@ -1,6 +1,7 @@
 // threadmap/detail/config.hpp: build-wide constants and the precondition macro.
 #pragma once
 
+#include <atomic>
 #include <cassert>
 #include <cstddef>
 
@@ -16,6 +17,33 @@
 // Requires: preconditions of internal functions, checked in debug builds
 // (NDEBUG unset) and compiled out in release builds.
 #define THREADMAP_REQUIRE(cond) assert(cond)
+
+// Reads that race with writers by design (DashMap's optimistic reads, a
+// seqlock: their results are thrown away unless no writer ran) are hidden
+// from ThreadSanitizer between these two marks; everything else it checks.
+// The stress tests check what those reads return (dash_map_stress_test.cpp).
+#if defined(__SANITIZE_THREAD__)
+#define THREADMAP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define THREADMAP_TSAN 1
+#endif
+#endif
+#ifdef THREADMAP_TSAN
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+#define THREADMAP_IGNORE_READS_BEGIN() AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
+#define THREADMAP_IGNORE_READS_END() AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
+// The seqlock's fences order exactly those hidden reads (and the writes they
+// race with); ThreadSanitizer does not model fences (GCC warns, -Wtsan).
+// Under it they are compiler-only fences, which on x86 is what release and
+// acquire fences compile to anyway.
+#define THREADMAP_SEQLOCK_FENCE(order) std::atomic_signal_fence(order)
+#else
+#define THREADMAP_SEQLOCK_FENCE(order) std::atomic_thread_fence(order)
+#define THREADMAP_IGNORE_READS_BEGIN() ((void)0)
+#define THREADMAP_IGNORE_READS_END() ((void)0)
+#endif
 
 namespace threadmap::detail {
 

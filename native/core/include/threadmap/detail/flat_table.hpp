@@ -221,10 +221,33 @@ inline std::size_t grown_capacity(std::size_t cap) {
   return (want + group_width - 1) / group_width * group_width;
 }
 
+// How a table gives its memory back. free_now: at once, which is right for
+// an owner whose lock keeps every reader out. An owner whose readers may
+// take no lock (DashMap's optimistic reads) passes a policy that defers the
+// free until no such reader can be inside (dash_map.hpp).
+struct free_now {
+  template <std::size_t Align>
+  static void free(void* p) noexcept {
+    ::operator delete(p, std::align_val_t(Align));
+  }
+};
+
+}  // namespace threadmap::detail
+
+namespace threadmap {
+// What an optimistic read (one that takes no lock: DashMap::read_optimistic,
+// dual_table::find_optimistic) found. unavailable: it could not read this
+// key or value that way, or a writer got in the way; read under the lock.
+enum class optimistic_read : uint8_t { absent, found, unavailable };
+}  // namespace threadmap
+
+namespace threadmap::detail {
+
 // The table code, for slots of type S (S::key, S::value, and S::layout, the
 // value of table_header::cap's bit 0 for this slot type). All members are
-// static and work on the header they are given.
-template <class S>
+// static and work on the header they are given. Memory is given back
+// through Free (see free_now).
+template <class S, class Free = free_now>
 struct table_core {
   static_assert(S::layout <= 1);
 
@@ -241,13 +264,18 @@ struct table_core {
     for (std::size_t off = 0; off < group_width * sizeof(S); off += cache_line) __builtin_prefetch(p + off);
   }
 
-  // The full slot for which match(const S&) holds on h's probe sequence, or nullptr.
-  template <class Match>
+  // The full slot for which match(const S&) holds on h's probe sequence, or
+  // nullptr. Bounded: probes each group at most once (for a reader that
+  // holds no lock, whose view of the control bytes may have no empty group
+  // while writers work: it then reports nullptr and its caller's validation
+  // fails or it reads again).
+  template <bool Bounded = false, class Match>
   static S* find(const table_header& t, uint64_t h, const Match& match) noexcept(noexcept(match(std::declval<const S&>()))) {
     if (t.size == 0) return nullptr;
     const uint8_t h2 = hash_h2(h);
     const std::size_t groups = t.groups();
-    std::size_t g = home_group(h, groups);
+    const std::size_t home = home_group(h, groups);
+    std::size_t g = home;
     const char* const mem = reinterpret_cast<const char*>(t.ctrl);
     // Start fetching the first group's slots now, so that their cache miss
     // overlaps the control bytes' instead of following it (in a table
@@ -263,6 +291,7 @@ struct table_core {
       }
       if (grp.match_empty()) return nullptr;
       if (++g == groups) g = 0;
+      if (Bounded && g == home) return nullptr;
     }
   }
 
@@ -318,7 +347,7 @@ struct table_core {
     const table_header old = t;
     allocate(t, new_cap);
     S* const to = slots(t);
-    Src* const from = table_core<Src>::slots(old);
+    Src* const from = table_core<Src, Free>::slots(old);
     // One old group at a time, in two passes: first claim each entry's new
     // slot (control bytes only, which are few and mostly cached) and start
     // loading that slot's line, then move the entries. The moves then write
@@ -341,7 +370,7 @@ struct table_core {
     }
     t.size = old.size;
     t.growth_left -= old.size;
-    if (old.ctrl) ::operator delete(old.ctrl, std::align_val_t(table_core<Src>::alloc_align));
+    if (old.ctrl) Free::template free<table_core<Src, Free>::alloc_align>(old.ctrl);
   }
 
   // Makes room for n entries without a rehash.
@@ -351,13 +380,16 @@ struct table_core {
     rehash(t, capacity_for(n), slot_hash);
   }
 
-  // Destroys every slot and frees the table (the layout bit is kept).
+  // Destroys every slot and frees the table (the layout bit is kept), through
+  // Dealloc: Free, or free_now for a table that no reader can reach any more
+  // (its owner's destructor).
+  template <class Dealloc = Free>
   static void release(table_header& t) noexcept {
     if (!t.ctrl) return;
     if constexpr (!std::is_trivially_destructible_v<S>) {
       for_each(t, [](S& s, std::size_t) { s.~S(); });
     }
-    ::operator delete(t.ctrl, std::align_val_t(alloc_align));
+    Dealloc::template free<alloc_align>(t.ctrl);
     t.ctrl = nullptr;
     t.cap = S::layout;
     t.size = t.growth_left = 0;
@@ -493,7 +525,7 @@ class flat_table {
 // and the slot index), which erase() takes back; whole-table walks hand
 // callbacks (const K&, V&), where the key of a packed slot is a temporary
 // unpacked for the call.
-template <class K, class V>
+template <class K, class V, class Free = free_now>
 class dual_table {
   using packing = key_packing<K>;
   static constexpr bool packs = packing::enabled;
@@ -508,7 +540,7 @@ class dual_table {
   dual_table() noexcept { t_.cap = initial_layout; }
   dual_table(const dual_table&) = delete;
   dual_table& operator=(const dual_table&) = delete;
-  ~dual_table() { release(); }
+  ~dual_table() { release<free_now>(); }  // no reader can reach a table being destroyed
 
   std::size_t size() const noexcept { return t_.size; }
   std::size_t capacity() const noexcept { return t_.capacity(); }
@@ -556,6 +588,52 @@ class dual_table {
       }
     }
     return entry_of(wide_core::find(t_, h, [&](const wide_slot& s) { return eq(s.key, key); }));
+  }
+
+  // ---- for readers that hold no lock (DashMap's optimistic reads) ----
+  //
+  // Such a reader races with writers by design. It takes snapshot(), has
+  // its owner check that no writer ran meanwhile (so the fields belong to
+  // one table), then calls find_optimistic() on the snapshot and has the owner
+  // check again before it trusts the answer. Until then every bit read may
+  // be stale or torn, so nothing read is followed as a pointer: keys are
+  // compared through threadmap::optimistic_key<K> (key_packing.hpp) and the
+  // value is only copied. The table's memory must stay allocated while the
+  // reader is inside (Free must defer frees past such readers).
+
+  // The header's fields, each read once.
+  table_header snapshot() const noexcept {
+    table_header s;
+    s.ctrl = __atomic_load_n(&t_.ctrl, __ATOMIC_RELAXED);  // relaxed: validated by the owner's sequence check
+    s.cap = __atomic_load_n(&t_.cap, __ATOMIC_RELAXED);
+    s.size = __atomic_load_n(&t_.size, __ATOMIC_RELAXED);
+    return s;
+  }
+
+  // Looks `key` (optimistic_key<K>::comparable) up in the table `snap`
+  // describes. On a hit, copy(const V&) gets the slot's value; it must only
+  // copy bits out and return false for a value it cannot copy that way
+  // (optimistic_read::unavailable, as for a key that cannot be compared so).
+  template <class Copy>
+  static optimistic_read find_optimistic(const table_header& snap, const K& key, uint64_t h, Copy& copy) noexcept {
+    if constexpr (packs) {
+      if (snap.cap & 1) {
+        uint64_t w;
+        if (!packing::pack(key, w)) return optimistic_read::absent;  // no packed key equals it
+        const packed_slot* s = packed_core::template find<true>(snap, h, [w](const packed_slot& x) {
+          return __atomic_load_n(&x.key, __ATOMIC_RELAXED) == w;
+        });
+        return !s ? optimistic_read::absent : copy(s->value) ? optimistic_read::found : optimistic_read::unavailable;
+      }
+    }
+    using ok = optimistic_key<K>;
+    if constexpr (ok::enabled) {
+      if (!ok::comparable(key)) return optimistic_read::unavailable;
+      const wide_slot* s = wide_core::template find<true>(snap, h, [&](const wide_slot& x) { return ok::equal(x.key, key); });
+      return !s ? optimistic_read::absent : copy(s->value) ? optimistic_read::found : optimistic_read::unavailable;
+    } else {
+      return optimistic_read::unavailable;
+    }
   }
 
   // Inserts a key known to be absent. May rehash (entries taken before are
@@ -627,8 +705,8 @@ class dual_table {
     uint64_t key;
     V value;
   };
-  using wide_core = table_core<wide_slot>;
-  using packed_core = table_core<packed_slot>;
+  using wide_core = table_core<wide_slot, Free>;
+  using packed_core = table_core<packed_slot, Free>;
   static constexpr std::size_t initial_layout = packs ? 1 : 0;
 
   template <class Hash>
@@ -647,7 +725,7 @@ class dual_table {
   template <class S>
   entry entry_of(S* s) const noexcept {
     if (!s) return {};
-    return {&s->value, static_cast<std::size_t>(s - table_core<S>::slots(t_))};
+    return {&s->value, static_cast<std::size_t>(s - table_core<S, Free>::slots(t_))};
   }
 
   // Calls f(const K&, V&, index) for every full slot; f may erase it.
@@ -677,11 +755,12 @@ class dual_table {
     }
   }
 
+  template <class Dealloc = Free>
   void release() noexcept {
     if (packed()) {
-      packed_core::release(t_);
+      packed_core::template release<Dealloc>(t_);
     } else {
-      wide_core::release(t_);
+      wide_core::template release<Dealloc>(t_);
     }
     t_.cap = initial_layout;
   }

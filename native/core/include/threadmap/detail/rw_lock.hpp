@@ -15,6 +15,12 @@
 //   bit 28  BIAS            attached locks: readers count in their slots
 //   bits 0-27               number of (plain) readers
 //
+// Beside the word, a write sequence (seq_) for readers that take no lock at
+// all (DashMap's optimistic reads, a seqlock over the shard): every
+// exclusive holder makes it odd when it takes the lock and even again when
+// it releases it, so a reader that saw the same even value before and after
+// reading saw no writer's work (see read_seq / unchanged_since below).
+//
 // Waiting spins briefly (critical sections are short: a probe of one table)
 // and then sleeps on the word (a futex, detail/parking.hpp), so a thread
 // whose lock is held for long (a JS callback under update) does not burn a
@@ -59,9 +65,9 @@
 // sees WRITER (and it backs out) or the writer's scan sees the reader's
 // increment (and it waits for its release). A reader that leaves (unlock or
 // back-out) decrements with seq_cst and then loads the word; a writer going
-// to sleep sets SLEEPERS (seq_cst RMW), reads drained_, scans the counters
-// and sleeps on drained_: by the same argument the last reader out sees
-// SLEEPERS and bumps drained_, or the writer sees 0 and does not sleep.
+// to sleep sets SLEEPERS (seq_cst RMW), reads the drained word, scans the counters
+// and sleeps on it (drained()): by the same argument the last reader out sees
+// SLEEPERS and bumps it, or the writer sees 0 and does not sleep.
 // Synchronization: a reader's load of the word reads the writer's release
 // of it (acquire); a writer's scan reads each reader's decrement (seq_cst is
 // acquire and release), so critical sections are ordered as in the plain
@@ -228,9 +234,10 @@ class rw_lock {
       // without WRITER is taken by lock()'s fast path with no scan, and
       // those readers are still inside.
       word_.fetch_or(bias, std::memory_order_relaxed);  // we hold WRITER: no reader enters before unlock()
-      unlock();
+      release_writer();
       return false;
     }
+    begin_write();
     return true;
   }
 
@@ -239,7 +246,7 @@ class rw_lock {
     // seq_cst (not just acquire): when it clears BIAS, this CAS and the scan
     // of the reader counters after it are the writer's half of the protocol.
     if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]]
-      return;
+      return begin_write();
     lock_slow<false>();
   }
   // lock with a way out (as lock_shared_stoppable): false when the thread's
@@ -247,8 +254,10 @@ class rw_lock {
   // if this writer had never come (see lock_slow).
   [[nodiscard]] bool lock_stoppable() noexcept {
     uint32_t expected = 0;
-    if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]]
+    if (word_.compare_exchange_strong(expected, writer, std::memory_order_seq_cst, std::memory_order_relaxed)) [[likely]] {
+      begin_write();
       return true;
+    }
     return lock_slow<true>();
   }
   template <bool Stoppable>
@@ -266,9 +275,10 @@ class rw_lock {
             // are inside, and a lock without BIAS would let the next writer
             // in without a scan).
             word_.fetch_or(bias, std::memory_order_relaxed);  // we hold WRITER: no reader enters before unlock()
-            unlock();
+            release_writer();
             return false;
           }
+          begin_write();
           return true;
         }
         continue;
@@ -296,11 +306,52 @@ class rw_lock {
   }
 
   void unlock() noexcept {
+    // Even again: the write is over. release: a reader that loads this
+    // value (acquire, read_seq) sees every write of the critical section.
+    seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    release_writer();
+  }
+
+  // ---- optimistic readers (a seqlock; they take no lock and write nothing) ----
+  //
+  // A reader: v = read_seq(); if v is odd a writer is inside (read another
+  // way); otherwise read, then unchanged_since(v): true means no exclusive
+  // holder took the lock between the two calls, so what was read is what a
+  // reader holding the lock would have read. The reads in between race with
+  // writers by design: they must only copy bits (nothing read may be
+  // dereferenced or trusted before unchanged_since says yes), and the memory
+  // they touch must stay allocated meanwhile (DashMap retires its tables
+  // through epoch.hpp). Ordering (Boehm, "Can seqlocks get along with
+  // programming language memory models?", 2012): the writer makes seq_ odd,
+  // then a release fence, then writes; the reader reads, then an acquire
+  // fence, then loads seq_: if any of its reads saw a write made after the
+  // writer's fence, its load of seq_ sees the odd value or a later one.
+  uint32_t read_seq() const noexcept { return seq_.load(std::memory_order_acquire); }
+  bool unchanged_since(uint32_t v) const noexcept {
+    THREADMAP_SEQLOCK_FENCE(std::memory_order_acquire);
+    // relaxed: ordered after the reads by the fence above.
+    return seq_.load(std::memory_order_relaxed) == v;
+  }
+
+ private:
+  // The exclusive lock was just taken: make seq_ odd before any write of the
+  // critical section. Only the holder writes seq_, so load + store is enough
+  // (relaxed load: it reads its own or the previous holder's store, ordered
+  // by the lock's acquire). The release fence orders the odd value before
+  // every later store of this thread (see read_seq).
+  void begin_write() noexcept {
+    seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    THREADMAP_SEQLOCK_FENCE(std::memory_order_release);
+  }
+
+  void release_writer() noexcept {
     // Clears WRITER and SLEEPERS only: transient reader increments (see
     // try_lock_shared) and WRITER_WAITING of another writer stay.
     uint32_t prev = word_.fetch_and(~(writer | sleepers), std::memory_order_release);
     if (prev & sleepers) [[unlikely]] notify_cold();
   }
+
+ public:
   [[gnu::noinline, gnu::cold]] void notify_cold() noexcept { detail::wake_all(word_); }
 
   // Bounded acquisition, by spinning and yielding (used only on the rare
@@ -331,6 +382,12 @@ class rw_lock {
   std::atomic<uint32_t>& counter(unsigned slot) const noexcept {
     return counters_[static_cast<std::size_t>(slot & slot_mask_) * stride_].count;
   }
+  // Attached locks: bumped by readers leaving while SLEEPERS is set (a writer
+  // sleeps on it). It lives in reader_slots' extra row, off the lock's line:
+  // it is touched only when a writer sleeps.
+  std::atomic<uint32_t>& drained() const noexcept {
+    return counters_[(static_cast<std::size_t>(slot_mask_) + 1) * stride_].count;
+  }
 
   bool try_lock_shared_striped(std::atomic<uint32_t>& c) noexcept {
     c.fetch_add(1, std::memory_order_seq_cst);  // the reader's half: see the header
@@ -346,8 +403,8 @@ class rw_lock {
     if (word_.load(std::memory_order_seq_cst) & sleepers) [[unlikely]] notify_drained();
   }
   [[gnu::noinline, gnu::cold]] void notify_drained() noexcept {
-    drained_.fetch_add(1, std::memory_order_seq_cst);
-    detail::wake_all(drained_);
+    drained().fetch_add(1, std::memory_order_seq_cst);
+    detail::wake_all(drained());
   }
 
   // A plain read of an attached lock without BIAS. If the previous plain
@@ -401,12 +458,12 @@ class rw_lock {
   }
 
   // Holding WRITER: waits until every reader that got in before it left.
-  // It sleeps on drained_, not on the word: the word's value is not what it
+  // It sleeps on the drained word, not on the lock word: the word's value is not what it
   // waits for (readers sleeping on the word set and reset SLEEPERS, so a
   // wait on the word could see its old value again and sleep through the
   // last reader's exit). SLEEPERS is set with a seq_cst RMW before
-  // drained_ is read and the counters are scanned; a striped reader that
-  // leaves after that scan sees SLEEPERS and bumps drained_ (see the
+  // drained() is read and the counters are scanned; a striped reader that
+  // leaves after that scan sees SLEEPERS and bumps drained() (see the
   // header), and whoever else clears SLEEPERS meanwhile (wake_all) bumps
   // it too: the wait cannot miss the last reader's exit.
   // Returns false only for Stoppable, when told to stop first.
@@ -418,9 +475,9 @@ class rw_lock {
         continue;
       }
       word_.fetch_or(sleepers, std::memory_order_seq_cst);
-      const uint32_t seen = drained_.load(std::memory_order_seq_cst);
+      const uint32_t seen = drained().load(std::memory_order_seq_cst);
       if (striped_readers() == 0) return true;
-      if (!park<Stoppable>(drained_, seen)) return false;
+      if (!park<Stoppable>(drained(), seen)) return false;
     }
     return true;
   }
@@ -472,7 +529,7 @@ class rw_lock {
   }
 
   std::atomic<uint32_t> word_{0};
-  std::atomic<uint32_t> drained_{0};         // attached: bumped by readers leaving while SLEEPERS is set
+  std::atomic<uint32_t> seq_{0};             // the write sequence: odd while an exclusive holder is inside
   uint32_t stride_ = 0;                      // attached: lines between two slots' counters of this lock
   std::atomic<uint16_t> last_reader_{0};     // attached: slot | 0x8000 of the last plain reader since BIAS was revoked (a hint)
   uint16_t slot_mask_ = 0;                   // attached: slots - 1
@@ -496,7 +553,7 @@ class reader_slots {
   explicit reader_slots(std::size_t locks)
       : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(std::max(1u, std::thread::hardware_concurrency())), 4, 8))),
         locks_(locks),
-        lines_(std::make_unique<reader_line[]>(slots_ * locks_)) {}
+        lines_(std::make_unique<reader_line[]>((slots_ + 1) * locks_)) {}
 
   void attach(rw_lock& l, std::size_t index) noexcept {
     l.counters_ = &lines_[index];
@@ -504,12 +561,14 @@ class reader_slots {
     l.slot_mask_ = static_cast<uint16_t>(slots_ - 1);
   }
 
-  std::size_t bytes() const noexcept { return slots_ * locks_ * sizeof(reader_line); }
+  std::size_t bytes() const noexcept { return (slots_ + 1) * locks_ * sizeof(reader_line); }
 
  private:
   uint32_t slots_;
   std::size_t locks_;
-  std::unique_ptr<reader_line[]> lines_;  // slot k's line for lock i: lines_[k * locks + i]
+  // slot k's line for lock i: lines_[k * locks + i]; then one row of lines
+  // holding each lock's drained word (rw_lock::drained).
+  std::unique_ptr<reader_line[]> lines_;
 };
 
 }  // namespace threadmap::detail
