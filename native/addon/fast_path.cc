@@ -199,7 +199,13 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { info.GetReturnValue().Set(self(info)->engine().contains(key)); });
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    // As Get: first without the lock; under it if a writer is in the shard.
+    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const Value&) { return true; });
+    info.GetReturnValue().Set(r == threadmap::optimistic_read::unavailable ? engine.contains(key)
+                                                                           : r == threadmap::optimistic_read::found);
+  });
 }
 
 void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {

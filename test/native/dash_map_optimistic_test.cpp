@@ -1,7 +1,7 @@
-// DashMap's optimistic reads (read_optimistic, and find/contains, which try
-// one first): they take no lock, race with writers by design and must
-// either answer exactly what a locked read would have answered at some
-// moment during the call, or say unavailable.
+// DashMap's optimistic reads (read_optimistic, which the addon's fast get
+// and has try first): they take no lock, race with writers by design and
+// must either answer exactly what a locked read would have answered at
+// some moment during the call, or say unavailable.
 //
 // Single thread: they agree with a model after every step and are never
 // unavailable when no writer runs. Threads: values are 16 bytes written

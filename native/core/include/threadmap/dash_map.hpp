@@ -35,6 +35,20 @@
 // lock word (rw_lock.hpp, "Striped readers"): two threads reading one map
 // do not pass its lock lines back and forth.
 //
+// Optimistic reads (read_optimistic) take no lock at all: a shard's lock
+// carries a write sequence (a seqlock, rw_lock::read_seq), and a lookup
+// that saw the same even sequence before and after it is what a locked
+// lookup would have found. Between the two it races with writers, so it
+// compares keys without following pointers (packed keys, or
+// threadmap::optimistic_key<K>) and only copies the value's bits; it pins
+// the thread in epoch.hpp, and tables replaced by a rehash or clear() are
+// retired there (epoch_free) instead of freed, so a table it reads stays
+// allocated. The addon's fast get/has use it: two JS workers reading and
+// writing one map then write no line the other reads except to write
+// (bench/RESULTS.md). find() and contains() stay locked: in the native
+// benchmark's single-thread loops, the optimistic path measured 8-20%
+// slower than the read lock and gained nothing at 2 threads.
+//
 // Locking: every public member takes at most one shard lock at a time,
 // through the stoppable_* guards of detail/lock_tracker.hpp (the
 // *_callback_access forms where caller code runs under the lock). No
@@ -106,6 +120,10 @@ namespace detail {
 struct epoch_free {
   template <std::size_t Align>
   static void free(void* p) noexcept {
+    // The table was replaced by plain stores under the shard lock; they must
+    // be visible before retire() reads the epoch it tags the table with
+    // (epoch.hpp, "Rules"). Rare (one per rehash), so a full fence is cheap.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     try {
       epoch::retire(p, [](void* q) { ::operator delete(q, std::align_val_t(Align)); });
       epoch::collect();
@@ -247,21 +265,9 @@ class DashMap {
     return true;
   }
 
-  // A copy of the value, or nullopt. Locks one shard (shared), unless an
-  // optimistic read (read_optimistic) answers first, which it does for keys
-  // and values it can read so (integer keys or keys that pack, trivially
-  // copyable values) when no writer is in the shard.
+  // A copy of the value, or nullopt. Locks one shard (shared).
   std::optional<V> find(const K& key) const {
     const uint64_t h = hash_(key);
-    if constexpr (std::is_trivially_copyable_v<V>) {
-      std::optional<V> out;
-      const optimistic_read r = read_optimistic(key, h, [&](const V& v) {
-        out.emplace(v);  // trivially copyable: copying a stale value is harmless, validation decides
-        return true;
-      });
-      if (r == optimistic_read::found) return out;
-      if (r == optimistic_read::absent) return std::nullopt;
-    }
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
     if (entry e = s.table.find(key, h, eq_)) return *e.value;
@@ -283,12 +289,9 @@ class DashMap {
     return false;
   }
 
-  // Whether the key is present. Locks one shard (shared), unless an
-  // optimistic read answers first (as for find).
+  // Whether the key is present. Locks one shard (shared).
   bool contains(const K& key) const {
     const uint64_t h = hash_(key);
-    const optimistic_read r = read_optimistic(key, h, [](const V&) { return true; });
-    if (r != optimistic_read::unavailable) return r == optimistic_read::found;
     const shard& s = shard_for(h);
     detail::stoppable_shared_access guard(s.lock);
     return static_cast<bool>(s.table.find(key, h, eq_));

@@ -32,7 +32,12 @@
 //    visible to any advancing thread before this thread loads a shared
 //    pointer). Nested guards only count.
 //  - retire(p): after p is unreachable for new readers, tag it with the
-//    current E and append it to the thread's bag.
+//    current E and append it to the thread's bag. The store that made p
+//    unreachable must be visible before the tag is read: a seq_cst RMW (the
+//    lock-free maps unlink with CAS) or a seq_cst fence (DashMap's tables,
+//    replaced by plain stores under a lock). Otherwise, on x86 too, the tag
+//    load could pass that store in the store buffer, a reader could read
+//    E + 1 and still find p, and p would be freed one advance too early.
 //  - advance: E -> E + 1 only if every pinned record has local epoch E.
 //  - free: an entry tagged t is freed once E >= t + 2. A reader that could
 //    still hold p was pinned at some e <= t, and while it stays pinned E
