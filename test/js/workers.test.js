@@ -356,3 +356,55 @@ test('process.exit() inside an update callback returns while a worker waits for 
   assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 7, r.stderr);
 });
+
+// The fast get and has read without the shard lock while no writer is in
+// the shard (DashMap's optimistic reads): a reader racing a writer that
+// grows tables, widens them with long keys, clears them and stores strings
+// must still see only values that were stored under the key it asked for.
+test('reads racing a writer that grows, widens and clears see only their own keys\' values', async () => {
+  const KEYS = 1000;
+  const m = new DashMap({ shards: 4 });
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const { DashMap } = require(${JSON.stringify(require.resolve('../..'))});
+    const m = DashMap.from(workerData.handle);
+    const stop = new Int32Array(workerData.stop);
+    let round = 0;
+    while (Atomics.load(stop, 0) === 0 && round < 400) {
+      for (let k = 0; k < ${KEYS}; k++) m.set(k, round * ${KEYS} + k);
+      m.set('a key long enough not to pack ' + round, -1);
+      for (let k = 0; k < ${KEYS}; k += 7) m.set(k, 'string ' + k);
+      for (let k = 0; k < ${KEYS}; k += 3) m.delete(k);
+      if (round % 4 === 3) m.clear();
+      round++;
+    }
+    parentPort.postMessage(round);
+  `;
+  const stop = new SharedArrayBuffer(4);
+  const w = startWorker(code, { workerData: { handle: m.handle, stop } });
+  let reads = 0;
+  let numbers = 0;
+  const wrong = [];
+  const deadline = Date.now() + 1500;
+  while (Date.now() < deadline && w.messages.length === 0) {
+    for (let i = 0; i < 5000; i++) {
+      const k = (i * 7919) % KEYS;
+      const v = m.get(k);
+      const present = m.has(k);
+      reads++;
+      if (typeof v === 'number') {
+        numbers++;
+        if (v % KEYS !== k && wrong.length < 5) wrong.push([k, v]);
+      } else if (v !== undefined && v !== `string ${k}` && wrong.length < 5) {
+        wrong.push([k, v]);
+      }
+      if (typeof present !== 'boolean' && wrong.length < 5) wrong.push([k, present]);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  Atomics.store(new Int32Array(stop), 0, 1);
+  const r = await w.done;
+  assert.equal(r.code, 0);
+  assert.deepEqual(wrong, []);
+  assert.ok(numbers > 0, `no number was read in ${reads} reads`);
+});

@@ -193,6 +193,49 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
   for (uint64_t k = 0; k < stable; ++k) ASSERT_TRUE(m.find(k).has_value());
 }
 
+// One small table whose few slots a writer fills with different keys over
+// and over, and a second writer that rewrites values in place: a reader
+// that trusted a read a writer overlapped would see another key's value or
+// half of one. Without the sequence check after the lookup, this fails.
+TEST(DashMapOptimistic, ReusedSlotsAndRewrittenValuesAreNeverMisread) {
+  DashMap<uint64_t, pair_value, fixed_hash> m(0, 1);
+  std::atomic<int> writers_left{2};
+  failure_log failures;
+  std::atomic<uint64_t> found{0};
+  const std::size_t rounds = scaled(200'000);
+  run_together(4, [&](std::size_t t) {
+    rng r(threadmap_test::test_seed() + 31 * t);
+    if (t == 0) {
+      // Keys 1..6 come and go, taking each other's slots.
+      for (std::size_t round = 0; round < rounds; ++round) {
+        const uint64_t k = 1 + r.below(6);
+        if (!m.erase(k)) m.insert(k, pair_value::of(k, round));
+      }
+      writers_left.fetch_sub(1);
+      return;
+    }
+    if (t == 1) {
+      // Key 7 stays; its 16-byte value is rewritten all the time.
+      for (std::size_t round = 0; round < 4 * rounds; ++round) m.insert(7, pair_value::of(7, round));
+      writers_left.fetch_sub(1);
+      return;
+    }
+    uint64_t mine = 0;
+    while (writers_left.load(std::memory_order_relaxed) > 0) {
+      const uint64_t k = 1 + r.below(7);
+      optimistic_read got;
+      const std::optional<pair_value> v = read(m, k, got);
+      if (v) {
+        ++mine;
+        if (!v->names(k)) failures.fail("key ", k, " read a = ", v->a, ", b = ", v->b);
+      }
+    }
+    found += mine;
+  });
+  EXPECT_EQ(failures.count(), 0u) << failures.summary();
+  EXPECT_GT(found.load(), 0u);
+}
+
 // Tables are freed and reallocated under the readers (clear), and packed
 // tables widen and pack again: every value read must still name its key.
 TEST(DashMapOptimistic, ClearAndWidenUnderReaders) {

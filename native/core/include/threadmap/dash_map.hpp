@@ -123,7 +123,9 @@ struct epoch_free {
     // The table was replaced by plain stores under the shard lock; they must
     // be visible before retire() reads the epoch it tags the table with
     // (epoch.hpp, "Rules"). Rare (one per rehash), so a full fence is cheap.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // (One of the seqlock's fences: compiler-only under ThreadSanitizer, see
+    // config.hpp.)
+    THREADMAP_SEQLOCK_FENCE(std::memory_order_seq_cst);
     try {
       epoch::retire(p, [](void* q) { ::operator delete(q, std::align_val_t(Align)); });
       epoch::collect();
