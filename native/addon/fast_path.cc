@@ -266,7 +266,14 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double delta = 1;
   if (!fast_add_args(info, key, delta)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
-    return_sum(info, self(info)->engine().alter(key, [&](alter_entry<Value>& e) { return add_to(e, delta); }));
+    DashEngine& engine = self(info)->engine();
+    // A number already there is added to in place under the shard's shared
+    // lock (a CAS: update_shared), so workers adding to one map do not take
+    // each other's lock lines; a new key or another value takes the
+    // exclusive lock.
+    double sum;
+    if (engine.update_shared(key, [&](Value& v) { return Value::add_in_place(v, delta, sum); })) return return_number(info, sum);
+    return_sum(info, engine.alter(key, [&](alter_entry<Value>& e) { return add_to(e, delta); }));
   });
 }
 

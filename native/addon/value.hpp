@@ -84,7 +84,7 @@ class Value {
     return v;
   }
 
-  Value(const Value& o) : bits_(o.bits_) {
+  Value(const Value& o) : bits_(o.bits()) {
     if (const blob* b = o.as_blob()) {
       bits_ = special_tag;  // not o's blob: the assignment below frees what *this holds
       *this = make_blob(b->kind, b->data(), b->size, b->sub);
@@ -108,17 +108,44 @@ class Value {
   }
   ~Value() { reset(); }
 
-  bool is_number() const noexcept { return (bits_ >> 48) < 0xFFF9; }
-  bool is_special() const noexcept { return (bits_ & tag_mask) == special_tag; }
+  bool is_number() const noexcept { return (bits() >> 48) < 0xFFF9; }
+  bool is_special() const noexcept { return (bits() & tag_mask) == special_tag; }
   double as_number() const noexcept {
+    const uint64_t b = bits();
     double d;
-    std::memcpy(&d, &bits_, 8);
+    std::memcpy(&d, &b, 8);
     return d;
   }
-  special as_special() const noexcept { return static_cast<special>(bits_ & 0xFF); }
+  special as_special() const noexcept { return static_cast<special>(bits() & 0xFF); }
   const blob* as_blob() const noexcept {
-    if ((bits_ & tag_mask) != blob_tag) return nullptr;
-    return reinterpret_cast<const blob*>(static_cast<uintptr_t>(bits_ & payload_mask));
+    const uint64_t b = bits();
+    if ((b & tag_mask) != blob_tag) return nullptr;
+    return reinterpret_cast<const blob*>(static_cast<uintptr_t>(b & payload_mask));
+  }
+
+  // add on a number in a table, in place: a CAS loop on the bits, made under
+  // the shard's shared lock (DashMap::update_shared), so other threads may be
+  // reading this value meanwhile (hence bits(), a relaxed atomic load, in
+  // every reader above). The value stays a number, so what it owns (nothing)
+  // never changes under a reader. False, changing nothing, if it is not a
+  // number. The sum is canonicalized as Value::number does (one NaN).
+  static bool add_in_place(Value& v, double delta, double& sum) noexcept {
+    uint64_t old = v.bits();
+    for (;;) {
+      if ((old >> 48) >= 0xFFF9) return false;  // not a number
+      double d;
+      std::memcpy(&d, &old, 8);
+      d += delta;
+      if (d != d) d = __builtin_nan("");
+      uint64_t next;
+      std::memcpy(&next, &d, 8);
+      // relaxed: the CAS only has to be atomic; the shard lock orders it
+      // against writers that could replace the value.
+      if (__atomic_compare_exchange_n(&v.bits_, &old, next, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        sum = d;
+        return true;
+      }
+    }
   }
   bool is_blob(blob_kind k) const noexcept {
     const blob* b = as_blob();
@@ -166,6 +193,10 @@ class Value {
     if (const blob* b = as_blob()) std::free(const_cast<blob*>(b));
     bits_ = special_tag;
   }
+
+  // Values in a table may be read while add_in_place changes them: every
+  // read of a value that may be shared goes through here.
+  uint64_t bits() const noexcept { return __atomic_load_n(&bits_, __ATOMIC_RELAXED); }
 
   uint64_t bits_;
 };

@@ -216,6 +216,68 @@ TEST_P(DashMapStress, OverlappingCounters) {
 
 // ---------------------------------------------------------------------------
 
+// A counter that holders of the shard's shared lock may bump together
+// (update_shared's contract): every read and write of it is atomic.
+struct shared_counter {
+  std::atomic<uint64_t> n{0};
+  explicit shared_counter(uint64_t v = 0) noexcept : n(v) {}
+  shared_counter(const shared_counter& o) noexcept : n(o.n.load(std::memory_order_relaxed)) {}
+  shared_counter(shared_counter&& o) noexcept : n(o.n.load(std::memory_order_relaxed)) {}
+  shared_counter& operator=(const shared_counter& o) noexcept {
+    n.store(o.n.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+  uint64_t get() const noexcept { return n.load(std::memory_order_relaxed); }
+};
+
+// Counters bumped in place under the shared lock (update_shared), by alter
+// under the exclusive one, read by find, while other keys come and go and
+// grow the tables: every bump counts, and no reader sees a counter go back.
+TEST_P(DashMapStress, SharedUpdatesAddUpWithWritersAround) {
+  DashMap<uint64_t, shared_counter, fixed_hash> m(0, shards());
+  constexpr uint64_t keys = 37;
+  const std::size_t ops = scaled(1000000, 40000) / threads();
+  failure_log log;
+  std::vector<std::vector<uint64_t>> bumps(threads(), std::vector<uint64_t>(keys));
+  run_together(threads(), [&](std::size_t t) {
+    rng r(seed(9, t));
+    std::vector<uint64_t> last_seen(keys);
+    const uint64_t churn = (t + 1) << 32;
+    for (std::size_t step = 0; step < ops; ++step) {
+      const uint64_t k = r.below(keys);
+      const uint64_t dice = r.below(10);
+      if (dice < 5) {
+        const bool done = m.update_shared(k, [](shared_counter& c) {
+          c.n.fetch_add(1, std::memory_order_relaxed);
+          return true;
+        });
+        if (!done) m.alter(k, [](threadmap::alter_entry<shared_counter>& e) { e.assign(shared_counter(e.exists() ? e.value().get() + 1 : 1)); });
+        ++bumps[t][k];
+      } else if (dice < 7) {
+        m.alter(k, [](threadmap::alter_entry<shared_counter>& e) { e.assign(shared_counter(e.exists() ? e.value().get() + 1 : 1)); });
+        ++bumps[t][k];
+      } else if (dice < 8) {
+        // Keys of this thread only, inserted in runs and erased: rehashes.
+        const uint64_t c = churn + r.below(4096);
+        if (!m.erase(c)) m.insert(c, shared_counter(0));
+      } else {
+        const uint64_t n = m.find(k).value_or(shared_counter(0)).get();
+        if (n < last_seen[k]) log.fail("thread ", t, ": counter ", k, " read ", n, " after ", last_seen[k]);
+        last_seen[k] = std::max(last_seen[k], n);
+      }
+    }
+  });
+  EXPECT_EQ(log.count(), 0u) << log.summary();
+  for (uint64_t k = 0; k < keys; ++k) {
+    uint64_t total = 0;
+    for (std::size_t t = 0; t < threads(); ++t) total += bumps[t][k];
+    const std::optional<shared_counter> got = m.find(k);
+    EXPECT_EQ(got ? got->get() : 0, total) << "counter " << k;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
 // A value that names its key and the write that made it, padded past the
 // small-string buffer so that every value is a heap allocation.
 std::string make_value(uint64_t key, uint64_t seq) {

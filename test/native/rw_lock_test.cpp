@@ -115,7 +115,7 @@ TEST(RwLockBias, AFailedTryLockLeavesTheStripedReadersGuarded) {
 // A writer asleep while it drains a striped reader; a plain reader then
 // backs out (BIAS is off) and, being the last plain reader out, clears
 // SLEEPERS (wake_all). The striped reader that leaves after that sees no
-// SLEEPERS, so unless wake_all also bumped drained_ the writer would sleep
+// SLEEPERS, so unless wake_all also bumped the drained word the writer would sleep
 // for ever.
 TEST(RwLockBias, AWriterDrainingStripedReadersSurvivesAPlainBackOut) {
   reader_slots slots(1);
@@ -124,7 +124,7 @@ TEST(RwLockBias, AWriterDrainingStripedReadersSurvivesAPlainBackOut) {
   const read_mode m = l.lock_shared(0);
   ASSERT_EQ(m, read_mode::striped);
   background_writer w(l);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past its spin: asleep on drained_
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past its spin: asleep on the drained word
   EXPECT_EQ(l.try_lock_shared(1), read_mode::none);  // plain (BIAS is off), backs out
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_FALSE(w.acquired.load());
@@ -134,6 +134,43 @@ TEST(RwLockBias, AWriterDrainingStripedReadersSurvivesAPlainBackOut) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_TRUE(w.acquired.load()) << "the writer slept through the last reader's exit";
   w.join();
+}
+
+// The write sequence of optimistic readers (read_seq): odd exactly while an
+// exclusive holder is inside, one step per acquisition and release, and
+// untouched by shared holders and by a try_lock that gives up.
+TEST(RwLockSeq, OddExactlyWhileAWriterHoldsIt) {
+  reader_slots slots(1);
+  rw_lock l;
+  bias(l, slots, 0);
+  const uint32_t v0 = l.read_seq();
+  EXPECT_EQ(v0 % 2, 0u);
+  l.lock();
+  EXPECT_EQ(l.read_seq(), v0 + 1);
+  EXPECT_FALSE(l.unchanged_since(v0));
+  l.unlock();
+  EXPECT_EQ(l.read_seq(), v0 + 2);
+  ASSERT_TRUE(l.try_lock());
+  EXPECT_EQ(l.read_seq(), v0 + 3);
+  l.unlock();
+  const uint32_t v1 = l.read_seq();
+  EXPECT_EQ(v1, v0 + 4);
+  // Readers, plain or striped, leave it alone; so does a writer that finds
+  // a striped reader inside and gives up.
+  bias(l, slots, 0);
+  const read_mode m = l.lock_shared(0);
+  ASSERT_EQ(m, read_mode::striped);
+  const read_mode p = l.lock_shared(1);
+  EXPECT_FALSE(l.try_lock());
+  EXPECT_TRUE(l.unchanged_since(v1));
+  l.unlock_shared(1, p);
+  l.unlock_shared(0, m);
+  EXPECT_TRUE(l.unchanged_since(v1));
+  // A writer that had to wait for the readers still steps it once each way.
+  background_writer w(l);
+  w.join();
+  EXPECT_TRUE(w.acquired.load());
+  EXPECT_EQ(l.read_seq(), v1 + 2);
 }
 
 // Threads alive together hold distinct reader slot numbers; a thread that

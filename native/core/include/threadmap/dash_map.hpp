@@ -322,6 +322,27 @@ class DashMap {
     return read_optimistic(key, hash_(key), copy);
   }
 
+  // Calls f(V&) -> bool on the key's value under the shard's *shared* lock,
+  // for values that other holders of that lock may change at the same time:
+  // f may change the value only with atomic operations that every reader of
+  // V tolerates (V's own contract; the addon's add_in_place is a CAS on a
+  // number's bits), must not change what the value owns, and returns false
+  // to decline, changing nothing. Returns true if the key was present and f
+  // returned true; false otherwise (absent, or declined: use alter()).
+  // Optimistic readers see either value: the write sequence does not move.
+  // Readers do not block each other, so with several threads adding to one
+  // map a shard stays in striped mode (rw_lock.hpp) and the adds write only
+  // their own slot's counter line and the value's line.
+  template <class F>
+  bool update_shared(const K& key, F&& f) {
+    static_assert(std::is_invocable_r_v<bool, F&, V&>, "update_shared's callback takes (V&), returns bool");
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    detail::stoppable_shared_access guard(s.lock);
+    entry e = s.table.find(key, h, eq_);
+    return e && f(*e.value);
+  }
+
   // Removes the key. Returns whether it was present. Locks one shard (exclusive).
   bool erase(const K& key) {
     const uint64_t h = hash_(key);
