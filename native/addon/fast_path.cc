@@ -229,7 +229,14 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   Value value;
   if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { self(info)->engine().insert(std::move(key), std::move(value)); });
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    // A number (or boolean, null, undefined) over one of those is stored in
+    // place under the shard's shared lock, as add does; anything else takes
+    // the exclusive lock.
+    if (engine.update_shared(key, [&](Value& v) { return Value::store_inline(v, value); })) return;
+    engine.insert(std::move(key), std::move(value));
+  });
 }
 
 // add(key, delta?) with a number delta on a number (or absent) value.

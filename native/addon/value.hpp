@@ -123,6 +123,18 @@ class Value {
     return reinterpret_cast<const blob*>(static_cast<uintptr_t>(b & payload_mask));
   }
 
+  // set of a number, boolean, null or undefined (`next`, not a blob) over a
+  // value that is not a blob either, in place, under the shard's shared
+  // lock (as add_in_place): one atomic store, nothing owned changes hands.
+  // False, changing nothing, when either is a blob (the exclusive path then
+  // frees or takes ownership). Under the shared lock no one can turn the
+  // value into a blob, so the check and the store need no loop.
+  static bool store_inline(Value& v, const Value& next) noexcept {
+    if (next.as_blob() || v.as_blob()) return false;
+    __atomic_store_n(&v.bits_, next.bits(), __ATOMIC_RELAXED);  // relaxed: as add_in_place
+    return true;
+  }
+
   // add on a number in a table, in place: a CAS loop on the bits, made under
   // the shard's shared lock (DashMap::update_shared), so other threads may be
   // reading this value meanwhile (hence bits(), a relaxed atomic load, in
