@@ -173,10 +173,10 @@ class Value {
   // follow), makes `out` that value. False for a blob, whose memory a writer
   // may be freeing at this moment: such a value is read under the lock.
   static bool copy_inline(const Value& racy, Value& out) noexcept {
-    const uint64_t bits = __atomic_load_n(&racy.bits_, __ATOMIC_RELAXED);  // relaxed: the reader validates afterwards
-    if ((bits & tag_mask) == blob_tag) return false;
+    const uint64_t b = racy.bits();  // once; the reader validates afterwards
+    if ((b & tag_mask) == blob_tag) return false;
     out.reset();
-    out.bits_ = bits;
+    out.bits_ = b;
     return true;
   }
 
@@ -206,8 +206,9 @@ class Value {
     bits_ = special_tag;
   }
 
-  // Values in a table may be read while add_in_place changes them: every
-  // read of a value that may be shared goes through here.
+  // Values in a table may be read while add_in_place or store_inline change
+  // them (or, by optimistic readers, while anything does): every read of a
+  // value that may be shared goes through here.
   uint64_t bits() const noexcept { return __atomic_load_n(&bits_, __ATOMIC_RELAXED); }
 
   uint64_t bits_;

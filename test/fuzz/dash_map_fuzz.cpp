@@ -1,7 +1,8 @@
 // Differential fuzz target: DashMap against std::unordered_map (differential.hpp).
 // Its keys opt into key_packing for the keys below 48 only, so a program that
 // touches keys 48-63 turns shards' tables from packed to wide mid-run (and a
-// clear packs them again).
+// clear packs them again). get() and add() go through the optimistic read
+// and update_shared first, as the addon's fast paths do.
 #include <threadmap/dash_map.hpp>
 #include <threadmap/key_packing.hpp>
 
@@ -38,12 +39,32 @@ using ops = threadmap_fuzz::alter_ops<engine, threadmap::alter_entry<uint64_t>>;
 struct adaptor {
   engine m{0, 4};
   std::optional<uint64_t> insert(uint64_t k, uint64_t v) { return m.insert(k, v); }
-  std::optional<uint64_t> get(uint64_t k) { return m.find(k); }
+  // Reads optimistically first (they answer in packed tables, keys < 48, and
+  // must agree with the model there too), under the lock otherwise.
+  std::optional<uint64_t> get(uint64_t k) {
+    uint64_t out = 0;
+    switch (m.read_optimistic(k, [&](const uint64_t& v) { out = v; return true; })) {
+      case threadmap::optimistic_read::found: return out;
+      case threadmap::optimistic_read::absent: return std::nullopt;
+      case threadmap::optimistic_read::unavailable: break;
+    }
+    return m.find(k);
+  }
   bool contains(uint64_t k) { return m.contains(k); }
   std::optional<uint64_t> take(uint64_t k) { return m.take(k); }
   bool insert_if_absent(uint64_t k, uint64_t v) { return m.try_insert(k, v); }
   bool compare_and_set(uint64_t k, uint64_t expected, uint64_t v) { return ops::compare_and_set(m, k, expected, v); }
-  uint64_t add(uint64_t k, uint64_t d) { return ops::add(m, k, d); }
+  // In place under the shared lock when the key is there (update_shared),
+  // as the addon's add does; through alter otherwise.
+  uint64_t add(uint64_t k, uint64_t d) {
+    uint64_t sum = 0;
+    if (m.update_shared(k, [&](uint64_t& v) {
+          sum = __atomic_add_fetch(&v, d, __ATOMIC_RELAXED);
+          return true;
+        }))
+      return sum;
+    return ops::add(m, k, d);
+  }
   std::size_t size() { return m.size(); }
   void clear() { m.clear(); }
   template <class F>

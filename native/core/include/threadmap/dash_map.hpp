@@ -43,9 +43,11 @@
 // threadmap::optimistic_key<K>) and only copies the value's bits; it pins
 // the thread in epoch.hpp, and tables replaced by a rehash or clear() are
 // retired there (epoch_free) instead of freed, so a table it reads stays
-// allocated. The addon's fast get/has use it: two JS workers reading and
-// writing one map then write no line the other reads except to write
-// (bench/RESULTS.md). find() and contains() stay locked: in the native
+// allocated. The addon's fast get/has use it, and its fast set/add of
+// numbers change values in place under the shared lock (update_shared):
+// two JS workers reading and writing one map then write only their own
+// lines and the values they change (bench/RESULTS.md). find() and
+// contains() stay locked: in the native
 // benchmark's single-thread loops, the optimistic path measured 8-20%
 // slower than the read lock and gained nothing at 2 threads.
 //
@@ -329,7 +331,10 @@ class DashMap {
   // number's bits), must not change what the value owns, and returns false
   // to decline, changing nothing. Returns true if the key was present and f
   // returned true; false otherwise (absent, or declined: use alter()).
-  // Optimistic readers see either value: the write sequence does not move.
+  // The write sequence does not move, so optimistic readers are not warned:
+  // each change f makes must be one atomic write of everything such a
+  // reader copies (the addon's: the value's 8 bytes), which it then sees
+  // whole, before or after.
   // Readers do not block each other, so with several threads adding to one
   // map a shard stays in striped mode (rw_lock.hpp) and the adds write only
   // their own slot's counter line and the value's line.

@@ -1,8 +1,10 @@
 // threadmap/detail/flat_table.hpp: the open-addressing table inside one shard.
 //
 // Not synchronized: every member assumes the caller holds the owning shard's
-// lock (shared for const members, exclusive for the others). Nothing here
-// knows about threads.
+// lock (shared for const members, exclusive for the others), except
+// dual_table's snapshot() and find_optimistic(), which are for readers that
+// hold none and whose owner validates what they read (DashMap's optimistic
+// reads). Nothing here takes a lock or knows about threads.
 //
 // Layout (one allocation, `capacity` a multiple of 16):
 //

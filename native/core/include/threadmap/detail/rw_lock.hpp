@@ -326,6 +326,11 @@ class rw_lock {
   // then a release fence, then writes; the reader reads, then an acquire
   // fence, then loads seq_: if any of its reads saw a write made after the
   // writer's fence, its load of seq_ sees the odd value or a later one.
+  // 32 bits: to be fooled, a reader would have to stall through exactly a
+  // multiple of 2^31 write sections of this one lock between its two loads.
+  // Holders of the *shared* lock do not move seq_; those that change data
+  // under it (DashMap::update_shared) must make each change one atomic
+  // write of what an optimistic reader copies.
   uint32_t read_seq() const noexcept { return seq_.load(std::memory_order_acquire); }
   bool unchanged_since(uint32_t v) const noexcept {
     THREADMAP_SEQLOCK_FENCE(std::memory_order_acquire);
