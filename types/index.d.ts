@@ -67,9 +67,12 @@ export interface ThreadmapError extends Error {
  * every read returns a copy. Keys read back (iteration, `retain`, `forEach`)
  * give byte keys as a `Buffer`.
  *
- * Every single-key call locks one shard (read lock for reads, write lock for
- * writes) and is atomic; multi-key calls and iteration are not atomic as a
- * whole. A value that structured clone rejects (a function, a symbol) is a
+ * Every single-key call is atomic and locks at most one shard: a read lock
+ * for reads, a write lock for writes. Exceptions, all still atomic:
+ * `get`/`has` of an inline key (a number, a boolean, a short string) usually
+ * take no lock at all, and `set` of a number (boolean, null, undefined) over
+ * one of those, and `add` on a number, change the value in place under the
+ * read lock. Multi-key calls and iteration are not atomic as a whole. A value that structured clone rejects (a function, a symbol) is a
  * `TypeError` and leaves the map unchanged; so is an invalid key.
  *
  * @typeParam K the key type (see {@link Key})
@@ -95,13 +98,13 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   /** Number of shards (fixed at construction); locks nothing. */
   readonly shardCount: number;
 
-  /** Returns a copy of the value for `key`, or undefined; read-locks the key's shard. TypeError for an invalid key. */
+  /** Returns a copy of the value for `key`, or undefined; takes no lock for an inline key holding a number, boolean, null or undefined while no writer is in its shard, else read-locks the key's shard. TypeError for an invalid key. */
   get(key: K): V | undefined;
 
-  /** Stores a clone of `value` under `key` and returns the map; write-locks the key's shard. TypeError for an invalid key or an uncloneable value (map unchanged). */
+  /** Stores a clone of `value` under `key` and returns the map; write-locks the key's shard (a number, boolean, null or undefined over one of those is stored in place under its read lock). TypeError for an invalid key or an uncloneable value (map unchanged). */
   set(key: K, value: V): this;
 
-  /** Whether `key` is present; read-locks the key's shard. TypeError for an invalid key. */
+  /** Whether `key` is present; takes no lock for an inline key while no writer is in its shard, else read-locks the key's shard. TypeError for an invalid key. */
   has(key: K): boolean;
 
   /** Removes `key`; returns whether it was present; write-locks the key's shard. TypeError for an invalid key. */
@@ -120,7 +123,7 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   deleteMany(keys: Iterable<K>): number;
 
   /**
-   * Atomically adds `delta` (default 1) to a number value and returns the new value; an absent key counts from 0. Write-locks the key's shard.
+   * Atomically adds `delta` (default 1) to a number value and returns the new value; an absent key counts from 0. A number already there is added to in place under the key's shard read lock (a compare-and-swap); otherwise write-locks the shard.
    * @throws TypeError if the stored value is not a number (e.g. a bigint).
    */
   add(this: DashMap<K, number>, key: K, delta?: number): number;
@@ -130,7 +133,7 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
    */
   add(this: DashMap<K, bigint>, key: K, delta: bigint): bigint;
   /**
-   * On a map whose values are declared `number | bigint`: atomically adds `delta` (default 1) to a counter of the same numeric type and returns the new value; an absent key counts from 0 (0n). Write-locks the key's shard.
+   * On a map whose values are declared `number | bigint`: atomically adds `delta` (default 1) to a counter of the same numeric type and returns the new value; an absent key counts from 0 (0n). A number counter is added to in place under the shard's read lock; otherwise write-locks the key's shard.
    * @throws TypeError if the stored value and `delta` are not both numbers or both bigints.
    */
   add(
