@@ -23,7 +23,7 @@ const arg = (name, dflt) => {
 };
 const seconds = arg('seconds', 60);
 const jobs = Math.max(1, arg('jobs', os.cpus().length));
-const targets = ['dash_map', 'lock_map', 'lru_lock_map', 'lock_free_map', 'hopscotch_map', 'codec'];
+const targets = ['dash_map', 'lock_map', 'lru_lock_map', 'lock_free_map', 'hopscotch_map', 'hopscotch_map_nodes', 'codec'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const run = chosen.length ? targets.filter((t) => chosen.includes(t)) : targets;
 

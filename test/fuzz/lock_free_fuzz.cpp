@@ -1,6 +1,7 @@
 // Differential fuzz targets: LockFreeMap, or HopscotchMap when built with
-// THREADMAP_FUZZ_HOPSCOTCH (small initial tables, so the fuzzer reaches
-// growth and shrinking).
+// THREADMAP_FUZZ_HOPSCOTCH (its default, inline storage for u64 -> u64)
+// or THREADMAP_FUZZ_HOPSCOTCH_NODES (node storage, as the addon's keys
+// use). Small initial tables, so the fuzzer reaches growth and shrinking.
 #include <threadmap/hopscotch_map.hpp>
 #include <threadmap/lock_free_map.hpp>
 
@@ -10,6 +11,9 @@ namespace {
 
 #if defined(THREADMAP_FUZZ_HOPSCOTCH)
 using engine = threadmap::HopscotchMap<uint64_t, uint64_t>;
+static_assert(engine::inline_entries);
+#elif defined(THREADMAP_FUZZ_HOPSCOTCH_NODES)
+using engine = threadmap::HopscotchMap<uint64_t, uint64_t, threadmap::hash<uint64_t>, std::equal_to<uint64_t>, false>;
 #else
 using engine = threadmap::LockFreeMap<uint64_t, uint64_t>;
 #endif

@@ -4,22 +4,25 @@
 #include <gtest/gtest.h>
 #include <threadmap/hopscotch_map.hpp>
 
+#include "hopscotch_storages.hpp"
 #include "lockfree_suite.hpp"
 
 namespace {
 
 using threadmap::HopscotchMap;
 using threadmap_test::fixed_hash;
-using map64 = HopscotchMap<uint64_t, uint64_t, fixed_hash>;
+template <class Map>
+class HopscotchMapModel : public ::testing::Test {};
+TYPED_TEST_SUITE(HopscotchMapModel, threadmap_test::hopscotch_storages, threadmap_test::hopscotch_storage_name);
 constexpr std::size_t ops = 1000000;
 
-TEST(HopscotchMapModel, DefaultResizable) {
-  map64 m;
+TYPED_TEST(HopscotchMapModel, DefaultResizable) {
+  TypeParam m;
   threadmap_test::run_model(m, threadmap_test::test_seed(), ops);
 }
 
-TEST(HopscotchMapModel, FromACapacity) {
-  map64 m(5000);
+TYPED_TEST(HopscotchMapModel, FromACapacity) {
+  TypeParam m(5000);
   threadmap_test::run_model(m, threadmap_test::test_seed() + 1, ops);
 }
 
@@ -31,8 +34,8 @@ struct clumping_hash {
 
 // An extra case on top of the two above (each 1M operations in every
 // build); its long probes are slow under sanitizers, so it is scaled there.
-TEST(HopscotchMapModel, ClumpedHashes) {
-  HopscotchMap<uint64_t, uint64_t, clumping_hash> m;
+TYPED_TEST(HopscotchMapModel, ClumpedHashes) {
+  HopscotchMap<uint64_t, uint64_t, clumping_hash, std::equal_to<uint64_t>, TypeParam::inline_entries> m;
   threadmap_test::run_model(m, threadmap_test::test_seed() + 2, threadmap_test::scaled(ops));
 }
 

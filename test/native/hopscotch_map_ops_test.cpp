@@ -3,12 +3,14 @@
 // visit, for_each, clear, re-entry from callbacks, and exact instance
 // counts of heap-owning keys and values (no leak, no double free).
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <threadmap/hopscotch_map.hpp>
 
+#include "hopscotch_storages.hpp"
 #include "support.hpp"
 
 namespace {
@@ -19,19 +21,21 @@ using threadmap_test::fixed_hash;
 using threadmap_test::heap_key;
 using threadmap_test::tracked;
 
-using map64 = HopscotchMap<uint64_t, uint64_t, fixed_hash>;
+template <class Map>
+class HopscotchMapOps : public ::testing::Test {};
+TYPED_TEST_SUITE(HopscotchMapOps, threadmap_test::hopscotch_storages, threadmap_test::hopscotch_storage_name);
 
-TEST(HopscotchMapOps, DefaultsAndCapacity) {
-  map64 a;
-  EXPECT_EQ(a.bucket_count(), map64::default_size);
+TYPED_TEST(HopscotchMapOps, DefaultsAndCapacity) {
+  TypeParam a;
+  EXPECT_EQ(a.bucket_count(), TypeParam::default_size);
   EXPECT_TRUE(a.empty());
-  map64 b(1000);
+  TypeParam b(1000);
   EXPECT_EQ(b.bucket_count(), 2048u);
-  EXPECT_THROW(map64(map64::max_size), std::invalid_argument);
+  EXPECT_THROW(TypeParam(TypeParam::max_size), std::invalid_argument);
 }
 
-TEST(HopscotchMapOps, GrowsAndShrinksButNotBelowInitial) {
-  map64 m(100);
+TYPED_TEST(HopscotchMapOps, GrowsAndShrinksButNotBelowInitial) {
+  TypeParam m(100);
   const std::size_t initial = m.bucket_count();
   for (uint64_t i = 0; i < 100000; ++i) m.insert(i, i);
   EXPECT_GE(m.bucket_count(), 100000u * 4 / 3);
@@ -42,8 +46,8 @@ TEST(HopscotchMapOps, GrowsAndShrinksButNotBelowInitial) {
   EXPECT_EQ(m.size(), 0u);
 }
 
-TEST(HopscotchMapOps, SingleKeyCalls) {
-  map64 m;
+TYPED_TEST(HopscotchMapOps, SingleKeyCalls) {
+  TypeParam m;
   EXPECT_EQ(m.insert(1, 10), std::nullopt);
   EXPECT_EQ(m.insert(1, 11), 10u);
   EXPECT_FALSE(m.insert_if_absent(1, 12));
@@ -65,8 +69,8 @@ TEST(HopscotchMapOps, SingleKeyCalls) {
   EXPECT_FALSE(m.contains(1));
 }
 
-TEST(HopscotchMapOps, ComputeDecisions) {
-  map64 m;
+TYPED_TEST(HopscotchMapOps, ComputeDecisions) {
+  TypeParam m;
   auto add = [](uint64_t d) {
     return [d](compute_entry<uint64_t>& e) {
       e.assign((e.exists() ? e.value() : 0) + d);
@@ -90,8 +94,8 @@ TEST(HopscotchMapOps, ComputeDecisions) {
   EXPECT_EQ(m.get(8), 80u) << "a throwing callback changes nothing";
 }
 
-TEST(HopscotchMapOps, CallbacksMayCallIntoTheMap) {
-  map64 m;
+TYPED_TEST(HopscotchMapOps, CallbacksMayCallIntoTheMap) {
+  TypeParam m;
   m.insert(1, 10);
   EXPECT_TRUE(m.visit(1, [&](const uint64_t& v) {
     m.insert(1, 11);
@@ -113,7 +117,54 @@ TEST(HopscotchMapOps, CallbacksMayCallIntoTheMap) {
   EXPECT_GE(n, 3u);
 }
 
-TEST(HopscotchMapOps, HeapKeysAndValuesAreCountedExactly) {
+// Inline storage is the default exactly for trivially copyable K and V of
+// at most 8 bytes; padding bytes inside a key do not matter (Eq decides).
+static_assert(HopscotchMap<uint64_t, uint64_t>::inline_entries);
+static_assert(HopscotchMap<uint32_t, double>::inline_entries);
+static_assert(!HopscotchMap<heap_key, tracked, heap_key::hash>::inline_entries);
+static_assert(!HopscotchMap<uint64_t, std::string>::inline_entries);
+
+struct padded_key {
+  uint32_t a;
+  uint16_t b;  // then 2 padding bytes
+  bool operator==(const padded_key& o) const noexcept { return a == o.a && b == o.b; }
+};
+static_assert(sizeof(padded_key) == 8);
+struct padded_key_hash {
+  uint64_t operator()(const padded_key& k) const noexcept { return fixed_hash{}((uint64_t{k.a} << 16) | k.b); }
+};
+
+TEST(HopscotchMapInline, SmallStructKeysAndFloatingValues) {
+  HopscotchMap<padded_key, double, padded_key_hash> m;
+  static_assert(decltype(m)::inline_entries);
+  for (uint32_t i = 0; i < 20000; ++i) {
+    padded_key k;
+    std::memset(&k, static_cast<int>(i & 0xff), sizeof k);  // garbage in the padding
+    k.a = i;
+    k.b = static_cast<uint16_t>(i * 7);
+    ASSERT_TRUE(m.insert_if_absent(k, i + 0.5));
+  }
+  for (uint32_t i = 0; i < 20000; ++i) {
+    const padded_key k{i, static_cast<uint16_t>(i * 7)};  // zero padding
+    ASSERT_EQ(m.get(k), i + 0.5) << i;
+    if (i % 2) {
+      ASSERT_TRUE(m.remove(k));
+    }
+  }
+  EXPECT_EQ(m.size(), 10000u);
+  double sum = 0;
+  std::size_t n = 0;
+  m.for_each([&](const padded_key& k, const double& v) {
+    EXPECT_EQ(k.a % 2, 0u);
+    EXPECT_EQ(v, k.a + 0.5);
+    sum += v;
+    ++n;
+  });
+  EXPECT_EQ(n, 10000u);
+  EXPECT_EQ(sum, 10000 * 0.5 + 9999.0 * 10000);  // the even i, each + 0.5
+}
+
+TEST(HopscotchMapNodes, HeapKeysAndValuesAreCountedExactly) {
   ASSERT_EQ(threadmap::epoch::synchronize(), 0u);
   const long keys0 = heap_key::live(), vals0 = tracked::live();
   {

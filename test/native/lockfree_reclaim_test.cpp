@@ -25,7 +25,8 @@ struct lock_free {
 };
 struct hopscotch {
   template <class K, class V, class H>
-  using map = threadmap::HopscotchMap<K, V, H>;
+  // Nodes: the storage that retires garbage (inline storage retires only tables).
+  using map = threadmap::HopscotchMap<K, V, H, std::equal_to<K>, false>;
   static constexpr const char* name = "HopscotchMap";
 };
 

@@ -7,9 +7,20 @@
 // of its home bucket, and each home keeps a 32-bit map of which of those
 // slots hold its entries. The table doubles above a load factor of 0.75
 // (or when an insert finds no room) and halves below 0.25, never below its
-// initial size. Entries are immutable nodes reached through atomic slot
-// pointers; replaced and removed nodes are reclaimed by the epoch scheme
-// (threadmap/epoch.hpp).
+// initial size.
+//
+// Two storages, chosen by the template argument Inline (by default: when
+// both K and V are trivially copyable and at most 8 bytes, see
+// hopscotch_fits_inline):
+//   - nodes: each entry is an immutable node reached through an atomic
+//     slot pointer; a write installs a new node, replaced and removed
+//     nodes are reclaimed by the epoch scheme (threadmap/epoch.hpp). Any
+//     K and V.
+//   - inline: the slot holds the key and the value as two atomic 64-bit
+//     words. No allocation per write, and a lookup reads the home's cache
+//     line(s) and nothing else. A value is replaced in place (one atomic
+//     store), so readers validate every answer against the home's stamp
+//     (below) instead of relying on immutable nodes.
 //
 // Memory layout:
 //
@@ -24,26 +35,33 @@
 //     size_t slots;                     // size + H - 1 (the last homes' overflow)
 //     unsigned seg_shift;               // a writer lock covers 2^seg_shift slots
 //     atomic<bool> replaced;            // a resize made a newer table
-//     bucket b[slots];                  // 16 bytes each:
-//       atomic<uint64_t> hop;           //   low 32 bits: hop map of this home,
-//                                       //   high 32 bits: displacement stamp
-//       atomic<node*> slot;             //   the entry in this slot, or null
+//     bucket b[slots];                  // nodes: 16 bytes, inline: 24 bytes
+//       atomic<uint64_t> hop;           //   bits 0-31: hop map of this home,
+//                                       //   bit 32: this slot is occupied (inline),
+//                                       //   bits 33-63: the home's stamp
+//       atomic<node*> slot;             //   nodes: the entry in this slot, or null
+//       atomic<uint64_t> key, value;    //   inline: the entry's bits (stale when free)
 //     seg_lock lock[segments];          // one padded spinlock per segment
 //   };
 //   struct node { uint64_t hash; K key; V value; };  // immutable once published
 //
 // Readers (get, contains, visit, for_each) pin, load the home's hop word,
-// check the slots its map names, and compare the hash and key of the
-// nodes there. They never write shared memory and never wait. Writers
-// move entries only forwards (displacement copies an entry to a free slot
-// further on, then empties its old slot), in three release stores: the new
-// slot, the home's hop word (new map, stamp + 1), the old slot. A reader
-// that used an old map can only miss an entry that was displaced under
-// it, and then its second load of the hop word shows a new stamp: it
-// scans again. (A reader retries only because a writer completed a
-// displacement: lock-free, not wait-free. The stamp is 32 bits; a reader
-// would have to be stalled across exactly 2^32 displacements of one home
-// to be fooled.)
+// check the slots its map names, compare keys there, and load the hop word
+// again. They never write shared memory and never wait. The stamp counts
+// the times an entry of the home left a slot (moved on by a displacement,
+// or removed); writers bump it before the slot can be reused. If the
+// second load shows the same stamp, every slot the reader looked at held
+// an entry of this home throughout, so its answer (absent, or the key's
+// value) held at one moment of the read; otherwise it reads again.
+// Writers move entries only forwards (displacement copies an entry to a
+// free slot further on, then empties its old slot), in three release
+// steps: the new slot, the home's hop word (new map, stamp + 1), the old
+// slot. (A reader retries only because a writer completed such a change:
+// lock-free, not wait-free. The stamp is 31 bits; a reader would have to
+// be stalled across exactly 2^31 changes of one home to be fooled.)
+// With nodes a hit needs no second load (the node is immutable); with
+// inline words it does, because the slot may have been emptied and
+// refilled by another key between the key's load and the value's.
 //
 // Writers coordinate with locks: one spinlock per segment of slots. A
 // write locks the segments from its home to the end of its neighbourhood,
@@ -53,22 +71,26 @@
 // before the locked phase; Hash and Eq run under it).
 //
 // Resizing: the writer that wants it takes every segment lock of the
-// table (ascending), builds the new table from the node pointers (nodes
-// are shared, not copied), publishes it, marks the old one replaced and
-// releases the locks; writers that were waiting see `replaced` and go to
-// the new table. Readers are never stopped: until the switch they read
-// the old table, which is frozen (complete and unchanging) while the new
-// one is built. So writers wait for a resize (O(n) pointer moves, no
-// allocation but the new arrays); readers do not.
+// table (ascending), builds the new table from the entries (nodes are
+// shared, not copied; inline words are copied), publishes it, marks the
+// old one replaced and releases the locks; writers that were waiting see
+// `replaced` and go to the new table. Readers are never stopped: until
+// the switch they read the old table, which is frozen (complete and
+// unchanging) while the new one is built. So writers wait for a resize
+// (O(n) moves, no allocation but the new arrays); readers do not.
 //
 // Memory orders: a node is published by the release store of its slot,
-// a table by the release store of table_; readers load both with acquire
-// before dereferencing. A displacement's three stores are releases and a
-// reader's slot loads acquires, so a reader that sees an emptied slot then
-// sees the new stamp (see above). Under a segment lock, writers read hop
-// words and slots relaxed: the lock's acquire already orders every write
-// made under it. `replaced` is written under every lock and read under
-// one, so it is relaxed too.
+// inline words by the release stores of the value and then the key (a
+// reader that loads the key with acquire sees that value or a later one),
+// a table by the release store of table_; readers load all of these with
+// acquire. Every store to a hop word is a release (a relaxed one would
+// break the release sequence of the map store a reader synchronizes
+// with). A reader's loads of the slots are acquires, so its second load of
+// the hop word comes after them and sees every stamp bump that happened
+// before a store it read (the bump precedes the reuse of the slot).
+// Under a segment lock, writers read hop words and slots relaxed: the
+// lock's acquire already orders every write made under it. `replaced` is
+// written under every lock and read under one, so it is relaxed too.
 //
 // Reclamation: replaced and removed nodes, and replaced tables, are
 // retired to the epoch scheme. Every public member pins for its own
@@ -80,9 +102,11 @@
 // Costs (n entries, load kept in [0.25, 0.75]):
 //   get / contains / visit   O(1): pin, the hop word and the named slots
 //                            (usually the home's cache line), the node
+//                            (nodes only)
 //   insert / remove / ...    O(1) expected: 1-2 segment locks, one node
-//                            allocation for insert and replace; the free
-//                            slot search and displacements are O(1) expected
+//                            allocation for insert and replace (nodes
+//                            only); the free slot search and displacements
+//                            are O(1) expected
 //   resize                   O(n) under every segment lock (writers wait)
 //   size                     reads 8 stripes; exact when quiescent
 //   for_each                 O(table), weakly consistent; clear swaps in an
@@ -92,14 +116,17 @@
 // install copies; nothrow destruction. A retired node's destructor may run
 // on another thread, after the map is destroyed. Hash returns uint64_t
 // with all bits mixed (threadmap::hash<K> does). Hash and Eq run under a
-// segment lock and must not call into this map.
+// segment lock and must not call into this map; with inline storage Eq
+// may also be called by readers on a key that has just left the slot.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -116,8 +143,19 @@
 
 namespace threadmap {
 
-template <class K, class V, class Hash = threadmap::hash<K>, class Eq = std::equal_to<K>>
+// Whether HopscotchMap can keep K and V in its slots as two atomic 64-bit
+// words (its default storage for them): both trivially copyable, at most 8
+// bytes each.
+template <class K, class V>
+inline constexpr bool hopscotch_fits_inline = std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V> &&
+                                              sizeof(K) <= 8 && sizeof(V) <= 8;
+
+template <class K, class V, class Hash = threadmap::hash<K>, class Eq = std::equal_to<K>,
+          bool Inline = hopscotch_fits_inline<K, V>>
 class HopscotchMap {
+  static_assert(!Inline || hopscotch_fits_inline<K, V>, "inline storage needs trivially copyable K and V of at most 8 bytes");
+  static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
   struct node {
     uint64_t hash;
     K key;
@@ -127,11 +165,57 @@ class HopscotchMap {
   static constexpr std::size_t H = 32;                  // neighbourhood
   static constexpr std::size_t max_probe = 4096;        // free-slot search distance before a forced grow
   static constexpr uint64_t map_bits = 0xffffffffull;   // hop word: the map
-  static constexpr uint64_t stamp_one = uint64_t{1} << 32;  // hop word: stamp increment
+  static constexpr uint64_t occupied_bit = uint64_t{1} << 32;  // hop word: the slot holds an entry (inline)
+  static constexpr unsigned stamp_shift = 33;
+  static constexpr uint64_t stamp_one = uint64_t{1} << stamp_shift;  // hop word: stamp increment
+  static uint64_t stamp(uint64_t hop) noexcept { return hop >> stamp_shift; }
 
-  struct bucket {
+  // The bits of a trivially copyable value of at most 8 bytes, and back.
+  template <class T>
+  static uint64_t to_word(const T& x) noexcept {
+    uint64_t w = 0;
+    std::memcpy(&w, std::addressof(x), sizeof(T));
+    return w;
+  }
+  template <class T>
+  static T from_word(uint64_t w) noexcept {
+    std::array<unsigned char, sizeof(T)> bytes;
+    std::memcpy(bytes.data(), &w, sizeof(T));
+    return std::bit_cast<T>(bytes);
+  }
+
+  struct node_bucket {
     std::atomic<uint64_t> hop{0};
     std::atomic<node*> slot{nullptr};
+  };
+  struct inline_bucket {
+    std::atomic<uint64_t> hop{0};
+    std::atomic<uint64_t> key{0};
+    std::atomic<uint64_t> value{0};
+  };
+  using bucket = std::conditional_t<Inline, inline_bucket, node_bucket>;
+
+  // What a slot holds, as writers move it around: the node, or the words.
+  struct words {
+    uint64_t key, value;
+  };
+  using payload = std::conditional_t<Inline, words, node*>;
+
+  // What a lookup saw of a key: nothing, the node (nodes; valid while the
+  // reader stays pinned), or the value's bits (inline).
+  struct seen {
+    bool hit = false;
+    const node* n = nullptr;
+    uint64_t bits = 0;
+    explicit operator bool() const noexcept { return hit; }
+    V value() const {
+      if constexpr (Inline) {
+        return from_word<V>(bits);
+      } else {
+        return n->value;
+      }
+    }
+    bool operator==(const seen&) const = default;
   };
 
   struct alignas(detail::cache_line) seg_lock {
@@ -204,6 +288,8 @@ class HopscotchMap {
   static constexpr std::size_t neighbourhood = H;
   static constexpr std::size_t default_size = 16;
   static constexpr std::size_t max_size = std::size_t{1} << 40;
+  // Whether entries live in the slots (no node per entry); see the header.
+  static constexpr bool inline_entries = Inline;
 
   // ---- construction. Not synchronized (the map is not shared yet). ----
 
@@ -223,8 +309,10 @@ class HopscotchMap {
   // Requires: no other thread uses the map.
   ~HopscotchMap() {
     table* t = table_.load(std::memory_order_acquire);
-    // relaxed: no other user any more.
-    for (std::size_t s = 0; s < t->slots; ++s) delete t->b[s].slot.load(std::memory_order_relaxed);
+    if constexpr (!Inline) {
+      // relaxed: no other user any more.
+      for (std::size_t s = 0; s < t->slots; ++s) delete t->b[s].slot.load(std::memory_order_relaxed);
+    }
     delete t;
   }
 
@@ -233,28 +321,33 @@ class HopscotchMap {
   // A copy of the value, or nullopt. Lock-free.
   std::optional<V> get(const K& key) const {
     epoch::guard g;
-    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, hash_(key))) return n->value;
+    if (const seen s = find(table_.load(std::memory_order_acquire), key, hash_(key))) return s.value();
     return std::nullopt;
   }
 
   // Whether the key is present. Lock-free.
   bool contains(const K& key) const {
     epoch::guard g;
-    return find_node(table_.load(std::memory_order_acquire), key, hash_(key)) != nullptr;
+    return static_cast<bool>(find(table_.load(std::memory_order_acquire), key, hash_(key)));
   }
 
-  // Calls f(const V&) with the value while it is protected (the node is
-  // immutable and cannot be freed during the call). Returns whether the
-  // key was present. Lock-free; f may call into any map.
+  // Calls f(const V&) with the value while it is protected (nodes: the
+  // node is immutable and cannot be freed during the call; inline: f gets
+  // a copy). Returns whether the key was present. Lock-free; f may call
+  // into any map.
   template <class F>
   bool visit(const K& key, F&& f) const {
     static_assert(std::is_invocable_v<F&, const V&>, "visit's callback takes (const V&)");
     epoch::guard g;
-    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, hash_(key))) {
-      f(static_cast<const V&>(n->value));
-      return true;
+    const seen s = find(table_.load(std::memory_order_acquire), key, hash_(key));
+    if (!s) return false;
+    if constexpr (Inline) {
+      const V copy = s.value();
+      f(copy);
+    } else {
+      f(static_cast<const V&>(s.n->value));
     }
-    return false;
+    return true;
   }
 
   // ---- single-key writes. Each locks the segment(s) of the key's
@@ -265,13 +358,13 @@ class HopscotchMap {
   std::optional<V> insert(K key, V value) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    node* fresh = new node{h, std::move(key), std::move(value)};
-    const node* old = nullptr;
-    update(g, fresh->key, h, [&](const node* found) -> plan {
+    const payload fresh = make(h, std::move(key), std::move(value));
+    seen old;
+    update(g, key_of(fresh), h, [&](const seen& found) -> plan {
       old = found;
       return {found ? act::replace : act::insert, fresh};
     });
-    if (old) return old->value;  // retired, not freed: we are pinned
+    if (old) return old.value();  // a node is retired, not freed: we are pinned
     return std::nullopt;
   }
 
@@ -279,12 +372,12 @@ class HopscotchMap {
   bool insert_if_absent(K key, V value) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    if (find_node(table_.load(std::memory_order_acquire), key, h)) return false;  // no lock, no allocation
-    node* fresh = new node{h, std::move(key), std::move(value)};
-    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+    if (find(table_.load(std::memory_order_acquire), key, h)) return false;  // no lock, no allocation
+    const payload fresh = make(h, std::move(key), std::move(value));
+    const bool inserted = update(g, key_of(fresh), h, [&](const seen& found) -> plan {
       return {found ? act::keep : act::insert, fresh};
     });
-    if (!inserted) delete fresh;
+    if (!inserted) discard(fresh);
     return inserted;
   }
 
@@ -293,35 +386,35 @@ class HopscotchMap {
   V get_or_insert(K key, V value) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    if (const node* n = find_node(table_.load(std::memory_order_acquire), key, h)) return n->value;
-    node* fresh = new node{h, std::move(key), std::move(value)};
-    const node* existing = nullptr;
-    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+    if (const seen s = find(table_.load(std::memory_order_acquire), key, h)) return s.value();
+    const payload fresh = make(h, std::move(key), std::move(value));
+    seen existing;
+    const bool inserted = update(g, key_of(fresh), h, [&](const seen& found) -> plan {
       existing = found;
       return {found ? act::keep : act::insert, fresh};
     });
-    if (inserted) return fresh->value;  // pinned: fresh cannot be freed yet
-    delete fresh;
-    return existing->value;
+    if (inserted) return value_of(fresh);  // pinned: a fresh node cannot be freed yet
+    discard(fresh);
+    return existing.value();
   }
 
   // Removes the key. Returns whether it was present. Locks one neighbourhood.
   bool remove(const K& key) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    return update(g, key, h, [](const node* found) -> plan { return {found ? act::remove : act::keep, nullptr}; });
+    return update(g, key, h, [](const seen& found) -> plan { return {found ? act::remove : act::keep, payload{}}; });
   }
 
   // Removes the key and returns its value. Locks one neighbourhood.
   std::optional<V> take(const K& key) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    const node* victim = nullptr;
-    update(g, key, h, [&](const node* found) -> plan {
+    seen victim;
+    update(g, key, h, [&](const seen& found) -> plan {
       victim = found;
-      return {found ? act::remove : act::keep, nullptr};
+      return {found ? act::remove : act::keep, payload{}};
     });
-    if (victim) return victim->value;
+    if (victim) return victim.value();
     return std::nullopt;
   }
 
@@ -331,20 +424,21 @@ class HopscotchMap {
   bool compare_and_set(const K& key, const V& expected, V desired) {
     const uint64_t h = hash_(key);
     epoch::guard g;
-    node* fresh = nullptr;
-    const bool replaced = update(g, key, h, [&](const node* found) -> plan {
-      if (!found || !(found->value == expected)) return {act::keep, nullptr};
-      if (!fresh) fresh = new node{h, found->key, std::move(desired)};
-      return {act::replace, fresh};
+    std::optional<payload> fresh;
+    const bool replaced = update(g, key, h, [&](const seen& found) -> plan {
+      if (!found || !(found.value() == expected)) return {act::keep, payload{}};
+      if (!fresh) fresh = make(h, key, std::move(desired));
+      return {act::replace, *fresh};
     });
-    if (!replaced) delete fresh;
+    if (!replaced && fresh) discard(*fresh);
     return replaced;
   }
 
   // Optimistic read-modify-write (see compute_entry.hpp): f runs with no
   // lock held on the value it saw; the decision is installed under the
-  // neighbourhood's lock if the key still holds that same node, else f
-  // runs again. Returns what the successful call of f returned.
+  // neighbourhood's lock if the key still holds what f saw (the same node;
+  // inline: the same value bits), else f runs again. Returns what the
+  // successful call of f returned.
   template <class F>
   auto compute(const K& key, F&& f) {
     using R = std::invoke_result_t<F&, compute_entry<V>&>;
@@ -352,20 +446,29 @@ class HopscotchMap {
     const uint64_t h = hash_(key);
     epoch::guard g;
     for (;;) {
-      const node* seen = find_node(table_.load(std::memory_order_acquire), key, h);
-      auto entry = detail::compute_access::make<V>(seen ? &seen->value : nullptr);
+      const seen before = find(table_.load(std::memory_order_acquire), key, h);
+      std::optional<V> copy;  // inline: what f looks at
+      const V* current = nullptr;
+      if (before) {
+        if constexpr (Inline) {
+          current = &copy.emplace(before.value());
+        } else {
+          current = &before.n->value;
+        }
+      }
+      auto entry = detail::compute_access::make<V>(current);
       std::optional<std::conditional_t<std::is_void_v<R>, char, std::decay_t<R>>> result;
       if constexpr (std::is_void_v<R>) {
         f(entry);
       } else {
         result.emplace(f(entry));
       }
-      node* fresh = nullptr;
+      std::optional<payload> fresh;
       act what = act::keep;
       if (detail::compute_access::wants_assign(entry)) {
-        fresh = new node{h, seen ? seen->key : key, detail::compute_access::take_value(entry)};
-        what = seen ? act::replace : act::insert;
-      } else if (detail::compute_access::wants_erase(entry) && seen) {
+        fresh = make(h, key, detail::compute_access::take_value(entry));
+        what = before ? act::replace : act::insert;
+      } else if (detail::compute_access::wants_erase(entry) && before) {
         what = act::remove;
       }
       bool stale = false;
@@ -373,17 +476,17 @@ class HopscotchMap {
         // Read-only outcome: linearized at the read, nothing to install.
         if constexpr (std::is_void_v<R>) return; else return std::move(*result);
       }
-      update(g, key, h, [&](const node* found) -> plan {
-        if (found != seen) {
+      update(g, key, h, [&](const seen& found) -> plan {
+        if (!(found == before)) {
           stale = true;  // the key changed since f looked: run f again
-          return {act::keep, nullptr};
+          return {act::keep, payload{}};
         }
-        return {what, fresh};
+        return {what, fresh ? *fresh : payload{}};
       });
       if (!stale) {
         if constexpr (std::is_void_v<R>) return; else return std::move(*result);
       }
-      delete fresh;  // never published
+      if (fresh) discard(*fresh);  // never published
     }
   }
 
@@ -397,21 +500,36 @@ class HopscotchMap {
     static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
     epoch::guard g;
     table* t = table_.load(std::memory_order_acquire);
-    const node* found[H];
+    std::conditional_t<Inline, words, const node*> found[H];
     for (std::size_t home = 0; home < t->size; ++home) {
       std::size_t n;
       for (;;) {
         n = 0;
         const uint64_t w1 = t->b[home].hop.load(std::memory_order_acquire);
         for (uint64_t bits = w1 & map_bits; bits; bits &= bits - 1) {
-          const node* x = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))].slot.load(std::memory_order_acquire);
-          if (x && (x->hash & t->mask) == home) found[n++] = x;
+          const bucket& b = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))];
+          if constexpr (Inline) {
+            // acquire (both): see find().
+            const uint64_t k = b.key.load(std::memory_order_acquire);
+            found[n++] = {k, b.value.load(std::memory_order_acquire)};
+          } else {
+            const node* x = b.slot.load(std::memory_order_acquire);
+            if (x && (x->hash & t->mask) == home) found[n++] = x;
+          }
         }
-        // Same stamp: no entry of this home moved while we read its map, so
-        // the list is a snapshot (each entry once).
-        if ((t->b[home].hop.load(std::memory_order_acquire) >> 32) == (w1 >> 32)) break;
+        // Same stamp: no entry of this home left its slot while we read its
+        // map, so the list is a snapshot (each entry once).
+        if (stamp(t->b[home].hop.load(std::memory_order_acquire)) == stamp(w1)) break;
       }
-      for (std::size_t i = 0; i < n; ++i) f(static_cast<const K&>(found[i]->key), static_cast<const V&>(found[i]->value));
+      for (std::size_t i = 0; i < n; ++i) {
+        if constexpr (Inline) {
+          const K k = from_word<K>(found[i].key);
+          const V v = from_word<V>(found[i].value);
+          f(k, v);
+        } else {
+          f(static_cast<const K&>(found[i]->key), static_cast<const V&>(found[i]->value));
+        }
+      }
     }
   }
 
@@ -428,8 +546,8 @@ class HopscotchMap {
       }
       int64_t removed = 0;
       for (std::size_t s = 0; s < t->slots; ++s)
-        if (node* n = t->b[s].slot.load(std::memory_order_relaxed)) {
-          g.retire(n);
+        if (occupied(t, s)) {
+          if constexpr (!Inline) g.retire(t->b[s].slot.load(std::memory_order_relaxed));
           ++removed;
         }
       publish(g, t, new table(min_size_));
@@ -456,23 +574,133 @@ class HopscotchMap {
   enum class act { keep, insert, replace, remove };
   struct plan {
     act what;
-    node* fresh;
+    payload fresh;
   };
 
-  // Requires: pinned.
-  const node* find_node(const table* t, const K& key, uint64_t h) const {
+  // ---- payloads: the one place that knows nodes from inline words ----
+
+  static payload make(uint64_t h, K key, V value) {
+    if constexpr (Inline) {
+      return words{to_word(key), to_word(value)};
+    } else {
+      return new node{h, std::move(key), std::move(value)};
+    }
+  }
+  // A payload that was never published.
+  static void discard(payload p) noexcept {
+    if constexpr (!Inline) delete p;
+  }
+  // The key, by value from words, by reference into a node (no copy).
+  static decltype(auto) key_of(const payload& p) {
+    if constexpr (Inline) {
+      return from_word<K>(p.key);
+    } else {
+      return static_cast<const K&>(p->key);
+    }
+  }
+  static V value_of(const payload& p) {
+    if constexpr (Inline) {
+      return from_word<V>(p.value);
+    } else {
+      return p->value;
+    }
+  }
+  uint64_t hash_of(const payload& p) const {
+    if constexpr (Inline) {
+      return hash_(from_word<K>(p.key));
+    } else {
+      return p->hash;
+    }
+  }
+
+  // Under the slot's lock (or on a frozen table): whether it holds an
+  // entry, what it holds, and the changes. relaxed loads: the lock orders
+  // them. release stores: for readers (see the header).
+  static bool occupied(const table* t, std::size_t s) noexcept {
+    if constexpr (Inline) {
+      return (t->b[s].hop.load(std::memory_order_relaxed) & occupied_bit) != 0;
+    } else {
+      return t->b[s].slot.load(std::memory_order_relaxed) != nullptr;
+    }
+  }
+  static payload payload_at(const table* t, std::size_t s) noexcept {
+    if constexpr (Inline) {
+      return words{t->b[s].key.load(std::memory_order_relaxed), t->b[s].value.load(std::memory_order_relaxed)};
+    } else {
+      return t->b[s].slot.load(std::memory_order_relaxed);
+    }
+  }
+  static void put(table* t, std::size_t s, const payload& p) noexcept {
+    bucket& b = t->b[s];
+    if constexpr (Inline) {
+      // Value, then key: a reader that loads this key (acquire) sees this
+      // value or a later one.
+      b.value.store(p.value, std::memory_order_release);
+      b.key.store(p.key, std::memory_order_release);
+      b.hop.store(b.hop.load(std::memory_order_relaxed) | occupied_bit, std::memory_order_release);
+    } else {
+      b.slot.store(p, std::memory_order_release);  // the node's fields
+    }
+  }
+  static void vacate(table* t, std::size_t s) noexcept {
+    bucket& b = t->b[s];
+    if constexpr (Inline) {
+      // The words stay: a reader reaches them only through a map that
+      // named the slot, and the stamp bump that preceded this tells it so.
+      b.hop.store(b.hop.load(std::memory_order_relaxed) & ~occupied_bit, std::memory_order_release);
+    } else {
+      b.slot.store(nullptr, std::memory_order_release);
+    }
+  }
+  static void replace_value(table* t, std::size_t s, const payload& p) noexcept {
+    if constexpr (Inline) {
+      t->b[s].value.store(p.value, std::memory_order_release);  // one atomic word: readers see old or new
+    } else {
+      t->b[s].slot.store(p, std::memory_order_release);
+    }
+  }
+  seen seen_at(const table* t, std::size_t s) const noexcept {
+    if constexpr (Inline) {
+      return {true, nullptr, t->b[s].value.load(std::memory_order_relaxed)};
+    } else {
+      return {true, t->b[s].slot.load(std::memory_order_relaxed), 0};
+    }
+  }
+  bool holds(const table* t, std::size_t s, const K& key, uint64_t h) const {
+    if constexpr (Inline) {
+      return eq_(from_word<K>(t->b[s].key.load(std::memory_order_relaxed)), key);
+    } else {
+      const node* n = t->b[s].slot.load(std::memory_order_relaxed);
+      return n->hash == h && eq_(n->key, key);
+    }
+  }
+
+  // The lock-free lookup. Requires: pinned.
+  seen find(const table* t, const K& key, uint64_t h) const {
     const std::size_t home = h & t->mask;
     for (;;) {
-      // acquire: the nodes and slots written before the hop word.
+      // acquire: the slots written before the hop word.
       const uint64_t w1 = t->b[home].hop.load(std::memory_order_acquire);
+      seen r;
       for (uint64_t bits = w1 & map_bits; bits; bits &= bits - 1) {
-        // acquire: the node's fields; and a slot emptied by a
-        // displacement orders the re-read of the stamp below after it.
-        const node* n = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))].slot.load(std::memory_order_acquire);
-        if (n && n->hash == h && eq_(n->key, key)) return n;
+        const bucket& b = t->b[home + static_cast<std::size_t>(std::countr_zero(bits))];
+        if constexpr (Inline) {
+          // acquire (both): the key's value (stored before it), and the
+          // stamp re-read below stays after these loads.
+          const uint64_t kw = b.key.load(std::memory_order_acquire);
+          if (eq_(from_word<K>(kw), key)) {
+            r = {true, nullptr, b.value.load(std::memory_order_acquire)};
+            break;
+          }
+        } else {
+          // acquire: the node's fields; and a slot emptied by a move
+          // orders the re-read of the stamp below after it.
+          const node* n = b.slot.load(std::memory_order_acquire);
+          if (n && n->hash == h && eq_(n->key, key)) return {true, n, 0};  // immutable: no re-check needed
+        }
       }
-      if ((t->b[home].hop.load(std::memory_order_acquire) >> 32) == (w1 >> 32)) return nullptr;
-      // An entry of this home was displaced while we read: read again.
+      if (stamp(t->b[home].hop.load(std::memory_order_acquire)) == stamp(w1)) return r;
+      // An entry of this home moved or left while we read: read again.
     }
   }
 
@@ -482,24 +710,23 @@ class HopscotchMap {
     // relaxed: we hold the lock of every writer that could change these.
     for (uint64_t bits = t->b[home].hop.load(std::memory_order_relaxed) & map_bits; bits; bits &= bits - 1) {
       const std::size_t s = home + static_cast<std::size_t>(std::countr_zero(bits));
-      const node* n = t->b[s].slot.load(std::memory_order_relaxed);
-      if (n->hash == h && eq_(n->key, key)) return s;
+      if (holds(t, s, key, h)) return s;
     }
     return npos;
   }
 
-  // Places n (homed at `home`) in t, moving other entries forwards to make
+  // Places p (homed at `home`) in t, moving other entries forwards to make
   // room within the neighbourhood. Returns false if there is no room (the
   // table must grow). Requires: span holds the locks from home's segment
   // up; it is extended as the search goes further. Safe for readers: see
-  // the header (forward moves, three release stores, the stamp).
-  static bool unprotected_place(table* t, lock_span* span, std::size_t home, node* n) {
+  // the header (forward moves, three release steps, the stamp).
+  static bool unprotected_place(table* t, lock_span* span, std::size_t home, const payload& p) {
     std::size_t f = home;
     const std::size_t end = std::min(t->slots, home + max_probe);
     for (;; ++f) {
       if (f == end) return false;
       if (span && (f & ((std::size_t{1} << t->seg_shift) - 1)) == 0) span->extend_to(f);
-      if (!t->b[f].slot.load(std::memory_order_relaxed)) break;
+      if (!occupied(t, f)) break;
     }
     while (f - home >= H) {
       bool moved = false;
@@ -508,28 +735,26 @@ class HopscotchMap {
         const uint64_t below = w & map_bits & ((uint64_t{1} << (f - h2)) - 1);
         if (!below) continue;
         const std::size_t x = h2 + static_cast<std::size_t>(std::countr_zero(below));
-        node* m = t->b[x].slot.load(std::memory_order_relaxed);
-        // release (all three): a reader that sees a later store sees the earlier ones.
-        t->b[f].slot.store(m, std::memory_order_release);
+        put(t, f, payload_at(t, x));  // changes f's word only, and f > h2
         const uint64_t nw = ((w & map_bits) | (uint64_t{1} << (f - h2))) & ~(uint64_t{1} << (x - h2));
         t->b[h2].hop.store(((w & ~map_bits) + stamp_one) | nw, std::memory_order_release);
-        t->b[x].slot.store(nullptr, std::memory_order_release);
+        vacate(t, x);
         f = x;
         moved = true;
         break;
       }
       if (!moved) return false;
     }
-    t->b[f].slot.store(n, std::memory_order_release);  // release: the node's fields
-    const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);
+    put(t, f, p);
+    const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);  // after put: it may be this word
     t->b[home].hop.store(w | (uint64_t{1} << (f - home)), std::memory_order_release);
     return true;
   }
 
   // The core of every write: lock the key's neighbourhood in the current
-  // table, let `decide` look at the key's node, apply the decision. Grows
-  // the table and retries when an insert finds no room. Returns whether a
-  // change was made. Requires: pinned (through g).
+  // table, let `decide` look at what the key holds, apply the decision.
+  // Grows the table and retries when an insert finds no room. Returns
+  // whether a change was made. Requires: pinned (through g).
   template <class Decide>
   bool update(epoch::guard& g, const K& key, uint64_t h, Decide&& decide) {
     for (;;) {
@@ -542,20 +767,22 @@ class HopscotchMap {
         // relaxed: set under every lock, so our lock orders it.
         if (t->replaced.load(std::memory_order_relaxed)) continue;
         const std::size_t s = unprotected_find(t, home, key, h);
-        const node* found = s == npos ? nullptr : t->b[s].slot.load(std::memory_order_relaxed);
+        const seen found = s == npos ? seen{} : seen_at(t, s);
         const plan p = decide(found);
         switch (p.what) {
           case act::keep: return false;
           case act::replace:
-            t->b[s].slot.store(p.fresh, std::memory_order_release);  // release: the new node's fields
-            g.retire(const_cast<node*>(found));
+            replace_value(t, s, p.fresh);
+            if constexpr (!Inline) g.retire(const_cast<node*>(found.n));
             done = act::replace;
             break;
           case act::remove: {
-            t->b[s].slot.store(nullptr, std::memory_order_release);
+            // The map and a stamp bump first, then the slot: the slot can
+            // be reused only after readers of this home can tell.
             const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);
-            t->b[home].hop.store(w & ~(uint64_t{1} << (s - home)), std::memory_order_release);
-            g.retire(const_cast<node*>(found));
+            t->b[home].hop.store((w + stamp_one) & ~(uint64_t{1} << (s - home)), std::memory_order_release);
+            vacate(t, s);
+            if constexpr (!Inline) g.retire(const_cast<node*>(found.n));
             done = act::remove;
             break;
           }
@@ -604,7 +831,7 @@ class HopscotchMap {
     table_.store(fresh, std::memory_order_release);
     t->replaced.store(true, std::memory_order_relaxed);  // read under a lock: the unlock orders it
     unlock_all(t);
-    g.retire(t);  // the arrays only: the nodes live on in `fresh`
+    g.retire(t);  // the arrays only: nodes live on in `fresh`
   }
 
   // Rebuilds t at `target` home buckets (bigger if some entries do not
@@ -618,21 +845,27 @@ class HopscotchMap {
     for (;;) {
       auto fresh = std::make_unique<table>(target);
       bool ok = true;
-      // In batches: prefetch the nodes (for their hash), then the new
-      // homes, then place; the cache misses of a batch overlap instead of
-      // coming one after another (the old slots are read in order).
+      // In batches: (nodes) prefetch the nodes for their hash, then the
+      // new homes, then place; the cache misses of a batch overlap
+      // instead of coming one after another (the old slots are read in
+      // order).
       constexpr std::size_t batch = 16;
-      node* pending[batch];
+      payload pending[batch];
+      uint64_t hashes[batch];
       for (std::size_t s = 0; s < t->slots && ok;) {
         std::size_t n = 0;
         for (; s < t->slots && n < batch; ++s)
-          if (node* x = t->b[s].slot.load(std::memory_order_relaxed)) {
-            __builtin_prefetch(x);
-            pending[n++] = x;
+          if (occupied(t, s)) {
+            pending[n] = payload_at(t, s);
+            if constexpr (!Inline) __builtin_prefetch(pending[n]);
+            ++n;
           }
-        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&fresh->b[pending[i]->hash & fresh->mask], 1);
+        for (std::size_t i = 0; i < n; ++i) {
+          hashes[i] = hash_of(pending[i]);
+          __builtin_prefetch(&fresh->b[hashes[i] & fresh->mask], 1);
+        }
         for (std::size_t i = 0; i < n && ok; ++i)
-          ok = unprotected_place(fresh.get(), nullptr, pending[i]->hash & fresh->mask, pending[i]);
+          ok = unprotected_place(fresh.get(), nullptr, hashes[i] & fresh->mask, pending[i]);
       }
       if (ok) {
         publish(g, t, fresh.release());
