@@ -115,7 +115,8 @@
 // Requires of K and V: copy construction for the members that return or
 // install copies; nothrow destruction. A retired node's destructor may run
 // on another thread, after the map is destroyed. Hash returns uint64_t
-// with all bits mixed (threadmap::hash<K> does). Hash and Eq run under a
+// with all bits mixed (threadmap::hash<K> does) and must not throw (with
+// inline storage a resize calls it under every lock). Hash and Eq run under a
 // segment lock and must not call into this map; with inline storage Eq
 // may also be called by readers on a key that has just left the slot.
 #pragma once
@@ -129,6 +130,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -537,6 +539,7 @@ class HopscotchMap {
   // Waits for the writers of the current table (takes all its locks).
   void clear() {
     epoch::guard g;
+    auto empty = std::make_unique<table>(min_size_);  // before locking: a throw leaves no lock held
     for (;;) {
       table* t = table_.load(std::memory_order_acquire);
       lock_all(t);
@@ -550,7 +553,7 @@ class HopscotchMap {
           if constexpr (!Inline) g.retire(t->b[s].slot.load(std::memory_order_relaxed));
           ++removed;
         }
-      publish(g, t, new table(min_size_));
+      publish(g, t, empty.release());
       count_.add(g.thread_index(), -removed);
       return;
     }
@@ -808,13 +811,19 @@ class HopscotchMap {
     }
   }
 
-  void maybe_resize(epoch::guard& g) {
+  // After a write that changed the count. Out of memory here is not the
+  // write's failure (it is done): the table stays as it is, and a later
+  // write tries again (or an insert that finds no room throws).
+  void maybe_resize(epoch::guard& g) noexcept {
     table* t = table_.load(std::memory_order_acquire);
     const std::size_t n = count_.sum();
-    if (n > t->size / 4 * 3 && t->size < max_size) {
-      resize(g, t, t->size * 2);
-    } else if (n < t->size / 4 && t->size > min_size_) {
-      resize(g, t, t->size / 2);
+    try {
+      if (n > t->size / 4 * 3 && t->size < max_size) {
+        resize(g, t, t->size * 2);
+      } else if (n < t->size / 4 && t->size > min_size_) {
+        resize(g, t, t->size / 2);
+      }
+    } catch (const std::bad_alloc&) {
     }
   }
 
@@ -843,7 +852,13 @@ class HopscotchMap {
       return;
     }
     for (;;) {
-      auto fresh = std::make_unique<table>(target);
+      std::unique_ptr<table> fresh;
+      try {
+        fresh = std::make_unique<table>(target);
+      } catch (...) {
+        unlock_all(t);  // out of memory: the writers must not wait for ever
+        throw;
+      }
       bool ok = true;
       // In batches: (nodes) prefetch the nodes for their hash, then the
       // new homes, then place; the cache misses of a batch overlap
