@@ -46,6 +46,27 @@ TYPED_TEST(HopscotchMapOps, GrowsAndShrinksButNotBelowInitial) {
   EXPECT_EQ(m.size(), 0u);
 }
 
+// Tables from big_array_threshold up are mapped from the kernel (already
+// zeroed), smaller ones come from malloc: grow through that size, shrink
+// back through it and clear a big table, checking the contents each time.
+TYPED_TEST(HopscotchMapOps, GrowsAndShrinksAcrossTheMappedArraySize) {
+  TypeParam m;
+  constexpr uint64_t n = 400000;
+  for (uint64_t i = 0; i < n; ++i) ASSERT_TRUE(m.insert_if_absent(i, i * 3));
+  ASSERT_GE(m.bucket_count() * 16, threadmap::detail::big_array_threshold);  // buckets are >= 16 bytes
+  for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(m.get(i), i * 3);
+  for (uint64_t i = 0; i < n - 1000; ++i) ASSERT_TRUE(m.remove(i));
+  EXPECT_LT(m.bucket_count() * 24, threadmap::detail::big_array_threshold);  // and <= 24 bytes
+  EXPECT_EQ(m.size(), 1000u);
+  for (uint64_t i = n - 1000; i < n; ++i) ASSERT_EQ(m.get(i), i * 3);
+  for (uint64_t i = 0; i < n; ++i) m.insert(i, i);
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_FALSE(m.contains(n / 2));
+  ASSERT_TRUE(m.insert_if_absent(n / 2, 7));
+  EXPECT_EQ(m.get(n / 2), 7u);
+}
+
 TYPED_TEST(HopscotchMapOps, SingleKeyCalls) {
   TypeParam m;
   EXPECT_EQ(m.insert(1, 10), std::nullopt);

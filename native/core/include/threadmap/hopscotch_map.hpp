@@ -35,7 +35,7 @@
 //     size_t slots;                     // size + H - 1 (the last homes' overflow)
 //     unsigned seg_shift;               // a writer lock covers 2^seg_shift slots
 //     atomic<bool> replaced;            // a resize made a newer table
-//     bucket b[slots];                  // nodes: 16 bytes, inline: 24 bytes
+//     bucket* b;                        // [slots]; nodes: 16 bytes, inline: 24 bytes
 //       atomic<uint64_t> hop;           //   bits 0-31: hop map of this home,
 //                                       //   bit 32: this slot is occupied (inline),
 //                                       //   bits 33-63: the home's stamp
@@ -77,7 +77,9 @@
 // `replaced` and go to the new table. Readers are never stopped: until
 // the switch they read the old table, which is frozen (complete and
 // unchanging) while the new one is built. So writers wait for a resize
-// (O(n) moves, no allocation but the new arrays); readers do not.
+// (O(n) moves, no allocation but the new arrays); readers do not. A big
+// table's array is mapped from the kernel with every page supplied at once
+// (detail/big_array.hpp), not faulted in one page at a time by the resize.
 //
 // Memory orders: a node is published by the release store of its slot,
 // inline words by the release stores of the value and then the key (a
@@ -138,6 +140,7 @@
 #include <utility>
 
 #include "compute_entry.hpp"
+#include "detail/big_array.hpp"
 #include "detail/config.hpp"
 #include "detail/striped_counter.hpp"
 #include "epoch.hpp"
@@ -196,6 +199,14 @@ class HopscotchMap {
     std::atomic<uint64_t> value{0};
   };
   using bucket = std::conditional_t<Inline, inline_bucket, node_bucket>;
+  // A table's buckets are not constructed: they come as zero bytes (see
+  // detail/big_array.hpp), which is every word's starting value. That
+  // relies on a lock-free std::atomic of a word having the word's size and
+  // representation (true of every compiler and target this builds for; the
+  // asserts keep it so) and on buckets needing no destruction.
+  static_assert(std::is_trivially_destructible_v<bucket> && std::is_standard_layout_v<bucket>);
+  static_assert(std::atomic<uint64_t>::is_always_lock_free && sizeof(std::atomic<uint64_t>) == sizeof(uint64_t) &&
+                std::atomic<node*>::is_always_lock_free && sizeof(std::atomic<node*>) == sizeof(node*));
 
   // What a slot holds, as writers move it around: the node, or the words.
   struct words {
@@ -246,13 +257,15 @@ class HopscotchMap {
                                      ? static_cast<unsigned>(std::countr_zero(n)) - 10
                                      : 6u)),
           segments(((slots - 1) >> seg_shift) + 1),
-          b(new bucket[slots]),
+          memory(slots * sizeof(bucket)),
+          b(static_cast<bucket*>(memory.get())),
           locks(new seg_lock[segments]) {}
     const std::size_t size, mask, slots;
     const unsigned seg_shift;
     const std::size_t segments;
     std::atomic<bool> replaced{false};  // written under every segment lock; read under one
-    std::unique_ptr<bucket[]> b;
+    detail::zeroed_array memory;
+    bucket* const b;  // [slots] in `memory`; all words zero at first: empty maps, stamp 0, free slots
     std::unique_ptr<seg_lock[]> locks;
     std::size_t seg(std::size_t s) const noexcept { return s >> seg_shift; }
   };
