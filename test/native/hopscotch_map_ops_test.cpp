@@ -2,10 +2,16 @@
 // call's return values, compute's decisions (and a throwing callback),
 // visit, for_each, clear, re-entry from callbacks, and exact instance
 // counts of heap-owning keys and values (no leak, no double free).
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <threadmap/hopscotch_map.hpp>
@@ -65,6 +71,78 @@ TYPED_TEST(HopscotchMapOps, GrowsAndShrinksAcrossTheMappedArraySize) {
   EXPECT_FALSE(m.contains(n / 2));
   ASSERT_TRUE(m.insert_if_absent(n / 2, 7));
   EXPECT_EQ(m.get(n / 2), 7u);
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define THREADMAP_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define THREADMAP_TEST_SANITIZED 1
+#endif
+#endif
+
+std::size_t address_space_bytes() {
+  unsigned long pages = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
+  std::fclose(f);
+  return pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// The child process of OutOfMemoryInAResizeLeavesNoLockHeld. Exit code 0
+// is a pass; every other code names the check that failed, and a writer
+// left waiting for ever ends it by SIGALRM.
+template <class Map>
+[[noreturn]] void fill_until_out_of_memory() {
+  alarm(60);
+  Map m;
+  rlimit uncapped{};
+  if (getrlimit(RLIMIT_AS, &uncapped) != 0) _exit(2);
+  rlimit capped = uncapped;
+  capped.rlim_cur = address_space_bytes() + (std::size_t{64} << 20);  // 64 MiB left to allocate
+  if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(3);
+  // The tables double (1 MiB of buckets, 2, 4, ...; the old one lives
+  // while the new one fills): a growth fails long before 2^24 keys. That
+  // failure is swallowed after a write (the map stays at its size); the
+  // insert that then finds no room, or cannot allocate a node, throws.
+  uint64_t n = 0;
+  try {
+    for (; n < (uint64_t{1} << 24); ++n) m.insert_if_absent(n, n + 1);
+    _exit(4);  // the cap never bit
+  } catch (const std::bad_alloc&) {
+  }
+  if (m.size() != n || m.contains(n)) _exit(5);  // the failed insert left the map unchanged
+  if (setrlimit(RLIMIT_AS, &uncapped) != 0) _exit(6);
+  // Writers on another thread and on this one: if the failed resize had
+  // kept the table's locks, both would wait for ever.
+  bool other_ok = false;
+  std::thread other([&] {
+    other_ok = m.remove(0) && !m.contains(0) && m.insert_if_absent(0, 1) && m.compare_and_set(1, 2, 20);
+  });
+  other.join();
+  if (!other_ok) _exit(7);
+  const uint64_t total = n + 100000;  // growth works again
+  for (uint64_t i = n; i < total; ++i)
+    if (!m.insert_if_absent(i, i + 1)) _exit(8);
+  if (m.size() != total) _exit(9);
+  for (uint64_t i = 0; i < total; ++i)
+    if (m.get(i) != (i == 1 ? 20 : i + 1)) _exit(10);
+  _exit(0);
+}
+
+// Out of memory while a resize allocates its new table: the resize must
+// release the old table's locks (it used to keep them, and every later
+// writer waited for ever), the write that caused it must fail cleanly or
+// stand, and once memory is back the map grows again. Runs in a child
+// process whose address space is capped just above what it uses.
+TYPED_TEST(HopscotchMapOps, OutOfMemoryInAResizeLeavesNoLockHeld) {
+#ifdef THREADMAP_TEST_SANITIZED
+  GTEST_SKIP() << "a sanitizer's shadow memory does not fit under an address-space cap";
+#else
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(fill_until_out_of_memory<TypeParam>(), ::testing::ExitedWithCode(0), "");
+#endif
 }
 
 TYPED_TEST(HopscotchMapOps, SingleKeyCalls) {
