@@ -50,8 +50,10 @@
 // trivially copyable V) and contains() try it first too and fall back to
 // the read lock. (On the project's first machine the optimistic path
 // measured 8-20% slower than the read lock in the native benchmark's
-// single-thread loops, so they stayed locked; on the current one it is
-// faster: ReadHeavy +8% at 1 thread, about +20% at 2; bench/RESULTS.md.)
+// single-thread loops, so they stayed locked; with the locked fallback out
+// of line it measured faster on the Intel machine, ReadHeavy +3-12% at 1
+// thread and +20-35% at 2, and no slower on the AMD one of 2026-12-04;
+// bench/RESULTS.md, "Native engines".)
 //
 // Locking: every public member takes at most one shard lock at a time,
 // through the stoppable_* guards of detail/lock_tracker.hpp (the
