@@ -35,6 +35,7 @@
 //     size_t slots;                     // size + H - 1 (the last homes' overflow)
 //     unsigned seg_shift;               // a writer lock covers 2^seg_shift slots
 //     atomic<bool> replaced;            // a resize made a newer table
+//     atomic<size_t> shrink_below;      // halve below this count (size/4 or less)
 //     bucket* b;                        // [slots]; nodes: 16 bytes, inline: 24 bytes
 //       atomic<uint64_t> hop;           //   bits 0-31: hop map of this home,
 //                                       //   bit 32: this slot is occupied (inline),
@@ -77,7 +78,12 @@
 // `replaced` and go to the new table. Readers are never stopped: until
 // the switch they read the old table, which is frozen (complete and
 // unchanging) while the new one is built. So writers wait for a resize
-// (O(n) moves, no allocation but the new arrays); readers do not. A big
+// (O(n) moves, no allocation but the new arrays); readers do not. Keys
+// whose hashes clump (a poor Hash) can overflow a neighbourhood at a low
+// load: the table then grows early, and a table left below a quarter full
+// by a growth, or by a halving that would overflow (the halving is then
+// dropped), shrinks only once its count has halved again, so writes never
+// rebuild the table back and forth. A big
 // table's array is mapped from the kernel with every page supplied at once
 // (detail/big_array.hpp), not faulted in one page at a time by the resize.
 //
@@ -117,7 +123,9 @@
 // Requires of K and V: copy construction for the members that return or
 // install copies; nothrow destruction. A retired node's destructor may run
 // on another thread, after the map is destroyed. Hash returns uint64_t
-// with all bits mixed (threadmap::hash<K> does) and must not throw (with
+// with all bits mixed (threadmap::hash<K> does: with fewer, many keys
+// share homes, and since a home holds at most H entries the table grows
+// far beyond its load factor) and must not throw (with
 // inline storage a resize calls it under every lock). Hash and Eq run under a
 // segment lock and must not call into this map; with inline storage Eq
 // may also be called by readers on a key that has just left the slot.
@@ -261,6 +269,10 @@ class HopscotchMap {
           b(static_cast<bucket*>(memory.get())),
           locks(new seg_lock[segments]) {}
     const std::size_t size, mask, slots;
+    // maybe_resize halves the table when the count falls below this: size/4,
+    // or lower for a table that starts below it (see resize). A hint:
+    // relaxed, since a stale value only moves one resize attempt.
+    std::atomic<std::size_t> shrink_below{size / 4};
     const unsigned seg_shift;
     const std::size_t segments;
     std::atomic<bool> replaced{false};  // written under every segment lock; read under one
@@ -833,7 +845,7 @@ class HopscotchMap {
     try {
       if (n > t->size / 4 * 3 && t->size < max_size) {
         resize(g, t, t->size * 2);
-      } else if (n < t->size / 4 && t->size > min_size_) {
+      } else if (n < t->shrink_below.load(std::memory_order_relaxed) && t->size > min_size_) {
         resize(g, t, t->size / 2);
       }
     } catch (const std::bad_alloc&) {
@@ -856,8 +868,9 @@ class HopscotchMap {
     g.retire(t);  // the arrays only: nodes live on in `fresh`
   }
 
-  // Rebuilds t at `target` home buckets (bigger if some entries do not
-  // fit), unless another writer replaced t first. Waits for t's writers.
+  // Rebuilds t at `target` home buckets (a growth: bigger if some entries
+  // do not fit; a halving that does not fit is dropped and t kept), unless
+  // another writer replaced t first. Waits for t's writers.
   void resize(epoch::guard& g, table* t, std::size_t target) {
     lock_all(t);
     if (t->replaced.load(std::memory_order_relaxed)) {  // someone else did it
@@ -896,7 +909,16 @@ class HopscotchMap {
           ok = unprotected_place(fresh.get(), nullptr, hashes[i] & fresh->mask, pending[i]);
       }
       if (ok) {
+        // Below a quarter full from the start (a growth forced by a full
+        // neighbourhood): it shrinks only once its count has halved.
+        const std::size_t n = count_.sum();
+        if (n < target / 4) fresh->shrink_below.store(n / 2, std::memory_order_relaxed);
         publish(g, t, fresh.release());
+        return;
+      }
+      if (target < t->size) {  // a halving would overflow a neighbourhood: keep t
+        t->shrink_below.store(count_.sum() / 2, std::memory_order_relaxed);
+        unlock_all(t);
         return;
       }
       target *= 2;  // a neighbourhood overflowed: more room
