@@ -197,6 +197,7 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
 // and over, and a second writer that rewrites values in place: a reader
 // that trusted a read a writer overlapped would see another key's value or
 // half of one. Without the sequence check after the lookup, this fails.
+// One reader uses read_optimistic, the other find() and contains().
 TEST(DashMapOptimistic, ReusedSlotsAndRewrittenValuesAreNeverMisread) {
   DashMap<uint64_t, pair_value, fixed_hash> m(0, 1);
   std::atomic<int> writers_left{2};
@@ -220,13 +221,23 @@ TEST(DashMapOptimistic, ReusedSlotsAndRewrittenValuesAreNeverMisread) {
       writers_left.fetch_sub(1);
       return;
     }
+    // Thread 2 reads through read_optimistic itself; thread 3 through
+    // find() and contains(), which try it first and fall back to the lock.
     uint64_t mine = 0;
+    bool seen_7 = false;
     while (writers_left.load(std::memory_order_relaxed) > 0) {
       const uint64_t k = 1 + r.below(7);
-      optimistic_read got;
-      const std::optional<pair_value> v = read(m, k, got);
+      std::optional<pair_value> v;
+      if (t == 2) {
+        optimistic_read got;
+        v = read(m, k, got);
+      } else {
+        v = m.find(k);
+        if (k == 7 && seen_7 && !m.contains(7)) failures.fail("key 7 read absent after it was present");
+      }
       if (v) {
         ++mine;
+        if (k == 7) seen_7 = true;  // key 7 is never erased
         if (!v->names(k)) failures.fail("key ", k, " read a = ", v->a, ", b = ", v->b);
       }
     }
