@@ -4,22 +4,31 @@
 // From malloc, such an array comes from mmap and then costs a page fault
 // per 4 KiB on first write (trap, accounting, zeroing), taken one after
 // another inside the resize while other writers wait. On Linux a big
-// array is mapped with MAP_POPULATE instead: the kernel supplies every
-// page, zeroed, in the one call. Smaller arrays come from aligned_alloc
-// and are cleared with memset.
+// array is mapped on a 2 MiB boundary, advised MADV_HUGEPAGE (transparent
+// huge pages, where the system allows them for advised memory) and
+// populated in one call (MADV_POPULATE_WRITE): the kernel supplies every
+// page, zeroed, at once, and with huge pages there are 512 times fewer of
+// them to map and to miss in the TLB. Smaller arrays come from
+// aligned_alloc and are cleared with memset.
 //
-// (Transparent huge pages were tried for big arrays as well: on the
-// benchmark machine they made single-thread resizes slower and two-thread
-// runs erratic; see bench/RESULTS.md.)
+// Measured (bench/RESULTS.md, "Lock-free engines"): on the AMD machine of
+// 2026-12-04, against 4 KiB pages populated by MAP_POPULATE, HopscotchMap's
+// RapidGrow ran 15-40% faster at 1 and 2 threads; on the Intel machine of
+// 2026-12-03 the same mapping made single-thread resizes slower (7.5
+// against 11 Mops/s). Where the kernel has no MADV_POPULATE_WRITE (before
+// Linux 5.14), the pages fault in on first write.
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 #include "config.hpp"
@@ -28,15 +37,16 @@ namespace threadmap::detail {
 
 inline constexpr std::size_t big_array_threshold = std::size_t{1} << 22;  // 4 MiB
 
-// Owns `bytes` bytes of zeroed memory, aligned to a cache line (to a page
+// Owns `bytes` bytes of zeroed memory, aligned to a cache line (to 2 MiB
 // when big). Throws std::bad_alloc.
 class zeroed_array {
  public:
   explicit zeroed_array(std::size_t bytes) : bytes_(bytes) {
-#if defined(__linux__) && defined(MAP_POPULATE)
+#if defined(__linux__)
     if (mapped()) {
-      p_ = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-      if (p_ == MAP_FAILED) throw std::bad_alloc();
+      const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+      bytes_ = (bytes + page - 1) / page * page;  // what munmap takes back
+      p_ = map_huge_aligned(bytes_);
       return;
     }
 #endif
@@ -45,7 +55,7 @@ class zeroed_array {
     std::memset(p_, 0, bytes);
   }
   ~zeroed_array() {
-#if defined(__linux__) && defined(MAP_POPULATE)
+#if defined(__linux__)
     if (mapped()) {
       munmap(p_, bytes_);
       return;
@@ -60,6 +70,31 @@ class zeroed_array {
 
  private:
   bool mapped() const noexcept { return bytes_ >= big_array_threshold; }
+
+#if defined(__linux__)
+  // `bytes` (a whole number of pages) of zeroed memory starting on a 2 MiB
+  // boundary, advised for huge pages and populated. Throws std::bad_alloc.
+  static void* map_huge_aligned(std::size_t bytes) {
+    constexpr std::size_t huge = std::size_t{2} << 20;
+    void* raw = mmap(nullptr, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    // Keep [aligned, aligned + bytes); give back the pages before and after.
+    const auto start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (start + huge - 1) & ~(std::uintptr_t{huge} - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    if (const std::size_t after = huge - (aligned - start)) munmap(reinterpret_cast<void*>(aligned + bytes), after);
+    void* p = reinterpret_cast<void*>(aligned);
+    madvise(p, bytes, MADV_HUGEPAGE);  // a hint: refused (THP off), the pages stay 4 KiB
+#if defined(MADV_POPULATE_WRITE)
+    if (madvise(p, bytes, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {  // EINVAL: kernel too old, fault lazily
+      munmap(p, bytes);
+      throw std::bad_alloc();
+    }
+#endif
+    return p;
+  }
+#endif
+
   std::size_t bytes_;
   void* p_ = nullptr;
 };
