@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -73,15 +72,6 @@ TYPED_TEST(HopscotchMapOps, GrowsAndShrinksAcrossTheMappedArraySize) {
   EXPECT_EQ(m.get(n / 2), 7u);
 }
 
-std::size_t address_space_bytes() {
-  unsigned long pages = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
-  std::fclose(f);
-  return pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
-
 // The child process of OutOfMemoryInAResizeLeavesNoLockHeld. Exit code 0
 // is a pass; every other code names the check that failed, and a writer
 // left waiting for ever ends it by SIGALRM.
@@ -92,7 +82,7 @@ template <class Map>
   rlimit uncapped{};
   if (getrlimit(RLIMIT_AS, &uncapped) != 0) _exit(2);
   rlimit capped = uncapped;
-  capped.rlim_cur = address_space_bytes() + (std::size_t{64} << 20);  // 64 MiB left to allocate
+  capped.rlim_cur = threadmap_test::process_memory().address_space + (std::size_t{64} << 20);  // 64 MiB left to allocate
   if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(3);
   // The tables double (1 MiB of buckets, 2, 4, ...; the old one lives
   // while the new one fills): a growth fails long before 2^24 keys. That

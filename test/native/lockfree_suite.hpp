@@ -497,12 +497,7 @@ void check_linearizable(MakeMap make, std::size_t histories, std::size_t threads
 
 // ---------------------------------------------------------------- reclamation
 
-inline std::size_t rss_bytes() {
-  std::ifstream f("/proc/self/statm");
-  std::size_t pages = 0, resident = 0;
-  f >> pages >> resident;
-  return resident * 4096;
-}
+inline std::size_t rss_bytes() { return process_memory().resident; }
 
 inline double churn_seconds_default(double scaled_default) {
   if (const char* s = std::getenv("THREADMAP_CHURN_SECONDS")) return std::strtod(s, nullptr);

@@ -19,6 +19,8 @@
 //                           when it is at most 7 bytes long (DashMap keeps
 //                           such keys as 64-bit words until a longer one
 //                           comes), hashed by fixed_hash.
+//   process_memory()        this process's address space and resident set,
+//                           in bytes (/proc/self/statm; zeros elsewhere).
 //   scaled(n)               iteration counts, divided under sanitizers
 //                           (THREADMAP_TEST_SANITIZED, set by CMakeLists.txt)
 //                           and multiplied by THREADMAP_TEST_SCALE.
@@ -30,6 +32,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -42,6 +45,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include <threadmap/hash.hpp>
 #include <threadmap/key_packing.hpp>
@@ -68,6 +73,18 @@ inline std::size_t scale_multiplier() {
     return static_cast<std::size_t>(v ? v : 1);
   }();
   return m;
+}
+
+struct memory_use {
+  std::size_t address_space = 0;  // bytes mapped
+  std::size_t resident = 0;       // bytes in RAM
+};
+inline memory_use process_memory() {
+  std::ifstream f("/proc/self/statm");
+  std::size_t size = 0, resident = 0;
+  if (!(f >> size >> resident)) return {};
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return {size * page, resident * page};
 }
 
 // n, divided under sanitizers (but never below `at_least`), times

@@ -11,9 +11,10 @@
 // them to map and to miss in the TLB. Smaller arrays come from
 // aligned_alloc and are cleared with memset.
 //
-// Measured (bench/RESULTS.md, "Lock-free engines"): on the AMD machine of
-// 2026-12-04, against 4 KiB pages populated by MAP_POPULATE, HopscotchMap's
-// RapidGrow ran 15-40% faster at 1 and 2 threads; on the Intel machine of
+// Measured (bench/RESULTS.md, "Lock-free engines", with the command): on
+// the AMD machine of 2026-12-04, against 4 KiB pages populated by
+// MAP_POPULATE, HopscotchMap's RapidGrow ran 25-30% faster at 1 thread and
+// 40-75% faster at 2 (3 alternated rounds); on the Intel machine of
 // 2026-12-03 the same mapping made single-thread resizes slower (7.5
 // against 11 Mops/s). Where the kernel has no MADV_POPULATE_WRITE (before
 // Linux 5.14), the pages fault in on first write.
