@@ -81,19 +81,41 @@ template <class Map>
   Map m;
   rlimit uncapped{};
   if (getrlimit(RLIMIT_AS, &uncapped) != 0) _exit(2);
-  rlimit capped = uncapped;
-  capped.rlim_cur = threadmap_test::process_memory().address_space + (std::size_t{64} << 20);  // 64 MiB left to allocate
-  if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(3);
+  const auto cap = [&] {  // 64 MiB left to allocate
+    rlimit capped = uncapped;
+    capped.rlim_cur = threadmap_test::process_memory().address_space + (std::size_t{64} << 20);
+    if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(3);
+  };
+  cap();
   // The tables double (1 MiB of buckets, 2, 4, ...; the old one lives
   // while the new one fills): a growth fails long before 2^24 keys. That
   // failure is swallowed after a write (the map stays at its size); the
   // insert that then finds no room, or cannot allocate a node, throws.
+  // The first time a growth is seen to have failed (the load past 0.75;
+  // maybe_resize looks every 64 writes at most), memory comes back for
+  // 200 writes: the table must grow by the load factor then, not only
+  // once a neighbourhood overflows (a failed growth must not leave the
+  // table marked as being resized).
   uint64_t n = 0;
+  bool regrown = false;
   try {
-    for (; n < (uint64_t{1} << 24); ++n) m.insert_if_absent(n, n + 1);
+    for (; n < (uint64_t{1} << 24); ++n) {
+      m.insert_if_absent(n, n + 1);
+      if (!regrown && m.size() > m.bucket_count() / 4 * 3 + 64) {
+        regrown = true;
+        if (setrlimit(RLIMIT_AS, &uncapped) != 0) _exit(6);
+        for (const uint64_t last = n + 200; n < last;) {
+          ++n;
+          m.insert_if_absent(n, n + 1);
+        }
+        if (m.size() > m.bucket_count() / 4 * 3) _exit(11);
+        cap();
+      }
+    }
     _exit(4);  // the cap never bit
   } catch (const std::bad_alloc&) {
   }
+  if (!regrown) _exit(12);
   if (m.size() != n || m.contains(n)) _exit(5);  // the failed insert left the map unchanged
   if (setrlimit(RLIMIT_AS, &uncapped) != 0) _exit(6);
   // Writers on another thread and on this one: if the failed resize had
@@ -114,10 +136,12 @@ template <class Map>
 }
 
 // Out of memory while a resize allocates its new table: the resize must
-// release the old table's locks (it used to keep them, and every later
-// writer waited for ever), the write that caused it must fail cleanly or
-// stand, and once memory is back the map grows again. Runs in a child
-// process whose address space is capped just above what it uses.
+// leave no lock held (it once kept them, and every later writer waited
+// for ever; the new arrays are now made before the locks are taken, and
+// only a growth after an overflow allocates under them) and must not leave
+// the table marked as being resized, the write that caused it must fail
+// cleanly or stand, and once memory is back the map grows again. Runs in
+// a child process whose address space is capped just above what it uses.
 TYPED_TEST(HopscotchMapOps, OutOfMemoryInAResizeLeavesNoLockHeld) {
   if (threadmap_test::sanitized) GTEST_SKIP() << "a sanitizer's shadow memory does not fit under an address-space cap";
   GTEST_FLAG_SET(death_test_style, "threadsafe");

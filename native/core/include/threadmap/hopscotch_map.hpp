@@ -71,14 +71,15 @@
 // deadlock. No lock is held while user code runs (compute's callback runs
 // before the locked phase; Hash and Eq run under it).
 //
-// Resizing: the writer that wants it takes every segment lock of the
-// table (ascending), builds the new table from the entries (nodes are
-// shared, not copied; inline words are copied), publishes it, marks the
-// old one replaced and releases the locks; writers that were waiting see
-// `replaced` and go to the new table. Readers are never stopped: until
+// Resizing: the writer that wants it makes the new table's (zeroed)
+// arrays while other writers go on writing, then takes every segment lock
+// of the table (ascending), builds the new table from the entries (nodes
+// are shared, not copied; inline words are copied), publishes it, marks
+// the old one replaced and releases the locks; writers that were waiting
+// see `replaced` and go to the new table. Readers are never stopped: until
 // the switch they read the old table, which is frozen (complete and
-// unchanging) while the new one is built. So writers wait for a resize
-// (O(n) moves, no allocation but the new arrays); readers do not. Keys
+// unchanging) while the new one is built. So writers wait for a resize's
+// O(n) moves; readers do not. Keys
 // whose hashes clump (a poor Hash) can overflow a neighbourhood at a low
 // load: the table then grows early, and a table left below a quarter full
 // by a growth, or by a halving that would overflow (the halving is then
@@ -115,7 +116,8 @@
 //                            allocation for insert and replace (nodes
 //                            only); the free slot search and displacements
 //                            are O(1) expected
-//   resize                   O(n) under every segment lock (writers wait)
+//   resize                   O(n): the new arrays made with no lock held,
+//                            the moves under every segment lock (writers wait)
 //   size                     reads 8 stripes; exact when quiescent
 //   for_each                 O(table), weakly consistent; clear swaps in an
 //                            empty table (writers wait, readers do not)
@@ -276,6 +278,11 @@ class HopscotchMap {
     const unsigned seg_shift;
     const std::size_t segments;
     std::atomic<bool> replaced{false};  // written under every segment lock; read under one
+    // A writer is making this table's successor (its arrays, before it
+    // takes the locks): maybe_resize leaves the resize to it. A hint,
+    // relaxed: a stale read only makes a second successor, dropped by
+    // whichever writer locks the table second.
+    std::atomic<bool> resizing{false};
     detail::zeroed_array memory;
     bucket* const b;  // [slots] in `memory`; all words zero at first: empty maps, stamp 0, free slots
     std::unique_ptr<seg_lock[]> locks;
@@ -841,6 +848,7 @@ class HopscotchMap {
   // write tries again (or an insert that finds no room throws).
   void maybe_resize(epoch::guard& g) noexcept {
     table* t = table_.load(std::memory_order_acquire);
+    if (t->resizing.load(std::memory_order_relaxed)) return;  // another writer is at it: write on meanwhile
     const std::size_t n = count_.sum();
     try {
       if (n > t->size / 4 * 3 && t->size < max_size) {
@@ -871,19 +879,35 @@ class HopscotchMap {
   // Rebuilds t at `target` home buckets (a growth: bigger if some entries
   // do not fit; a halving that does not fit is dropped and t kept), unless
   // another writer replaced t first. Waits for t's writers.
+  //
+  // The new table's arrays are made before the locks are taken: getting
+  // tens of MiB of zeroed pages from the kernel is a large part of a
+  // resize, and other writers go on writing to t meanwhile (maybe_resize
+  // sees `resizing` and leaves the resize to this writer). Only a growth
+  // forced by an overflowing neighbourhood allocates again under the locks.
   void resize(epoch::guard& g, table* t, std::size_t target) {
+    std::unique_ptr<table> fresh;
+    t->resizing.store(true, std::memory_order_relaxed);
+    try {
+      fresh = std::make_unique<table>(target);  // no lock held: a throw leaves none held
+    } catch (...) {
+      t->resizing.store(false, std::memory_order_relaxed);
+      throw;
+    }
     lock_all(t);
     if (t->replaced.load(std::memory_order_relaxed)) {  // someone else did it
       unlock_all(t);
       return;
     }
     for (;;) {
-      std::unique_ptr<table> fresh;
-      try {
-        fresh = std::make_unique<table>(target);
-      } catch (...) {
-        unlock_all(t);  // out of memory: the writers must not wait for ever
-        throw;
+      if (!fresh) {
+        try {
+          fresh = std::make_unique<table>(target);
+        } catch (...) {
+          t->resizing.store(false, std::memory_order_relaxed);
+          unlock_all(t);  // out of memory: the writers must not wait for ever
+          throw;
+        }
       }
       bool ok = true;
       // In batches: (nodes) prefetch the nodes for their hash, then the
@@ -918,10 +942,12 @@ class HopscotchMap {
       }
       if (target < t->size) {  // a halving would overflow a neighbourhood: keep t
         t->shrink_below.store(count_.sum() / 2, std::memory_order_relaxed);
+        t->resizing.store(false, std::memory_order_relaxed);
         unlock_all(t);
         return;
       }
       target *= 2;  // a neighbourhood overflowed: more room
+      fresh.reset();
     }
   }
 
