@@ -114,8 +114,9 @@
 //                            (nodes only)
 //   insert / remove / ...    O(1) expected: 1-2 segment locks, one node
 //                            allocation for insert and replace (nodes
-//                            only); the free slot search and displacements
-//                            are O(1) expected
+//                            only, from the thread's cache of freed nodes
+//                            first: detail/block_cache.hpp); the free slot
+//                            search and displacements are O(1) expected
 //   resize                   O(n): the new arrays made with no lock held,
 //                            the moves under every segment lock (writers wait)
 //   size                     reads 8 stripes; exact when quiescent
@@ -151,6 +152,7 @@
 
 #include "compute_entry.hpp"
 #include "detail/big_array.hpp"
+#include "detail/block_cache.hpp"
 #include "detail/config.hpp"
 #include "detail/striped_counter.hpp"
 #include "epoch.hpp"
@@ -175,6 +177,9 @@ class HopscotchMap {
     uint64_t hash;
     K key;
     V value;
+    // From this thread's cache of freed nodes first (detail/block_cache.hpp).
+    static void* operator new(std::size_t) { return detail::cached_new<node>(); }
+    static void operator delete(void* p) noexcept { detail::cached_delete<node>(p); }
   };
 
   static constexpr std::size_t H = 32;                  // neighbourhood

@@ -80,7 +80,10 @@
 //   get / contains / visit    O(1) expected: pin, 2 dependent loads + chain
 //   insert / remove / ...     O(1) expected: one node allocation (plus
 //                             copies of the nodes before the key in its
-//                             chain), one CAS, retries on conflict
+//                             chain), one CAS, retries on conflict. Nodes
+//                             come from the thread's cache of freed ones
+//                             first (detail/block_cache.hpp: up to 64 KiB
+//                             per thread and node size, given back at exit)
 //   resize                    O(b) in total, spread over later writes
 //   size                      reads 8 stripes; exact when quiescent
 //   for_each / clear          O(b + n), weakly consistent
@@ -105,6 +108,7 @@
 #include <utility>
 
 #include "compute_entry.hpp"
+#include "detail/block_cache.hpp"
 #include "detail/config.hpp"
 #include "detail/striped_counter.hpp"
 #include "epoch.hpp"
@@ -135,6 +139,9 @@ class LockFreeMap {
     // Written only before the node is published (by the CAS that links
     // it); immutable afterwards.
     node* next;
+    // From this thread's cache of freed nodes first (detail/block_cache.hpp).
+    static void* operator new(std::size_t) { return detail::cached_new<node>(); }
+    static void operator delete(void* p) noexcept { detail::cached_delete<node>(p); }
   };
 
   static constexpr uintptr_t frozen_bit = 1;  // on a bucket word: the bucket moved to a newer table
