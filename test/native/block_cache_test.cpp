@@ -6,10 +6,14 @@
 //   ExitingThreadsGiveTheirBlocksBack     1,000 threads that each fill their
 //                                         cache and exit: resident memory
 //                                         does not grow by what they cached
+//   BlocksFreedLateInAnExitAreNotCached   a thread_local destructor that runs
+//                                         after the thread's releaser frees
+//                                         its block to the allocator
 //
 // Under AddressSanitizer the cache is off (a use after free must still be
 // reported): the tests that need it are skipped there, and
 // CachesNothingUnderAddressSanitizer checks that instead.
+#include <atomic>
 #include <cstddef>
 #include <thread>
 #include <vector>
@@ -90,6 +94,24 @@ TEST(BlockCache, ExitingThreadsGiveTheirBlocksBack) {
   for (std::size_t i = 0; i < threads; ++i) std::thread(fill).join();
   const std::size_t after = threadmap_test::process_memory().resident;
   EXPECT_LT(after, before + threads * 65536 / 4) << "resident " << before << " -> " << after << " bytes";
+}
+
+TEST(BlockCache, BlocksFreedLateInAnExitAreNotCached) {
+  if (!block_cache_enabled) GTEST_SKIP() << "off under AddressSanitizer";
+  using other = block_cache<80, 8>;  // a size this thread has not cached yet
+  static std::atomic<long> cached_late{-1};
+  std::thread([] {
+    struct late {
+      ~late() {
+        other::deallocate(other::allocate());
+        cached_late.store(static_cast<long>(other::cached()));
+      }
+    };
+    thread_local late registered_first;  // destroyed after what is registered later
+    (void)&registered_first;
+    cache::deallocate(cache::allocate());  // registers the thread's releaser
+  }).join();
+  EXPECT_EQ(cached_late.load(), 0) << "a block cached after the releaser ran would never be given back";
 }
 
 TEST(BlockCache, CachesNothingUnderAddressSanitizer) {

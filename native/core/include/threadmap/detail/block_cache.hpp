@@ -53,11 +53,17 @@ struct block_cache_releaser {
     release[n++] = f;
     return true;
   }
-  ~block_cache_releaser() {
-    for (unsigned i = 0; i < n; ++i) release[i]();
-  }
+  ~block_cache_releaser();
 };
 inline thread_local block_cache_releaser tl_block_cache_releaser;
+// Set once the thread's releaser has run (trivially destructible, so still
+// readable later in the thread's exit): a block_cache first used after
+// that caches nothing.
+inline thread_local bool tl_block_cache_released = false;
+inline block_cache_releaser::~block_cache_releaser() {
+  tl_block_cache_released = true;
+  for (unsigned i = 0; i < n; ++i) release[i]();
+}
 
 template <std::size_t Size, std::size_t Align>
 class block_cache {
@@ -121,7 +127,7 @@ class block_cache {
     }
     if (!l.armed) {  // the first block this thread caches of this size
       l.armed = true;
-      if (!tl_block_cache_releaser.add(&release_all)) {  // also registers the releaser's destructor
+      if (tl_block_cache_released || !tl_block_cache_releaser.add(&release_all)) {  // add: also registers its destructor
         l.closed = true;
         release(p);
         return;
