@@ -284,9 +284,12 @@ class HopscotchMap {
     const std::size_t segments;
     std::atomic<bool> replaced{false};  // written under every segment lock; read under one
     // A writer is making this table's successor (its arrays, before it
-    // takes the locks): maybe_resize leaves the resize to it. A hint,
-    // relaxed: a stale read only makes a second successor, dropped by
-    // whichever writer locks the table second.
+    // takes the locks): maybe_resize leaves the resize to it, and another
+    // resize waits for its locks instead of making arrays too. A hint,
+    // relaxed: it orders nothing (the locks and `replaced` decide who
+    // rebuilds the table); a stale value only makes a second successor,
+    // dropped by whichever writer locks the table second, or moves a
+    // resize attempt by one write.
     std::atomic<bool> resizing{false};
     detail::zeroed_array memory;
     bucket* const b;  // [slots] in `memory`; all words zero at first: empty maps, stamp 0, free slots
@@ -889,16 +892,22 @@ class HopscotchMap {
   // tens of MiB of zeroed pages from the kernel is a large part of a
   // resize, and other writers go on writing to t meanwhile (maybe_resize
   // sees `resizing` and leaves the resize to this writer). Only a growth
-  // forced by an overflowing neighbourhood allocates again under the locks.
+  // forced by an overflowing neighbourhood allocates again under the locks,
+  // and so does a writer that finds another one already making t's
+  // successor (it waits for that writer's locks and usually finds t
+  // replaced, instead of making a second successor to throw away).
   void resize(epoch::guard& g, table* t, std::size_t target) {
+    // Out of memory: the hint goes down so that a later write tries again.
+    const auto make = [&](std::size_t n) {
+      try {
+        return std::make_unique<table>(n);
+      } catch (...) {
+        t->resizing.store(false, std::memory_order_relaxed);
+        throw;
+      }
+    };
     std::unique_ptr<table> fresh;
-    t->resizing.store(true, std::memory_order_relaxed);
-    try {
-      fresh = std::make_unique<table>(target);  // no lock held: a throw leaves none held
-    } catch (...) {
-      t->resizing.store(false, std::memory_order_relaxed);
-      throw;
-    }
+    if (!t->resizing.exchange(true, std::memory_order_relaxed)) fresh = make(target);  // no lock held
     lock_all(t);
     if (t->replaced.load(std::memory_order_relaxed)) {  // someone else did it
       unlock_all(t);
@@ -907,9 +916,8 @@ class HopscotchMap {
     for (;;) {
       if (!fresh) {
         try {
-          fresh = std::make_unique<table>(target);
+          fresh = make(target);
         } catch (...) {
-          t->resizing.store(false, std::memory_order_relaxed);
           unlock_all(t);  // out of memory: the writers must not wait for ever
           throw;
         }
