@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -175,6 +176,42 @@ TYPED_TEST(HopscotchMapOps, ClumpedHashesDoNotResizeBackAndForth) {
   }
   EXPECT_LE(changes, 4u) << "final bucket count " << buckets << ", size " << m.size();
   EXPECT_LE(buckets, std::size_t{1} << 16) << "2,000 keys";
+}
+
+// Keys 2^62 + i (i < 40) hash to 0 or 512 only: 20 entries each, which
+// fit a neighbourhood apart but overflow one together, so halving a table
+// of 1,024 homes or more down to 512 cannot be done. Other keys hash well.
+struct two_clumps_hash {
+  static constexpr uint64_t clumped = uint64_t{1} << 62;
+  uint64_t operator()(uint64_t k) const noexcept {
+    if (k >= clumped && k < clumped + 40) return (k & 1) ? 512 : 0;
+    return fixed_hash{}(k);
+  }
+};
+
+// A halving dropped because it would overflow a neighbourhood must leave
+// the table free to grow by its load factor afterwards: the resize that
+// gave up had marked the table as being resized, and a mark left behind
+// would make every later write skip the load check, so the table would
+// grow only when a neighbourhood overflows (at a load near 0.9).
+TYPED_TEST(HopscotchMapOps, ADroppedHalvingLeavesTheTableFreeToGrow) {
+  HopscotchMap<uint64_t, uint64_t, two_clumps_hash, std::equal_to<uint64_t>, TypeParam::inline_entries> m;
+  for (uint64_t i = 0; i < 40; ++i) ASSERT_TRUE(m.insert_if_absent(two_clumps_hash::clumped + i, i));
+  for (uint64_t k = 0; k < 3000; ++k) ASSERT_TRUE(m.insert_if_absent(k, k));
+  ASSERT_GE(m.bucket_count(), 4096u);
+  for (uint64_t k = 0; k < 3000; ++k) ASSERT_TRUE(m.remove(k));
+  // Shrunk while the halvings fit, then stopped at 1,024 (512 would not fit).
+  ASSERT_EQ(m.bucket_count(), 1024u);
+  ASSERT_EQ(m.size(), 40u);
+  double max_load = 0;
+  for (uint64_t k = 0; k < 20000; ++k) {
+    ASSERT_TRUE(m.insert_if_absent(k, k));
+    max_load = std::max(max_load, static_cast<double>(m.size()) / static_cast<double>(m.bucket_count()));
+  }
+  // The load is checked every min(64, buckets / 1024) writes: at most
+  // 0.75 + 1/1024 when the check runs.
+  EXPECT_LE(max_load, 0.76) << "final bucket count " << m.bucket_count();
+  for (uint64_t i = 0; i < 40; ++i) EXPECT_EQ(m.get(two_clumps_hash::clumped + i), i);
 }
 
 TYPED_TEST(HopscotchMapOps, SingleKeyCalls) {
