@@ -6,7 +6,31 @@ const path = require('node:path');
 const util = require('node:util');
 const v8 = require('node:v8');
 
-const native = require(path.join(__dirname, '..', 'build', 'Release', 'threadmap.node'));
+const addonPath = path.join(__dirname, '..', 'build', 'Release', 'threadmap.node');
+
+// The addon is built by the package's install script (cmake-js). When that
+// script did not run, say so and how to run it, instead of a bare
+// "Cannot find module": npm 12 skips a dependency's install script until
+// the project approves it (npm 11.16 and later only warn).
+function loadAddon() {
+  try {
+    return require(addonPath);
+  } catch (err) {
+    if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(addonPath)) throw err;
+    const e = new Error(
+      `threadmap: the native addon is not built (${addonPath} is missing). ` +
+        "It is built by threadmap's install script, which did not run or failed. " +
+        'npm 12 runs a dependency\'s install script only once the project approves it: ' +
+        'run `npm install-scripts approve threadmap`, then `npm rebuild threadmap`. ' +
+        'The build needs CMake >= 3.20 and a C++20 compiler; `npm rebuild threadmap --foreground-scripts` shows its output.',
+      { cause: err },
+    );
+    e.code = err.code;
+    throw e;
+  }
+}
+
+const native = loadAddon();
 
 // node:v8's serializer, except that a value structured clone rejects (a
 // function, a symbol, a WeakMap, ...) is a TypeError. Any other error (a
