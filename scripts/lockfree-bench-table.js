@@ -11,6 +11,7 @@
 //   node scripts/lockfree-bench-table.js out.json
 'use strict';
 const fs = require('fs');
+const { median } = require('../bench/js/stats');
 const file = process.argv[2];
 if (!file) {
   console.error('usage: node scripts/lockfree-bench-table.js <conc_map_bench.json>');
@@ -29,10 +30,6 @@ for (const b of data.benchmarks) {
   if (!runs.has(key)) runs.set(key, []);
   runs.get(key).push(b.items_per_second / 1e6);
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const maps = [...OURS, ...RIVALS];
 const lines = [];
 lines.push(`| mix | threads | ${maps.join(' | ')} | LockFreeMap / best | HopscotchMap / best |`);

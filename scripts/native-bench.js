@@ -25,6 +25,7 @@ const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { median } = require('../bench/js/stats');
 
 const root = path.resolve(__dirname, '..');
 const buildDir = path.join(root, 'build-bench');
@@ -172,12 +173,6 @@ function parseName(runName) {
   const parts = runName.split('/');
   const t = parts.find((p) => p.startsWith('threads:'));
   return { mix: parts[0], map: parts[1], threads: t ? Number(t.slice(8)) : 1 };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 function summarize(report) {

@@ -43,7 +43,7 @@ const loopsFor = () =>
   Object.fromEntries(Object.entries(bodies).map(([op, body]) => [op, new Function('m', 'keys', 'n', 'CALLS', body)]));
 const loops = { A: loopsFor(), B: loopsFor() };
 
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const { median } = require('./stats');
 
 for (const name of all) {
   const maps = {};

@@ -18,7 +18,7 @@ const { LockMap, LruLockMap } = require(ROOT);
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 5 : 11;
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { median } = require('./stats');
 
 function timeSync(n, fn) {
   const t0 = process.hrtime.bigint();

@@ -7,6 +7,7 @@
 const path = require('node:path');
 const { DashMap } = require(path.resolve(__dirname, '..', '..'));
 const { cpuSnapshot, otherLoad, waitIdle } = require('./load');
+const { median } = require('./stats');
 
 const N = 100_000;
 const keyType = process.argv[2] || 'str';
@@ -81,12 +82,6 @@ function timeRound(fn, m, round) {
   sink += fn(m, order, round) & 1;
   const t1 = process.hrtime.bigint();
   return Number(t1 - t0) / N;
-}
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 // Warm-up, then ROUNDS measured rounds alternating DashMap / Map, so that a

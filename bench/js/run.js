@@ -18,6 +18,7 @@ const { execFileSync } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { DashMap } = require(path.resolve(__dirname, '..', '..'));
 const { waitIdle } = require('./load');
+const { median } = require('./stats');
 const { machineEnv, timedWindow, sectionRunner } = require('./harness');
 
 const QUICK = process.argv.includes('--quick');
@@ -48,11 +49,6 @@ const TARGETS = {
 };
 
 const log = (msg) => process.stderr.write(msg + '\n');
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 
 function runChild(script, args, nodeFlags = ['--expose-gc']) {
   const out = execFileSync(process.execPath, [...nodeFlags, path.join(__dirname, script), ...args.map(String)], {

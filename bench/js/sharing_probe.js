@@ -5,6 +5,7 @@
 // Prints total ops/s with 1 and 2 workers (median of 3) and their ratio.
 const { Worker, isMainThread, workerData, parentPort } = require('node:worker_threads');
 const path = require('node:path');
+const { median } = require('./stats');
 const { DashMap } = require(path.resolve(__dirname, '..', '..'));
 
 const N = 100_000;
@@ -35,7 +36,6 @@ if (isMainThread) {
   }
 
   (async () => {
-    const median = (a) => a.sort((x, y) => x - y)[1];
     for (const shards of shardCounts) {
       const one = [];
       const two = [];

@@ -6,18 +6,13 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const { CTL } = require('../harness');
+const { median } = require('../stats');
 
 // Cores other processes may use during a window before its figure is
 // marked noisy (as bench/js/run.js).
 const BUSY = 0.25;
 
 const log = (msg) => process.stderr.write(msg + '\n');
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 function fmtOps(x) {
   if (x >= 1e6) return (x / 1e6).toFixed(2) + ' M/s';
