@@ -1,11 +1,13 @@
 'use strict';
 // Bytes per entry of one map holding n entries, measured in a fresh process
-// (started by run.js):  node --expose-gc bench/js/memory_child.js map|dash str|int [n]
+// (started by run.js):  node --expose-gc bench/js/memory_child.js IMPL str|int [n]
+//   IMPL: map (a JS Map), dash, lock, lockfree, hopscotch (DashMap, LockMap,
+//   LockFreeMap, HopscotchMap; run.js measures map and dash)
 //   str: 'k' + i -> i        int: i -> i   (small ints)
 // Prints one JSON object on stdout:
 //   heapDelta   process.memoryUsage().heapUsed after - before (V8 heap; the JS Map's cost)
 //   rssDelta    process.memoryUsage().rss after - before (everything the process touched)
-//   nativeBytes map.nativeBytes() for a DashMap (tables + keys'/values' heap bytes)
+//   nativeBytes map.nativeBytes() for a DashMap (tables + keys'/values' heap bytes), else null
 // Keys are made inside the fill loop: a JS Map keeps its key strings alive
 // (they are part of its cost); a DashMap copies them, so they become garbage.
 const path = require('node:path');
@@ -24,7 +26,13 @@ function settle() {
 }
 
 // Load the addon (and its code) before the baseline.
-const { DashMap } = require(path.resolve(__dirname, '..', '..'));
+const threadmap = require(path.resolve(__dirname, '..', '..'));
+const { DashMap } = threadmap;
+const classes = { dash: 'DashMap', lock: 'LockMap', lockfree: 'LockFreeMap', hopscotch: 'HopscotchMap' };
+if (impl !== 'map' && !classes[impl]) {
+  console.error(`memory_child.js: unknown map ${impl} (map, ${Object.keys(classes).join(', ')})`);
+  process.exit(2);
+}
 {
   const warm = new DashMap();
   warm.set('k', 1); warm.set(1, 1); warm.get('k'); warm.nativeBytes();
@@ -41,7 +49,7 @@ const { DashMap } = require(path.resolve(__dirname, '..', '..'));
 settle();
 
 const before = process.memoryUsage();
-const map = impl === 'dash' ? new DashMap() : new Map();
+const map = impl === 'map' ? new Map() : new threadmap[classes[impl]]();
 if (keyType === 'str') {
   for (let i = 0; i < n; i++) map.set('k' + i, i);
 } else {
