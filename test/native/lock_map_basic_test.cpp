@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -312,6 +313,43 @@ TEST(LockMapBasic, CancelledAsyncWaiterIsNeverGranted) {
   EXPECT_EQ(a.calls.load(), 0);
   EXPECT_EQ(b.calls.load(), 1);
   b.held.release();
+  EXPECT_EQ(m.state_count(), 0u);
+}
+
+// The queue is a ring reached through its tail: cancelling its head, a
+// middle waiter, its tail and the last one left must keep the others in
+// order and the count right, and an emptied queue must take new waiters.
+TEST(LockMapBasic, CancelAnywhereInTheQueueKeepsTheRestInOrder) {
+  Map m;
+  auto e = m.lock(5);
+  std::vector<std::unique_ptr<test_waiter>> w;
+  for (int i = 0; i < 5; ++i) {
+    w.push_back(std::make_unique<test_waiter>(100 + i));
+    EXPECT_FALSE(m.lock_async(5, *w.back()));
+  }
+  EXPECT_EQ(m.waiting(5), 5u);
+  EXPECT_TRUE(m.cancel(*w[0]));  // the head
+  EXPECT_TRUE(m.cancel(*w[2]));  // a middle one
+  EXPECT_TRUE(m.cancel(*w[4]));  // the tail
+  EXPECT_FALSE(m.cancel(*w[4]));  // no longer queued
+  EXPECT_EQ(m.waiting(5), 2u);
+  test_waiter late(200);  // queued behind the new tail
+  EXPECT_FALSE(m.lock_async(5, late));
+  EXPECT_EQ(m.waiting(5), 3u);
+  e.release();  // to w[1]
+  ASSERT_EQ(w[1]->calls.load(), 1);
+  EXPECT_EQ(w[3]->calls.load(), 0);
+  w[1]->held.release();  // to w[3]
+  ASSERT_EQ(w[3]->calls.load(), 1);
+  EXPECT_EQ(late.calls.load(), 0);
+  EXPECT_TRUE(m.cancel(late));  // the last one left: the queue is empty again
+  EXPECT_EQ(m.waiting(5), 0u);
+  test_waiter again(300);
+  EXPECT_FALSE(m.lock_async(5, again));
+  w[3]->held.release();  // to `again`
+  EXPECT_EQ(again.calls.load(), 1);
+  for (int i : {0, 2, 4}) EXPECT_EQ(w[i]->calls.load(), 0);
+  again.held.release();
   EXPECT_EQ(m.state_count(), 0u);
 }
 

@@ -22,13 +22,14 @@
 //   };
 //   struct state {                           // one heap node per key
 //     const K key; const uint64_t hash;
-//     uint32_t refs;                         // holder (0 or 1) + queued waiters
-//     bool locked; owner_id owner;           // the holder's owner, while locked
-//     waiter_base *head, *tail;              // FIFO queue of waiters
+//     owner_id owner;                        // the holder's owner, while locked
+//     waiter_base* tail;                     // FIFO queue of waiters: a ring, tail->next is the head
 //     std::optional<V> value;
-//     uint32_t failures; std::optional<V> failure;  // see publish_failure
+//     std::unique_ptr<V> failure;            // see publish_failure (rare: not inline)
+//     uint32_t refs : 31, locked : 1;        // holder (0 or 1) + queued waiters; held
+//     uint32_t failures;
 //     [LRU] state *prev, *next; int64_t expires, own_ttl;
-//   };
+//   };                                       // 72 bytes for a 16-byte key and an 8-byte V
 //
 // Two kinds of lock, and the order between them:
 //   - the shard lock (detail/rw_lock.hpp) guards the table and every field
@@ -178,7 +179,7 @@ class basic_lock_map {
 
   // A queued request for a key's lock. Guarded by the shard lock of the key.
   struct waiter_base {
-    waiter_base* next = nullptr;
+    waiter_base* next = nullptr;  // while queued: the next waiter of the key's ring (the tail's is the head)
     owner_id owner = 0;
     uint64_t hash = 0;           // of the key: names the shard without touching the state
     state* st = nullptr;         // valid while queued (the waiter's reference keeps it)
@@ -195,18 +196,36 @@ class basic_lock_map {
   };
   struct no_lru_part {};
 
+  // One per key, so its size is most of a map's memory per entry: the
+  // queue is a ring reached through its tail (tail->next is the head), the
+  // rare failure value lives out of line, and refs and `locked` share a
+  // word (both written under the shard lock only). For a 16-byte key and an
+  // 8-byte V this is 72 bytes (an 80-byte malloc block) instead of 96 (112).
   struct state : std::conditional_t<Lru, lru_part, no_lru_part> {
     state(K k, uint64_t h) : key(std::move(k)), hash(h) {}
     const K key;
     const uint64_t hash;
-    uint32_t refs = 0;
-    bool locked = false;
     owner_id owner = 0;
-    waiter_base* head = nullptr;
     waiter_base* tail = nullptr;
     std::optional<V> value;
+    std::unique_ptr<V> failure;
+    uint32_t refs : 31 = 0;
+    uint32_t locked : 1 = 0;
     uint32_t failures = 0;
-    std::optional<V> failure;
+
+    waiter_base* head() const noexcept { return tail ? tail->next : nullptr; }
+    // Calls f(waiter_base&) for each queued waiter, head first.
+    template <class F>
+    void for_each_waiter(F&& f) const {
+      if (!tail) return;
+      waiter_base* w = tail->next;
+      for (;;) {
+        waiter_base* next = w->next;
+        f(*w);
+        if (w == tail) return;
+        w = next;
+      }
+    }
   };
 
   struct alignas(detail::cache_line) shard {
@@ -311,7 +330,8 @@ class basic_lock_map {
     // this holder queued for the lock (see publish_failure), if any.
     std::optional<V> failure_since_queued() const {
       const state* st = live();
-      return st->failures != seen_ ? st->failure : std::nullopt;
+      if (st->failures == seen_ || !st->failure) return std::nullopt;
+      return *st->failure;
     }
     // Records `failure` for every waiter queued now: their entries will
     // return it from failure_since_queued(). Dropped when nobody holds or
@@ -741,7 +761,7 @@ class basic_lock_map {
     stoppable_shared_access g(s.lock);
     const state* st = find(s, key, h);
     std::size_t n = 0;
-    for (const waiter_base* w = st ? st->head : nullptr; w; w = w->next) ++n;
+    if (st) st->for_each_waiter([&](const waiter_base&) { ++n; });
     return n;
   }
 
@@ -832,7 +852,7 @@ class basic_lock_map {
   }
 
   entry acquire_unlocked(shard& s, state* st, owner_id owner) noexcept {
-    THREADMAP_REQUIRE(!st->locked && !st->head);
+    THREADMAP_REQUIRE(!st->locked && !st->tail);
     st->locked = true;
     st->owner = owner;
     ++st->refs;
@@ -845,10 +865,11 @@ class basic_lock_map {
   void check_not_own(const state* st, owner_id owner) const {
     if (st->owner == owner)
       throw error(errc::would_deadlock, "this thread already holds the lock of this key: waiting for it would never end");
-    for (const waiter_base* w = st->head; w; w = w->next)
-      if (w->owner == owner)
+    st->for_each_waiter([&](const waiter_base& w) {
+      if (w.owner == owner)
         throw error(errc::would_deadlock,
                     "this thread already waits (asynchronously) for this key: a blocking wait behind it would never end");
+    });
   }
 
   void enqueue(state* st, waiter_base& w, owner_id owner, uint64_t h) noexcept {
@@ -856,28 +877,33 @@ class basic_lock_map {
     w.hash = h;
     w.st = st;
     w.seen_failures = st->failures;
-    w.next = nullptr;
     w.queued = true;
-    if (st->tail) {
+    if (st->tail) {  // after the tail, before the head
+      w.next = st->tail->next;
       st->tail->next = &w;
     } else {
-      st->head = &w;
+      w.next = &w;
     }
     st->tail = &w;
     ++st->refs;
   }
 
   void dequeue(state* st, waiter_base& w) noexcept {
-    waiter_base* prev = nullptr;
-    for (waiter_base* p = st->head; p; prev = p, p = p->next) {
-      if (p != &w) continue;
-      (prev ? prev->next : st->head) = p->next;
-      if (st->tail == p) st->tail = prev;
-      w.next = nullptr;
-      w.queued = false;
-      return;
+    THREADMAP_REQUIRE(st->tail != nullptr);
+    // The ring's node before w (w itself when w is alone).
+    waiter_base* prev = st->tail;
+    while (prev->next != &w) {
+      prev = prev->next;
+      THREADMAP_REQUIRE(prev != st->tail);  // went round: w is not queued here
     }
-    THREADMAP_REQUIRE(false);
+    if (prev == &w) {
+      st->tail = nullptr;
+    } else {
+      prev->next = w.next;
+      if (st->tail == &w) st->tail = prev;
+    }
+    w.next = nullptr;
+    w.queued = false;
   }
 
   static constexpr std::chrono::microseconds spin_budget{100};
@@ -987,9 +1013,12 @@ class basic_lock_map {
     {
       exclusive_access g(s.lock);
       THREADMAP_REQUIRE(st->locked && st->refs > 0);
-      if (waiter_base* w = st->head) {
-        st->head = w->next;
-        if (!st->head) st->tail = nullptr;
+      if (waiter_base* w = st->head()) {
+        if (w == st->tail) {
+          st->tail = nullptr;
+        } else {
+          st->tail->next = w->next;
+        }
         w->next = nullptr;
         w->queued = false;
         st->owner = w->owner;
@@ -1013,9 +1042,10 @@ class basic_lock_map {
   }
 
   void publish_failure(state* st, V failure) {
+    auto kept = std::make_unique<V>(std::move(failure));  // before the lock: it may throw
     shard& s = shard_for(st->hash);
     exclusive_access g(s.lock);
-    st->failure.emplace(std::move(failure));
+    st->failure = std::move(kept);
     ++st->failures;
   }
 
