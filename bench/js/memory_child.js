@@ -1,8 +1,9 @@
 'use strict';
 // Bytes per entry of one map holding n entries, measured in a fresh process
 // (started by run.js):  node --expose-gc bench/js/memory_child.js IMPL str|int [n]
-//   IMPL: map (a JS Map), dash, lock, lockfree, hopscotch (DashMap, LockMap,
-//   LockFreeMap, HopscotchMap; run.js measures map and dash)
+//   IMPL: map (a JS Map), dash, lock, lru, lockfree, hopscotch (DashMap,
+//   LockMap, LruLockMap with capacity n, LockFreeMap, HopscotchMap; run.js
+//   measures map and dash)
 //   str: 'k' + i -> i        int: i -> i   (small ints)
 // Prints one JSON object on stdout:
 //   heapDelta   process.memoryUsage().heapUsed after - before (V8 heap; the JS Map's cost)
@@ -28,7 +29,7 @@ function settle() {
 // Load the addon (and its code) before the baseline.
 const threadmap = require(path.resolve(__dirname, '..', '..'));
 const { DashMap } = threadmap;
-const classes = { dash: 'DashMap', lock: 'LockMap', lockfree: 'LockFreeMap', hopscotch: 'HopscotchMap' };
+const classes = { dash: 'DashMap', lock: 'LockMap', lru: 'LruLockMap', lockfree: 'LockFreeMap', hopscotch: 'HopscotchMap' };
 if (impl !== 'map' && !classes[impl]) {
   console.error(`memory_child.js: unknown map ${impl} (map, ${Object.keys(classes).join(', ')})`);
   process.exit(2);
@@ -49,7 +50,7 @@ if (impl !== 'map' && !classes[impl]) {
 settle();
 
 const before = process.memoryUsage();
-const map = impl === 'map' ? new Map() : new threadmap[classes[impl]]();
+const map = impl === 'map' ? new Map() : new threadmap[classes[impl]](impl === 'lru' ? { capacity: n } : undefined);
 if (keyType === 'str') {
   for (let i = 0; i < n; i++) map.set('k' + i, i);
 } else {
