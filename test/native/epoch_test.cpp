@@ -7,6 +7,9 @@
 //   ExitingThreadHandsOverItsGarbage    garbage of an exited thread is freed
 //                                       by another (orphans adopted)
 //   RecordsAreReusedAfterExit           sequential threads share records
+//   BigGarbageIsFreedAtTheNextUnpins    a retired table (big_retire_bytes)
+//                                       is freed two unpins later, with no
+//                                       batch of retirements after it
 //   ShortLivedThreadsDoNotStopReclamation
 //                                       threads starting, retiring and
 //                                       exiting while a long-lived thread
@@ -44,6 +47,31 @@ TEST(Epoch, RetiredObjectsAreFreedInBatches) {
   EXPECT_LE(epoch::stats().pending, 3 * epoch::collect_batch);
   EXPECT_EQ(epoch::synchronize(), 0u);
   EXPECT_EQ(freed.load() - before, 1000);
+}
+
+TEST(Epoch, BigGarbageIsFreedAtTheNextUnpins) {
+  ASSERT_EQ(epoch::synchronize(), 0u);
+  const long before = freed.load();
+  {
+    epoch::guard g;
+    g.retire(new counted, counted::del);  // small: waits for a batch
+    g.retire(new counted, counted::del, epoch::big_retire_bytes);
+  }
+  // Each guard's unpin tries one collection (one advance each, as no other
+  // thread is pinned); the second frees both entries.
+  for (int i = 0; i < 2; ++i) epoch::guard g;
+  EXPECT_EQ(freed.load() - before, 2);
+  EXPECT_EQ(epoch::stats().pending, 0u);
+
+  // Below the threshold nothing changes: the entry waits for a batch.
+  {
+    epoch::guard g;
+    g.retire(new counted, counted::del, epoch::big_retire_bytes - 1);
+  }
+  for (int i = 0; i < 4; ++i) epoch::guard g;
+  EXPECT_EQ(freed.load() - before, 2);
+  ASSERT_EQ(epoch::synchronize(), 0u);
+  EXPECT_EQ(freed.load() - before, 3);
 }
 
 TEST(Epoch, PinnedThreadHoldsBackOnlyWhilePinned) {

@@ -44,6 +44,12 @@
 //    cannot pass e + 1; so E >= t + 2 proves every such reader unpinned.
 //  - Batches: a thread tries to advance and frees its eligible prefix every
 //    `collect_batch` retirements (and in collect()/synchronize()).
+//  - Big garbage: a retirement of `big_retire_bytes` or more (a replaced
+//    table) makes the thread try a collection at each of its unpins until
+//    that entry is freed, instead of waiting for 127 more retirements that
+//    a map being filled may never make (a growing table retires nothing
+//    but its old tables). With no other thread pinned behind, it is freed
+//    at the second unpin after its retirement.
 //
 // Threads come and go (Node worker threads do): a thread registers on its
 // first pin or retire (taking a free record, or pushing a new one), and
@@ -61,7 +67,8 @@
 //    piles up; nothing else waits). No thread ever waits for an epoch.
 //  - How much garbage: with no long pin, each thread's bag holds at most
 //    about 3 x collect_batch entries of its own (two epoch advances
-//    separate retire from free, and an advance is tried every batch). A
+//    separate retire from free, and an advance is tried every batch), and
+//    a big entry stays only until its thread unpins twice more. A
 //    thread that retired some garbage and then went idle without exiting
 //    keeps up to that much until it pins or retires again, or exits.
 //    Orphans are freed at the next collection by any thread.
@@ -80,7 +87,9 @@
 // memory safety (the orphan list itself is under its mutex).
 //
 // Costs: pin is one seq_cst exchange on a thread-local cache line (no
-// shared write); unpin is one release store. retire is an append, plus,
+// shared write); unpin is one release store and one test of the thread's
+// own record (a collection attempt only while big garbage waits). retire
+// is an append, plus,
 // every collect_batch calls, an advance attempt (one load per registered
 // record) and the frees. The first use by a thread walks the registry.
 #pragma once
@@ -98,6 +107,9 @@ namespace threadmap::epoch {
 
 // How many retirements a thread makes between two collection attempts.
 inline constexpr std::size_t collect_batch = 128;
+// Retirements of this many bytes or more are collected at the next unpins
+// (see "Big garbage" above).
+inline constexpr std::size_t big_retire_bytes = std::size_t{1} << 20;
 
 namespace detail {
 
@@ -121,6 +133,9 @@ struct alignas(threadmap::detail::cache_line) record {
   std::vector<retired> scratch;  // the batch being freed (kept: no allocation per batch)
   bool collecting = false;       // a deleter that retires must not re-enter the collection
   std::size_t since_collect = 0;
+  // The epoch at which every big entry in the bag can be freed (its tag
+  // + 2), or 0 when none waits: while set, each unpin tries a collection.
+  uint64_t big_free_at = 0;
   // Owner writes (relaxed), anyone reads for stats(): bag.size().
   std::atomic<std::size_t> pending{0};
   // Registry index (stable): lets callers spread per-thread counters.
@@ -155,14 +170,18 @@ class domain {
       // pinned happens-before an advancer that reads this (acquire) and so
       // before any free that waits for that advance.
       r.state.store(0, std::memory_order_release);
+      if (r.big_free_at != 0) [[unlikely]] collect_big(r);
     }
   }
 
-  void retire(record& r, void* p, void (*del)(void*)) {
+  // `bytes`: what freeing p gives back, if it is worth collecting soon
+  // (big_retire_bytes or more); 0 for the ordinary small entries.
+  void retire(record& r, void* p, void (*del)(void*), std::size_t bytes = 0) {
     // seq_cst: the tag must not be older than the unlink that precedes this call.
     const uint64_t e = epoch_.load(std::memory_order_seq_cst);
     r.bag.push_back(retired{p, del, e});
     r.pending.store(r.bag.size(), std::memory_order_relaxed);  // statistics only
+    if (bytes >= big_retire_bytes) r.big_free_at = e + 2;  // the bag is in epoch order: the latest tag covers all
     if (++r.since_collect >= collect_batch) collect(r);
   }
 
@@ -177,6 +196,22 @@ class domain {
     r.pending.store(r.bag.size(), std::memory_order_relaxed);
     adopt_orphans();
     r.collecting = false;
+  }
+
+  // At an unpin while big garbage waits: one collection attempt; done with
+  // it once every big entry is freed. Not from inside a collection (a deleter's own guard): the outer one
+  // goes on, and the next unpin tries again.
+  // Out of memory in the collection leaves the flag set (unpin cannot throw).
+  void collect_big(record& r) noexcept {
+    if (r.collecting) return;
+    try {
+      collect(r);
+    } catch (...) {
+      return;
+    }
+    // The bag is in epoch order: done once nothing tagged up to the big
+    // entries' tag is left in it.
+    if (r.bag.empty() || r.bag.front().epoch + 2 > r.big_free_at) r.big_free_at = 0;
   }
 
   // Advances E if every pinned thread has seen it. Returns the epoch after the attempt.
@@ -206,6 +241,7 @@ class domain {
     r.scratch.shrink_to_fit();
     r.pending.store(0, std::memory_order_relaxed);  // statistics only
     r.since_collect = 0;
+    r.big_free_at = 0;
     r.state.store(0, std::memory_order_release);  // release: as in unpin
     // release: the next owner of the record sees it clean.
     r.in_use.store(false, std::memory_order_release);
@@ -356,10 +392,12 @@ class guard {
 
   // Hands p to the scheme: del(p) runs once no thread pinned now can hold
   // it. Requires: p is already unreachable for threads that pin later.
-  void retire(void* p, void (*del)(void*)) { dom_.retire(rec_, p, del); }
+  // `bytes`: what freeing p gives back, when it is big_retire_bytes or
+  // more (a table) and so worth collecting at this thread's next unpins.
+  void retire(void* p, void (*del)(void*), std::size_t bytes = 0) { dom_.retire(rec_, p, del, bytes); }
   template <class T>
-  void retire(T* p) {
-    retire(static_cast<void*>(p), [](void* q) { delete static_cast<T*>(q); });
+  void retire(T* p, std::size_t bytes = 0) {
+    retire(static_cast<void*>(p), [](void* q) { delete static_cast<T*>(q); }, bytes);
   }
   // The registry index of this thread's record: small, stable while the
   // thread lives, distinct between live threads (used to spread counters).

@@ -881,7 +881,7 @@ class HopscotchMap {
     table_.store(fresh, std::memory_order_release);
     t->replaced.store(true, std::memory_order_relaxed);  // read under a lock: the unlock orders it
     unlock_all(t);
-    g.retire(t);  // the arrays only: nodes live on in `fresh`
+    g.retire(t, t->slots * sizeof(bucket));  // the arrays only: nodes live on in `fresh`
   }
 
   // Rebuilds t at `target` home buckets (a growth: bigger if some entries

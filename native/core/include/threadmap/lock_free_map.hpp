@@ -691,7 +691,7 @@ class LockFreeMap {
   void complete_migration(epoch::guard& g, table* t, table* p) {
     // release: a thread that reads prev == null then reads built buckets.
     t->prev.store(nullptr, std::memory_order_release);
-    g.retire(p);
+    g.retire(p, p->size * sizeof(std::atomic<uintptr_t>));  // big: collected at this thread's next unpins
   }
 
   // Incremental help: build the next help_chunk(t) buckets of t if it is
