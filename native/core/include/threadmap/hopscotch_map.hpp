@@ -102,7 +102,8 @@
 // written under every lock and read under one, so it is relaxed too.
 //
 // Reclamation: replaced and removed nodes, and replaced tables, are
-// retired to the epoch scheme. Every public member pins for its own
+// retired to the epoch scheme (a table as big garbage: freed at the
+// resizing thread's next unpins, see epoch.hpp). Every public member pins for its own
 // duration (plus its callback's, for visit, compute and for_each). A
 // writer waiting for a segment lock (or for a resize) stays pinned while
 // it waits, which delays reclamation in the process for that long; it

@@ -71,7 +71,8 @@
 // constructors and the destructor (no concurrent user), hints, counters.
 //
 // Reclamation: every unlinked node and every replaced table is retired to
-// the epoch scheme and freed once no pinned thread can hold it. Every
+// the epoch scheme and freed once no pinned thread can hold it (a table
+// as big garbage, at the completing thread's next unpins). Every
 // public member pins for its own duration only (plus its callback's, for
 // visit, compute and for_each). A long callback delays reclamation in the
 // whole process (see epoch.hpp); it never blocks another thread.
