@@ -133,8 +133,9 @@ struct alignas(threadmap::detail::cache_line) record {
   std::vector<retired> scratch;  // the batch being freed (kept: no allocation per batch)
   bool collecting = false;       // a deleter that retires must not re-enter the collection
   std::size_t since_collect = 0;
-  // The epoch at which every big entry in the bag can be freed (its tag
-  // + 2), or 0 when none waits: while set, each unpin tries a collection.
+  // Owner only: the epoch at which every big entry in the bag can be freed
+  // (its tag + 2), or 0 when none waits: while set, each unpin tries a
+  // collection. Only a hint for when to collect; frees follow the rules above.
   uint64_t big_free_at = 0;
   // Owner writes (relaxed), anyone reads for stats(): bag.size().
   std::atomic<std::size_t> pending{0};
