@@ -200,9 +200,10 @@ class domain {
   }
 
   // At an unpin while big garbage waits: one collection attempt; done with
-  // it once every big entry is freed. Not from inside a collection (a deleter's own guard): the outer one
-  // goes on, and the next unpin tries again.
-  // Out of memory in the collection leaves the flag set (unpin cannot throw).
+  // it once every big entry is freed. Not from inside a collection (a
+  // deleter's own guard): the outer one goes on, and the next unpin tries
+  // again. Out of memory in the collection leaves the flag set (unpin
+  // cannot throw).
   void collect_big(record& r) noexcept {
     if (r.collecting) return;
     try {

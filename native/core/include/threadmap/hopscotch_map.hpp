@@ -103,11 +103,11 @@
 //
 // Reclamation: replaced and removed nodes, and replaced tables, are
 // retired to the epoch scheme (a table as big garbage: freed at the
-// resizing thread's next unpins, see epoch.hpp). Every public member pins for its own
-// duration (plus its callback's, for visit, compute and for_each). A
-// writer waiting for a segment lock (or for a resize) stays pinned while
-// it waits, which delays reclamation in the process for that long; it
-// never blocks a reader.
+// resizing thread's next unpins, see epoch.hpp). Every public member pins
+// for its own duration (plus its callback's, for visit, compute and
+// for_each). A writer waiting for a segment lock (or for a resize) stays
+// pinned while it waits, which delays reclamation in the process for that
+// long; it never blocks a reader.
 //
 // Costs (n entries, load kept in [0.25, 0.75]):
 //   get / contains / visit   O(1): pin, the hop word and the named slots

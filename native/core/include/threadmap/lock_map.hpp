@@ -1014,13 +1014,7 @@ class basic_lock_map {
       exclusive_access g(s.lock);
       THREADMAP_REQUIRE(st->locked && st->refs > 0);
       if (waiter_base* w = st->head()) {
-        if (w == st->tail) {
-          st->tail = nullptr;
-        } else {
-          st->tail->next = w->next;
-        }
-        w->next = nullptr;
-        w->queued = false;
+        dequeue(st, *w);  // the head: its predecessor is the tail, no walk
         st->owner = w->owner;
         --st->refs;  // the old holder's reference; the waiter's becomes the holder's
         if constexpr (Lru) {
