@@ -372,6 +372,7 @@ async function main() {
     `- engine: commit ${engine}`,
     `- outside load: machine ${busy === null ? '?' : (busy * 100).toFixed(0) + '%'} busy just before the run; other processes used ${outside === null ? '?' : outside.toFixed(2)} cores on average during it`,
     `- key space: ${ctx['threadmap.keyspace'] || '?'} distinct u64 keys; ops per run (all threads): ${ctx['threadmap.ops_per_run'] || '?'}; DashMap default shards: ${ctx['threadmap.dash_default_shards'] || '?'}`,
+    `- memory freed by earlier runs: ${ctx['threadmap.freed_memory'] || '?'}`,
     `- benchmark wall time: ${elapsed.toFixed(0)} s; raw results: bench/results/native.json`,
     '',
     'Mixes (read/insert/remove/update %, prefill of the key space): ReadHeavy 98/1/1/0 75%, Exchange 10/40/40/10 75%, RapidGrow 5/80/5/10 from empty.',

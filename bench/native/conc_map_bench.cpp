@@ -19,11 +19,22 @@
 // t-th of T equal slices of that sequence; the total work does not depend
 // on T.
 //
-// One run = build an empty map (no capacity reserved), prefill (single
-// thread, untimed), start T threads from a spin barrier, time from the
-// release of the barrier to the join of the last thread (manual time),
-// destroy the map (untimed). items_per_second is the total number of
-// operations over all threads divided by that wall time.
+// One run = give the memory freed by earlier runs back to the kernel
+// (glibc's malloc_trim; untimed), build an empty map (no capacity
+// reserved), prefill (single thread, untimed), start T threads from a spin
+// barrier, time from the release of the barrier to the join of the last
+// thread (manual time), destroy the map (untimed). items_per_second is the
+// total number of operations over all threads divided by that wall time.
+//
+// Why the trim: without it, a map that grows takes the pages that the
+// runs before it freed and the allocator kept, already faulted in, and
+// skips the page faults and zeroing that a program filling a new map pays.
+// How much it skips depends on which maps ran before (the order is random)
+// and on whether the map allocates through malloc at all (HopscotchMap's
+// big tables are mapped from the kernel each time, detail/big_array.hpp),
+// so RapidGrow figures measured that way rank the allocator's leftovers
+// as much as the maps (bench/RESULTS.md, "RapidGrow and freed memory").
+// --reuse-freed-memory skips the trim, for comparison.
 //
 // Operations, behind one small adapter per map:
 //   read    find and copy the value out
@@ -56,6 +67,7 @@
 // Extra flags (besides Google Benchmark's):
 //   --keyspace=N   number of distinct keys (default 2097152)
 //   --ops=N        operations per run, all threads together (default 2097152)
+//   --reuse-freed-memory   do not trim before each run (see "Why the trim")
 // By default each benchmark runs 5 repetitions (--benchmark_repetitions
 // overrides).
 
@@ -68,6 +80,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -122,6 +137,7 @@ constexpr mix_spec mixes[] = {
 
 std::size_t g_keyspace = std::size_t{1} << 21;
 std::size_t g_ops = std::size_t{1} << 21;
+bool g_trim_before_run = true;  // false with --reuse-freed-memory
 
 // splitmix64: a bijection of its state, so N consecutive states give N
 // distinct, uniformly spread outputs.
@@ -581,6 +597,9 @@ void bm_mix(benchmark::State& state, const workload* w, int threads) {
   slice_result total;
   std::size_t final_size = 0;
   for (auto _ : state) {
+#if defined(__GLIBC__)
+    if (g_trim_before_run) malloc_trim(0);
+#endif
     auto m = std::make_unique<Adapter>();
     for (std::size_t i = 0; i < w->prefill; ++i) m->insert((*w->keyspace)[i], (*w->keyspace)[i]);
     slice_result r;
@@ -655,6 +674,10 @@ int main(int argc, char** argv) {
   args.push_back(default_reps);
   for (int i = 1; i < argc; ++i) {
     if (take_size_flag(argv[i], "--keyspace", g_keyspace) || take_size_flag(argv[i], "--ops", g_ops)) continue;
+    if (std::strcmp(argv[i], "--reuse-freed-memory") == 0) {
+      g_trim_before_run = false;
+      continue;
+    }
     args.push_back(argv[i]);
   }
   int bargc = static_cast<int>(args.size());
@@ -669,6 +692,13 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("threadmap.keyspace", std::to_string(g_keyspace));
   benchmark::AddCustomContext("threadmap.ops_per_run", std::to_string(g_ops));
   benchmark::AddCustomContext("threadmap.dash_default_shards", std::to_string(threadmap::default_shard_count()));
+#if defined(__GLIBC__)
+  benchmark::AddCustomContext("threadmap.freed_memory", g_trim_before_run
+                                                            ? "given back to the kernel before each run (malloc_trim)"
+                                                            : "kept by the allocator for later runs (--reuse-freed-memory)");
+#else
+  benchmark::AddCustomContext("threadmap.freed_memory", "as the allocator keeps it (no malloc_trim outside glibc)");
+#endif
   benchmark::AddCustomContext("threadmap.threading",
                               "each run starts its own std::threads; 'threads:N' in the name is that N "
                               "(Google Benchmark's own 'threads' field stays 1)");
