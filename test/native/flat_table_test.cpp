@@ -10,9 +10,14 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <threadmap/dash_map.hpp>
+#include <threadmap/detail/big_array.hpp>
 #include <threadmap/detail/flat_table.hpp>
 
 #include "support.hpp"
@@ -194,6 +199,65 @@ TEST(FlatTableGrowth, GrowsByAboutOnePointFourAndStaysFiveToSevenEighthsFull) {
     }
   }
   for (uint64_t k = 0; k < 200000; k += 101) ASSERT_TRUE(t.find(k, hash(k), std::equal_to<uint64_t>())) << k;
+}
+
+// Pages of [p, p + bytes) that are in memory, by mincore.
+std::size_t resident_pages(const void* p, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) & ~(page - 1);
+  std::vector<unsigned char> in((end - begin) / page);
+  if (mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) != 0) return ~std::size_t{0};
+  std::size_t n = 0;
+  for (unsigned char c : in) n += c & 1;
+  return n;
+}
+
+// populate_pages has the kernel supply the whole pages inside its range,
+// no page around them, and keeps what a page already held.
+TEST(PopulatePages, SuppliesTheWholePagesOfItsRangeAndKeepsTheirContents) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* raw = mmap(nullptr, 16 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(raw, MAP_FAILED);
+  auto* mem = static_cast<unsigned char*>(raw);
+  mem[4 * page] = 42;  // page 4 is there before the call
+  ASSERT_EQ(resident_pages(mem, 16 * page), 1u);
+  // From the middle of page 2 to the middle of page 10: pages 3 to 9 whole.
+  const int refused = threadmap::detail::populate_pages(mem + 2 * page + 100, 8 * page);
+  if (refused == EINVAL) {
+    munmap(raw, 16 * page);
+    GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (Linux 5.14)";
+  }
+  ASSERT_EQ(refused, 0);
+  EXPECT_EQ(resident_pages(mem + 3 * page, 7 * page), 7u);
+  EXPECT_EQ(resident_pages(mem, 3 * page), 0u);
+  EXPECT_EQ(resident_pages(mem + 10 * page, 6 * page), 0u);
+  EXPECT_EQ(mem[4 * page], 42);
+  EXPECT_EQ(mem[5 * page], 0);
+  munmap(raw, 16 * page);
+}
+
+// A rehash that fills its new table at least a quarter full populates it
+// (detail/big_array.hpp, populate_pages); a reserve far beyond the contents
+// does not, so the pages nobody writes yet stay unallocated. The table is
+// big enough (over 100 MiB of slots) that malloc maps it fresh from the
+// kernel.
+TEST(FlatTableGrowth, AReserveFarBeyondTheContentsLeavesItsSlotPagesUnallocated) {
+  hinted_table t;
+  table_hint hint;
+  t.attach_hint(&hint);
+  const mixing_hash hash;
+  for (uint64_t k = 0; k < 100; ++k) t.insert_unique(hash(k), hash, uint64_t{k}, uint64_t{k});
+  t.reserve(std::size_t{8} << 20, hash);
+  const std::size_t cap = t.capacity();
+  ASSERT_GE(cap, std::size_t{8} << 20);
+  // The slots follow the control bytes (one per slot); 100 entries touch at
+  // most 100 of their pages.
+  const std::size_t slot_bytes = t.allocated_bytes() - cap;
+  const std::size_t pages = slot_bytes / static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const std::size_t resident = resident_pages(hinted(hint) + cap, slot_bytes - 4096);
+  EXPECT_LT(resident, pages / 10) << resident << " of " << pages << " slot pages resident";
+  for (uint64_t k = 0; k < 100; ++k) ASSERT_TRUE(t.find(uint64_t{k}, hash(k), std::equal_to<uint64_t>())) << k;
 }
 
 }  // namespace
