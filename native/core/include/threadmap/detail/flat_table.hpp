@@ -356,8 +356,8 @@ struct table_core {
     // reserve() far beyond the contents, whose untouched pages stay
     // unallocated. A refusal changes nothing: the pages fault in as before.
     // Growing from empty to 1.1M entries (RapidGrow, bench/RESULTS.md,
-    // "RapidGrow and freed memory"): DashMap +10-20% at 1 thread, +20-25%
-    // at 2.
+    // "RapidGrow and freed memory"): DashMap +7-19% at 1 thread, +14-24% at
+    // 2, in 3 alternated rounds.
     if (const std::size_t bytes = bytes_for(new_cap); bytes >= populate_threshold && old.size >= new_cap / 4) {
       populate_pages(t.ctrl, bytes);
     }
