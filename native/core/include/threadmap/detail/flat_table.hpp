@@ -350,9 +350,11 @@ struct table_core {
     const table_header old = t;
     allocate(t, new_cap);
     // A table this rehash will fill at least a quarter full gets every page
-    // written (a 4 KiB page holds 256 slots of 16 bytes; that one of them
-    // stays empty has odds of 0.75^256): have the kernel supply them in one
-    // call instead of a page fault each (detail/big_array.hpp). Not for
+    // written (a 4 KiB page holds 256 slots of 16 bytes, and the odds that
+    // the rehash puts no entry in a given page are about 0.75^256): have the
+    // kernel supply them in one call instead of a page fault each, under the
+    // shard lock that the faults were taken under anyway
+    // (detail/big_array.hpp). Not for
     // reserve() far beyond the contents, whose untouched pages stay
     // unallocated. A refusal changes nothing: the pages fault in as before.
     // Growing from empty to 1.1M entries (RapidGrow, bench/RESULTS.md,
