@@ -41,8 +41,10 @@ const OURS = 'DashMap';
 // their own table is scripts/lockfree-bench-table.js.
 const OUR_OTHER_ENGINES = ['LockFreeMap', 'HopscotchMap'];
 const isOurs = (map) => map === OURS || map.startsWith(OURS + '-') || OUR_OTHER_ENGINES.includes(map);
-// Display order (anything else follows in order of appearance).
-const MAP_ORDER = [OURS, 'DashMap-64shards', ...OUR_OTHER_ENGINES, 'StdShardedRW', 'TBB', 'Cuckoo', 'BoostCFM'];
+// Display order, the same in every run (anything else follows in order of
+// appearance, which the random interleaving changes from run to run).
+const MAP_ORDER = [OURS, 'DashMap-64shards', ...OUR_OTHER_ENGINES, 'StdShardedRW', 'TBB', 'Cuckoo', 'BoostCFM',
+  'CDS-FeldmanHashMap', 'CDS-SplitListMap', 'URCU-lfht'];
 const MIX_ORDER = ['ReadHeavy', 'Exchange', 'RapidGrow'];
 const byOrder = (order) => (a, b) => {
   const ia = order.indexOf(a), ib = order.indexOf(b);
