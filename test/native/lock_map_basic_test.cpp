@@ -473,4 +473,49 @@ TEST(LockMapBasic, FailurePublishedReachesQueuedWaitersOnly) {
   EXPECT_FALSE(later.failure_since_queued());
 }
 
+// Published failures live in the shard's list, one per key, until nobody
+// holds or awaits the key: dropping one key's must leave another key's of
+// the same shard in place (and in ASan builds, free nothing twice).
+TEST(LockMapBasic, EachKeyKeepsItsOwnFailureUntilItsLastWaiterLeaves) {
+  Map m(threadmap::lock_map_options{.shards = 1});
+  std::optional<std::string> seen[3];
+  auto e1 = m.lock(1);
+  auto e2 = m.lock(2);
+  auto e3 = m.lock(3);
+  std::thread waiters[3];
+  for (uint64_t k = 1; k <= 3; ++k) {
+    waiters[k - 1] = std::thread([&, k] {
+      auto w = m.lock(k, 100 + k);
+      seen[k - 1] = w.failure_since_queued();
+    });
+  }
+  std::this_thread::sleep_for(20ms);
+  e1.publish_failure("f1");
+  e2.publish_failure("f2");
+  e2.publish_failure("f2 again");  // replaces key 2's, still one entry
+  e3.publish_failure("f3");
+  e1.release();  // key 1's waiter takes it, reads f1, leaves: f1 dropped
+  waiters[0].join();
+  e3.release();
+  waiters[2].join();
+  e2.release();
+  waiters[1].join();
+  EXPECT_EQ(seen[0], "f1");
+  EXPECT_EQ(seen[1], "f2 again");
+  EXPECT_EQ(seen[2], "f3");
+  EXPECT_EQ(m.state_count(), 0u);
+}
+
+// A key's state is most of the map's memory per entry; the addon's keys are
+// 16 bytes and its values 8. 56 bytes is a 64-byte malloc block.
+struct key16 {
+  uint64_t a, b;
+  bool operator==(const key16&) const = default;
+};
+struct key16_hash {
+  uint64_t operator()(const key16& k) const noexcept { return threadmap::hash<uint64_t>{}(k.a ^ (k.b << 1)); }
+};
+static_assert(threadmap::LockMap<key16, uint64_t, key16_hash>::state_bytes == 56);
+static_assert(threadmap::LruLockMap<key16, uint64_t, key16_hash>::state_bytes == 56 + 32);
+
 }  // namespace

@@ -18,18 +18,18 @@
 //     rw_lock lock;                          // guards everything in the shard
 //     flat_table<state*, nothing> table;     // 16 bytes per slot
 //     size_t values;                         // states that hold a value
+//     vector<published_failure> failures;    // see publish_failure (rare: not in the states)
 //     state *hot, *cold; stats;              // LRU only: intrusive list
 //   };
 //   struct state {                           // one heap node per key
 //     const K key; const uint64_t hash;
 //     owner_id owner;                        // the holder's owner, while locked
 //     waiter_base* tail;                     // FIFO queue of waiters: a ring, tail->next is the head
-//     std::optional<V> value;
-//     std::unique_ptr<V> failure;            // see publish_failure (rare: not inline)
 //     uint32_t refs : 31, locked : 1;        // holder (0 or 1) + queued waiters; held
-//     uint32_t failures;
+//     uint32_t failures : 31, has_value : 1; // failures published; whether `value` is live
+//     union { V value; };                    // the key's value, while has_value
 //     [LRU] state *prev, *next; int64_t expires, own_ttl;
-//   };                                       // 72 bytes for a 16-byte key and an 8-byte V
+//   };                                       // 56 bytes for a 16-byte key and an 8-byte V
 //
 // Two kinds of lock, and the order between them:
 //   - the shard lock (detail/rw_lock.hpp) guards the table and every field
@@ -198,20 +198,66 @@ class basic_lock_map {
 
   // One per key, so its size is most of a map's memory per entry: the
   // queue is a ring reached through its tail (tail->next is the head), the
-  // rare failure value lives out of line, and refs and `locked` share a
-  // word (both written under the shard lock only). For a 16-byte key and an
-  // 8-byte V this is 72 bytes (an 80-byte malloc block) instead of 96 (112).
+  // rare failure values live in the shard (published_failure), and the
+  // flags and counts share two words. For a 16-byte key and an 8-byte V
+  // this is 56 bytes (a 64-byte malloc block); it was 96 (112) with a head
+  // and a tail, an inline std::optional failure and a padded refs, and 72
+  // (80) with std::optional<V> and the failure's pointer here.
+  //
+  // The two words are two memory locations (the zero-width bit-field
+  // between them makes them so) with different rules, which is why the
+  // flags sit where they do:
+  //   - refs and locked: written under the exclusive shard lock, read under
+  //     the shard lock (waiters queue and leave while a holder works).
+  //   - failures and has_value follow the value's rule (see "Who may touch
+  //     a state's value" above): written under the exclusive shard lock,
+  //     and while the key is held only by its holder, who also reads them
+  //     without the shard lock. A bit of has_value in the refs word would
+  //     be a data race between that read and a waiter's ++refs.
+  // failures is 31 bits: an entry compares it with the count it saw when it
+  // queued, so it would take exactly 2^31 failures published while one
+  // waiter queues to fool it.
   struct state : std::conditional_t<Lru, lru_part, no_lru_part> {
     state(K k, uint64_t h) : key(std::move(k)), hash(h) {}
+    ~state() {
+      if (has_value_) std::destroy_at(&value_);
+    }
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
     const K key;
     const uint64_t hash;
     owner_id owner = 0;
     waiter_base* tail = nullptr;
-    std::optional<V> value;
-    std::unique_ptr<V> failure;
     uint32_t refs : 31 = 0;
     uint32_t locked : 1 = 0;
-    uint32_t failures = 0;
+    // Zero width: ends the memory location. Adjacent bit-fields are one
+    // location in C++, and the compiler may (and gcc does) write refs with
+    // an 8-byte access covering has_value_: without this, a waiter's ++refs
+    // races with the holder's unlocked read of has_value_ (TSan saw it).
+    uint32_t : 0;
+    uint32_t failures : 31 = 0;
+
+   private:
+    uint32_t has_value_ : 1 = 0;
+    union {
+      V value_;  // live while has_value_
+    };
+
+   public:
+    bool has_value() const noexcept { return has_value_; }
+    // Requires: has_value().
+    V& value() noexcept { return value_; }
+    const V& value() const noexcept { return value_; }
+    // Requires: !has_value().
+    void emplace_value(V&& v) {
+      std::construct_at(&value_, std::move(v));
+      has_value_ = 1;
+    }
+    // Requires: has_value().
+    void reset_value() noexcept {
+      std::destroy_at(&value_);
+      has_value_ = 0;
+    }
 
     waiter_base* head() const noexcept { return tail ? tail->next : nullptr; }
     // Calls f(waiter_base&) for each queued waiter, head first.
@@ -228,10 +274,19 @@ class basic_lock_map {
     }
   };
 
+  // A failure value published to a key's waiters (see publish_failure).
+  // Rare, so it lives in its shard's list instead of a pointer in every
+  // state; dropped when nobody holds or awaits the key any more (unref).
+  struct published_failure {
+    const state* st;
+    std::unique_ptr<V> value;
+  };
+
   struct alignas(detail::cache_line) shard {
     mutable detail::rw_lock lock;
     table_type table;
     std::size_t values = 0;
+    std::vector<published_failure> failures;  // at most one per state; usually empty
     state* hot = nullptr;   // LRU only
     state* cold = nullptr;  // LRU only
     lru_stats stats;        // LRU only
@@ -308,12 +363,12 @@ class basic_lock_map {
     }
     std::optional<V> get() const {
       const state* st = live();
-      return map_->fresh(st) ? st->value : std::nullopt;
+      return map_->fresh(st) ? std::optional<V>(st->value()) : std::nullopt;
     }
     // Lends the value (nullptr if none) to f; no lock is held while f runs.
     const V* value_ptr() const {
       const state* st = live();
-      return map_->fresh(st) ? &*st->value : nullptr;
+      return map_->fresh(st) ? &st->value() : nullptr;
     }
     // Stores v (LRU: with the TTL that `ttl` chooses, see keep_ttl). May throw
     // errc::cache_full (LRU: no room could be made) and leave the key as it was.
@@ -330,8 +385,8 @@ class basic_lock_map {
     // this holder queued for the lock (see publish_failure), if any.
     std::optional<V> failure_since_queued() const {
       const state* st = live();
-      if (st->failures == seen_ || !st->failure) return std::nullopt;
-      return *st->failure;
+      if (st->failures == seen_) return std::nullopt;  // the holder's to read (see state)
+      return map_->published_failure_of(st);
     }
     // Records `failure` for every waiter queued now: their entries will
     // return it from failure_since_queued(). Dropped when nobody holds or
@@ -512,20 +567,20 @@ class basic_lock_map {
     if constexpr (Lru) {
       stoppable_exclusive_callback_access g(s.lock);
       state* st = find(s, key, h);
-      if (st && st->value && expire_if_stale(s, st)) st = nullptr;
-      if (!st || !st->value) {
+      if (st && st->has_value() && expire_if_stale(s, st)) st = nullptr;
+      if (!st || !st->has_value()) {
         ++s.stats.misses;
         return false;
       }
       ++s.stats.hits;
       promote(s, st);
-      f(static_cast<const V&>(*st->value));
+      f(static_cast<const V&>(st->value()));
       return true;
     } else {
       stoppable_shared_callback_access g(s.lock);
       const state* st = find(s, key, h);
-      if (!st || !st->value) return false;
-      f(*st->value);
+      if (!st || !st->has_value()) return false;
+      f(st->value());
       return true;
     }
   }
@@ -546,7 +601,7 @@ class basic_lock_map {
     stoppable_shared_callback_access g(s.lock);
     const state* st = find(s, key, h);
     if (!st || !fresh(st)) return false;
-    f(*st->value);
+    f(st->value());
     return true;
   }
 
@@ -578,7 +633,7 @@ class basic_lock_map {
         stoppable_exclusive_callback_access g(s.lock);
         st = find(s, key, h);
         if (!st || !st->locked) {
-          alter_entry<V> e(st && fresh(st) ? &*st->value : nullptr);
+          alter_entry<V> e(st && fresh(st) ? &st->value() : nullptr);
           R r = f(e);
           if (apply(s, st, key, h, e, ttl)) return r;
         } else {
@@ -594,7 +649,7 @@ class basic_lock_map {
     for (;;) {
       {
         exclusive_callback_access g(s.lock);
-        alter_entry<V> e(fresh(st) ? &*st->value : nullptr);
+        alter_entry<V> e(fresh(st) ? &st->value() : nullptr);
         R r = f(e);
         if (apply(s, st, key, h, e, ttl)) return r;
       }
@@ -664,7 +719,7 @@ class basic_lock_map {
         if (st->refs == 0) {
           drop_value(s, st);
           erase_state(s, st);
-        } else if (st->value) {
+        } else if (st->has_value()) {
           held.push_back(st->key);
         }
       });
@@ -686,7 +741,7 @@ class basic_lock_map {
       stoppable_exclusive_callback_access g(s.lock);
       s.table.for_each([&](auto& slot) {
         state* st = slot.key;
-        if (!st->value) return;
+        if (!st->has_value()) return;
         if (st->refs != 0) {
           held.push_back(st->key);
           return;
@@ -695,7 +750,7 @@ class basic_lock_map {
           expire_if_stale(s, st);
           return;
         }
-        if (!pred(static_cast<const K&>(st->key), static_cast<const V&>(*st->value))) {
+        if (!pred(static_cast<const K&>(st->key), static_cast<const V&>(st->value()))) {
           drop_value(s, st);
           erase_state(s, st);
           ++removed;
@@ -737,11 +792,15 @@ class basic_lock_map {
     stoppable_shared_callback_access g(s.lock);
     s.table.for_each([&](const auto& slot) {
       const state* st = slot.key;
-      if (fresh(st)) f(st->key, *st->value);
+      if (fresh(st)) f(st->key, st->value());
     });
   }
 
   std::size_t shard_count() const noexcept { return shard_count_; }
+
+  // Bytes of one key's state (one heap block each, besides its table slot):
+  // most of the map's memory per entry (see `state`).
+  static constexpr std::size_t state_bytes = sizeof(state);
 
   // Live states (values, held or awaited keys) over all shards: a diagnostic
   // for tests (a state that outlives its last user is a leak).
@@ -835,7 +894,7 @@ class basic_lock_map {
   }
 
   void erase_state(shard& s, state* st) noexcept {
-    THREADMAP_REQUIRE(st->refs == 0 && !st->value);
+    THREADMAP_REQUIRE(st->refs == 0 && !st->has_value());
     auto* slot = s.table.find(st->key, st->hash, state_eq<Eq>{eq_, st->hash, st});
     THREADMAP_REQUIRE(slot);
     s.table.erase(slot);
@@ -846,8 +905,8 @@ class basic_lock_map {
   void unref(shard& s, state* st) noexcept {
     THREADMAP_REQUIRE(st->refs > 0);
     if (--st->refs == 0) {
-      st->failure.reset();
-      if (!st->value) erase_state(s, st);
+      if (!s.failures.empty()) drop_failure(s, st);
+      if (!st->has_value()) erase_state(s, st);
     }
   }
 
@@ -857,7 +916,7 @@ class basic_lock_map {
     st->owner = owner;
     ++st->refs;
     if constexpr (Lru) {
-      if (st->value) promote(s, st);
+      if (st->has_value()) promote(s, st);
     }
     return entry(this, st, st->failures);
   }
@@ -1018,7 +1077,7 @@ class basic_lock_map {
         st->owner = w->owner;
         --st->refs;  // the old holder's reference; the waiter's becomes the holder's
         if constexpr (Lru) {
-          if (st->value) promote(s, st);
+          if (st->has_value()) promote(s, st);
         }
         if (w->is_async) {
           next_async = static_cast<async_waiter*>(w);
@@ -1039,14 +1098,43 @@ class basic_lock_map {
     auto kept = std::make_unique<V>(std::move(failure));  // before the lock: it may throw
     shard& s = shard_for(st->hash);
     exclusive_access g(s.lock);
-    st->failure = std::move(kept);
+    if (published_failure* f = find_failure(s, st)) {
+      f->value = std::move(kept);
+    } else {
+      s.failures.push_back({st, std::move(kept)});  // may throw: then nothing changed
+    }
     ++st->failures;
+  }
+
+  // The failure last published for st, if it is still kept. Requires: the
+  // caller holds st (st lives, and its failure cannot be dropped meanwhile).
+  std::optional<V> published_failure_of(const state* st) const {
+    const shard& s = shard_for(st->hash);
+    shared_access g(s.lock);
+    const published_failure* f = find_failure(s, st);
+    if (!f) return std::nullopt;
+    return *f->value;
+  }
+
+  // Under the shard lock. Shard: shard or const shard.
+  template <class Shard>
+  static auto* find_failure(Shard& s, const state* st) noexcept {
+    for (auto& f : s.failures)
+      if (f.st == st) return &f;
+    return static_cast<decltype(s.failures.data())>(nullptr);
+  }
+  // Under the exclusive shard lock.
+  static void drop_failure(shard& s, const state* st) noexcept {
+    if (published_failure* f = find_failure(s, st)) {
+      *f = std::move(s.failures.back());
+      s.failures.pop_back();
+    }
   }
 
   // Whether st has a value that has not expired. Requires: the shard lock, or
   // being st's holder.
   bool fresh(const state* st) const {
-    if (!st->value) return false;
+    if (!st->has_value()) return false;
     if constexpr (Lru) {
       return st->expires == 0 || now() < st->expires;
     } else {
@@ -1078,7 +1166,7 @@ class basic_lock_map {
   // another shard can give (the caller unlocks, makes room, retries).
   bool apply(shard& s, state*& st, const K& key, uint64_t h, alter_entry<V>& e, std::chrono::nanoseconds ttl) {
     if (e.erase_) {
-      if (st && st->value) {
+      if (st && st->has_value()) {
         drop_value(s, st);
         if (st->refs == 0) {
           erase_state(s, st);
@@ -1088,7 +1176,7 @@ class basic_lock_map {
       return true;
     }
     if (!e.next_) return true;
-    if (st && st->value) {
+    if (st && st->has_value()) {
       replace_value(s, st, std::move(*e.next_), ttl);
       return true;
     }
@@ -1110,7 +1198,7 @@ class basic_lock_map {
     for (;;) {
       {
         exclusive_access g(s.lock);
-        if (st->value) {
+        if (st->has_value()) {
           replace_value(s, st, std::move(v), ttl);
           return;
         }
@@ -1127,12 +1215,12 @@ class basic_lock_map {
     shard& s = shard_for(st->hash);
     exclusive_access g(s.lock);
     const bool had = fresh(st);
-    if (st->value) drop_value(s, st);
+    if (st->has_value()) drop_value(s, st);
     return had;
   }
 
   void add_value(shard& s, state* st, V&& v, std::chrono::nanoseconds ttl) noexcept {
-    st->value.emplace(std::move(v));
+    st->emplace_value(std::move(v));
     ++s.values;
     if constexpr (Lru) {
       link_hot(s, st);
@@ -1146,7 +1234,7 @@ class basic_lock_map {
     if constexpr (Lru) {
       if (!fresh(st)) st->own_ttl = 0;  // the old value had expired: this is a new entry
     }
-    st->value = std::move(v);
+    st->value() = std::move(v);
     if constexpr (Lru) {
       set_expiry(st, ttl);
       promote(s, st);
@@ -1158,8 +1246,8 @@ class basic_lock_map {
   // free_unit = false: the caller takes the value's unit of count_ over
   // for a new value (so that no other thread can take it in between).
   void drop_value(shard& s, state* st, bool free_unit = true) noexcept {
-    if (!st->value) return;
-    st->value.reset();
+    if (!st->has_value()) return;
+    st->reset_value();
     --s.values;
     if constexpr (Lru) {
       unlink(s, st);
