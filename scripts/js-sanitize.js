@@ -45,6 +45,8 @@ function runtime(name) {
 }
 
 try {
+  // The hook's path goes through NODE_OPTIONS, which splits at spaces.
+  if (/\s/.test(__dirname)) throw new Error(`js-sanitize: the checkout's path must not contain spaces (${root})`);
   const cmakeJs = path.join(root, 'node_modules', '.bin', 'cmake-js');
   run(cmakeJs, ['compile', '--out', out, '--CDTHREADMAP_SANITIZE=address']);
   const env = {
@@ -56,8 +58,6 @@ try {
     THREADMAP_SANITIZED_ADDON: addon,
     THREADMAP_TEST_SANITIZER: 'address',
   };
-  // The hook's path goes through NODE_OPTIONS, which splits at spaces.
-  if (/\s/.test(__dirname)) throw new Error(`js-sanitize: the checkout's path must not contain spaces (${root})`);
   // The suite must not run on the plain build by mistake: check which one loads.
   const check = `require(${JSON.stringify(path.join(root, 'lib'))});
     if (!require.cache[${JSON.stringify(addon)}]) { console.error('js-sanitize: the sanitized addon did not load'); process.exit(1); }`;

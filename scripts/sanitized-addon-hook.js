@@ -12,6 +12,7 @@ const sanitized = process.env.THREADMAP_SANITIZED_ADDON;
 if (sanitized) {
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function resolveSanitized(request, ...rest) {
-    return path.resolve(request) === plain ? sanitized : resolve.call(this, request, ...rest);
+    // lib/native.js asks for the addon by its absolute path.
+    return path.isAbsolute(request) && path.resolve(request) === plain ? sanitized : resolve.call(this, request, ...rest);
   };
 }
