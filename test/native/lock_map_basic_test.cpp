@@ -489,7 +489,9 @@ TEST(LockMapBasic, EachKeyKeepsItsOwnFailureUntilItsLastWaiterLeaves) {
       seen[k - 1] = w.failure_since_queued();
     });
   }
-  std::this_thread::sleep_for(20ms);
+  // Each waiter must be queued before its key's failure is published.
+  for (uint64_t k = 1; k <= 3; ++k)
+    while (m.waiting(k) != 1) std::this_thread::sleep_for(1ms);
   e1.publish_failure("f1");
   e2.publish_failure("f2");
   e2.publish_failure("f2 again");  // replaces key 2's, still one entry
