@@ -464,7 +464,7 @@ TEST(LockMapBasic, FailurePublishedReachesQueuedWaitersOnly) {
     auto w = m.lock(1, 99);
     seen_by_waiter = w.failure_since_queued();
   });
-  std::this_thread::sleep_for(20ms);
+  while (m.waiting(1) != 1) std::this_thread::sleep_for(1ms);  // t has queued
   e.publish_failure("boom");
   e.release();
   t.join();
