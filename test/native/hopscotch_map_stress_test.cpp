@@ -37,6 +37,36 @@ TYPED_TEST(HopscotchMapStress, ReadersSeeOnlyWrittenValues) {
   threadmap_test::stress_readers(m, 2, 2, scaled(400000, 40000));
 }
 
+// Tables of 2^14 homes and more grow with their moves shared by the
+// writers that wait for the resizer's locks (move_chunks). Four writers
+// fill one map from empty to 2^18 homes, each with its own keys, each
+// checking on the way that keys it inserted earlier are still there with
+// their values; at the end the map holds exactly every key.
+TYPED_TEST(HopscotchMapStress, SharedGrowthsLoseNothing) {
+  constexpr std::size_t threads = 4;
+  const std::size_t per_thread = scaled(40000, 10000);
+  TypeParam m;
+  threadmap_test::failure_log log;
+  threadmap_test::run_together(threads, [&](std::size_t t) {
+    threadmap_test::rng r(threadmap_test::stream_seed(threadmap_test::test_seed() ^ 0x96u, t));
+    for (std::size_t i = 0; i < per_thread; ++i) {
+      const uint64_t k = i * threads + t;
+      if (!m.insert_if_absent(k, k * 3)) log.fail("insert_if_absent ", k, " found it present");
+      const uint64_t earlier = r.below(i + 1) * threads + t;
+      const auto got = m.get(earlier);
+      if (!got || *got != earlier * 3) log.fail("get ", earlier, got ? " wrong value" : " missing");
+    }
+  });
+  ASSERT_EQ(log.count(), 0u) << log.summary();
+  ASSERT_EQ(m.size(), threads * per_thread);
+  for (uint64_t k = 0; k < threads * per_thread; ++k) {
+    const auto got = m.get(k);
+    ASSERT_TRUE(got.has_value()) << k;
+    ASSERT_EQ(*got, k * 3) << k;
+  }
+  EXPECT_GE(m.bucket_count(), std::size_t{1} << 15) << "the table grew past the size where growths are shared";
+}
+
 TYPED_TEST(HopscotchMapStress, Linearizable) {
   threadmap_test::check_linearizable([] { return std::make_unique<TypeParam>(); }, scaled(3000, 300), 3, 4, 2);
   threadmap_test::check_linearizable([] { return std::make_unique<TypeParam>(); }, scaled(3000, 300), 3, 4, 3);

@@ -79,7 +79,10 @@
 // see `replaced` and go to the new table. Readers are never stopped: until
 // the switch they read the old table, which is frozen (complete and
 // unchanging) while the new one is built. So writers wait for a resize's
-// O(n) moves; readers do not. Keys
+// O(n) moves; readers do not. A growth of a table of 2^14 homes or more
+// is moved in chunks, and writers that wait for its locks meanwhile move
+// chunks too (move_chunks): the waiting writers share the moves instead
+// of idling. Keys
 // whose hashes clump (a poor Hash) can overflow a neighbourhood at a low
 // load: the table then grows early, and a table left below a quarter full
 // by a growth, or by a halving that would overflow (the halving is then
@@ -119,7 +122,8 @@
 //                            first: detail/block_cache.hpp); the free slot
 //                            search and displacements are O(1) expected
 //   resize                   O(n): the new arrays made with no lock held,
-//                            the moves under every segment lock (writers wait)
+//                            the moves under every segment lock (writers
+//                            wait, and share a big growth's moves)
 //   size                     reads 8 stripes; exact when quiescent
 //   for_each                 O(table), weakly consistent; clear swaps in an
 //                            empty table (writers wait, readers do not)
@@ -185,6 +189,10 @@ class HopscotchMap {
 
   static constexpr std::size_t H = 32;                  // neighbourhood
   static constexpr std::size_t max_probe = 4096;        // free-slot search distance before a forced grow
+  // A growth's moves are shared in chunks of this many old slots (see
+  // move_chunks: more than max_probe + 2H), for tables of two chunks or more.
+  static constexpr std::size_t chunk_slots = 8192;
+  static_assert(chunk_slots > max_probe + 2 * H, "same-parity chunks of a shared growth must not touch one slot");
   static constexpr uint64_t map_bits = 0xffffffffull;   // hop word: the map
   static constexpr uint64_t occupied_bit = uint64_t{1} << 32;  // hop word: the slot holds an entry (inline)
   static constexpr unsigned stamp_shift = 33;
@@ -249,19 +257,40 @@ class HopscotchMap {
 
   struct alignas(detail::cache_line) seg_lock {
     std::atomic<uint32_t> held{0};
-    void lock() noexcept {
+    // idle() runs between spins once the wait is long: the map passes its
+    // help with a running resize (see resize), which is what a long wait
+    // usually is.
+    template <class Idle>
+    void lock(Idle&& idle) {
       for (unsigned spins = 0;; ++spins) {
         // acquire: the previous holder's writes to the segment.
         if (!held.load(std::memory_order_relaxed) && !held.exchange(1, std::memory_order_acquire)) return;
         if (spins < 64) {
           THREADMAP_PAUSE();
         } else {
+          idle();
           std::this_thread::yield();  // a resize holds every lock for O(n): do not burn the core
         }
       }
     }
     // release: our writes to the segment, for the next holder.
     void unlock() noexcept { held.store(0, std::memory_order_release); }
+  };
+
+  struct table;
+  // A growth in progress whose moves other writers may share (see resize):
+  // the old table's home range is cut into `chunks` chunks of chunk_slots
+  // slots; a mover claims claim indices in order (the even chunks first,
+  // then, once every even chunk is done, the odd ones) and counts each
+  // claimed chunk in `done` when it has moved its entries. It lives on the
+  // resizer's stack, reached through the old table's `migrating`; the
+  // table's `helpers` count says when no other writer can reach it any more.
+  struct migration {
+    table* fresh;
+    std::size_t chunks;
+    std::atomic<std::size_t> next{0};  // claim index: < chunks/2 even chunk 2i, then odd chunk 2(i - chunks/2) + 1
+    std::atomic<std::size_t> done{0};  // chunks moved (or skipped after a failure)
+    std::atomic<bool> failed{false};   // a neighbourhood of `fresh` overflowed: the growth must go bigger
   };
 
   struct table {
@@ -292,6 +321,20 @@ class HopscotchMap {
     // dropped by whichever writer locks the table second, or moves a
     // resize attempt by one write.
     std::atomic<bool> resizing{false};
+    // The growth being made from this table while every lock is held, for
+    // waiting writers to help with (see resize); null otherwise. A writer
+    // counts itself in `helpers` before it loads `migrating` and out after
+    // its last use of the migration; the resizer clears `migrating`, then
+    // waits for `helpers` to reach 0 before its migration goes out of
+    // scope. seq_cst on both sides (the count's increment, the pointer's
+    // store and both loads): a writer whose increment the resizer's load
+    // missed comes after the clearing store in the single total order, so
+    // its load of `migrating` sees null. The seq_cst store that sets the
+    // pointer is also the release that a helper's load acquires: the
+    // table's entries (frozen, written under the locks before the resizer
+    // took them all) and the migration's fields happen before its moves.
+    std::atomic<migration*> migrating{nullptr};
+    std::atomic<unsigned> helpers{0};
     detail::zeroed_array memory;
     bucket* const b;  // [slots] in `memory`; all words zero at first: empty maps, stamp 0, free slots
     std::unique_ptr<seg_lock[]> locks;
@@ -302,8 +345,9 @@ class HopscotchMap {
   // released on destruction.
   class lock_span {
    public:
-    lock_span(table* t, std::size_t first_slot, std::size_t last_slot) : t_(t), lo_(t->seg(first_slot)), hi_(lo_) {
-      t_->locks[lo_].lock();
+    lock_span(HopscotchMap& m, table* t, std::size_t first_slot, std::size_t last_slot)
+        : m_(m), t_(t), lo_(t->seg(first_slot)), hi_(lo_) {
+      m_.lock_segment(t_, lo_);
       extend_to(last_slot);
     }
     ~lock_span() {
@@ -314,10 +358,11 @@ class HopscotchMap {
     // Also locks every segment up to the one holding `slot` (ascending).
     void extend_to(std::size_t slot) {
       const std::size_t want = t_->seg(std::min(slot, t_->slots - 1));
-      while (hi_ < want) t_->locks[++hi_].lock();
+      while (hi_ < want) m_.lock_segment(t_, ++hi_);
     }
 
    private:
+    HopscotchMap& m_;
     table* t_;
     std::size_t lo_, hi_;
   };
@@ -807,7 +852,7 @@ class HopscotchMap {
       bool full = false;
       act done = act::keep;
       {
-        lock_span span(t, home, home + H - 1);
+        lock_span span(*this, t, home, home + H - 1);
         // relaxed: set under every lock, so our lock orders it.
         if (t->replaced.load(std::memory_order_relaxed)) continue;
         const std::size_t s = unprotected_find(t, home, key, h);
@@ -869,8 +914,18 @@ class HopscotchMap {
     }
   }
 
+  // Locks segment `seg` of t; while waiting long, helps with a growth
+  // being made from t (the usual reason for a long wait).
+  void lock_segment(table* t, std::size_t seg) {
+    t->locks[seg].lock([&] {
+      // seq_cst (all three): see table::migrating.
+      t->helpers.fetch_add(1, std::memory_order_seq_cst);
+      if (migration* m = t->migrating.load(std::memory_order_seq_cst)) move_chunks(t, *m);
+      t->helpers.fetch_sub(1, std::memory_order_seq_cst);
+    });
+  }
   void lock_all(table* t) {
-    for (std::size_t s = 0; s < t->segments; ++s) t->locks[s].lock();
+    for (std::size_t s = 0; s < t->segments; ++s) lock_segment(t, s);
   }
   void unlock_all(table* t) {
     for (std::size_t s = t->segments; s-- > 0;) t->locks[s].unlock();
@@ -883,6 +938,80 @@ class HopscotchMap {
     t->replaced.store(true, std::memory_order_relaxed);  // read under a lock: the unlock orders it
     unlock_all(t);
     g.retire(t, t->slots * sizeof(bucket));  // the arrays only: nodes live on in `fresh`
+  }
+
+  // Waits for another thread's progress (a chunk being moved): spins a
+  // little, then yields (the thread it waits for may need this core).
+  template <class Ready>
+  static void wait_until(Ready&& ready) {
+    for (unsigned spins = 0; !ready(); ++spins) {
+      if (spins < 64) {
+        THREADMAP_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+  // Moves the entries of old slots [from, to) of the frozen table t into
+  // `fresh`, with no lock of `fresh`: the caller owns every slot a move
+  // can touch (see move_chunks). Returns false if a neighbourhood of
+  // `fresh` overflowed. In batches: (nodes) prefetch the nodes for their
+  // hash, then the new homes, then place; the cache misses of a batch
+  // overlap instead of coming one after another (the old slots are read
+  // in order).
+  bool move_range(const table* t, table* fresh, std::size_t from, std::size_t to) const {
+    constexpr std::size_t batch = 16;
+    payload pending[batch];
+    uint64_t hashes[batch];
+    for (std::size_t s = from; s < to;) {
+      std::size_t n = 0;
+      for (; s < to && n < batch; ++s)
+        if (occupied(t, s)) {
+          pending[n] = payload_at(t, s);
+          if constexpr (!Inline) __builtin_prefetch(pending[n]);
+          ++n;
+        }
+      for (std::size_t i = 0; i < n; ++i) {
+        hashes[i] = hash_of(pending[i]);
+        __builtin_prefetch(&fresh->b[hashes[i] & fresh->mask], 1);
+      }
+      for (std::size_t i = 0; i < n; ++i)
+        if (!unprotected_place(fresh, nullptr, hashes[i] & fresh->mask, pending[i])) return false;
+    }
+    return true;
+  }
+
+  // Claims and moves chunks of a growth until none is left to claim (the
+  // resizer and any writer waiting for t's locks). Why movers need no lock
+  // of `fresh`: chunk c holds old slots [c*K, (c+1)*K) (K = chunk_slots;
+  // the last chunk also the H-1 overflow slots), so its entries' old homes
+  // lie in [c*K - (H-1), (c+1)*K), and since `fresh` is t grown by a power
+  // of two, their new homes lie in the same range shifted by j * t->size
+  // for some j. A move reads and writes `fresh` only from its new home up
+  // to max_probe + H slots further. So chunk c touches, for each j, only
+  // [j*size + c*K - (H-1), j*size + (c+1)*K + max_probe + H), which is less
+  // than 2K long (K > max_probe + 2H) and starts K after chunk c-1's (at the
+  // wrap from the last chunk of one j to chunk 0 of the next too): chunks
+  // of the same parity never touch the same slot. The even chunks move
+  // first, the odd ones once every even one is done (the acquire of
+  // `done` orders their writes before ours), with `chunks` even.
+  void move_chunks(const table* t, migration& m) const {
+    const std::size_t half = m.chunks / 2;
+    for (;;) {
+      const std::size_t i = m.next.fetch_add(1, std::memory_order_relaxed);  // relaxed: a ticket; done orders the data
+      if (i >= m.chunks) return;
+      const std::size_t c = i < half ? 2 * i : 2 * (i - half) + 1;
+      if (i >= half) {
+        wait_until([&] { return m.done.load(std::memory_order_acquire) >= half; });  // the even chunks first
+      }
+      if (!m.failed.load(std::memory_order_relaxed)) {  // relaxed: a shortcut; the resizer reads it after done
+        const std::size_t from = c * chunk_slots;
+        const std::size_t to = c + 1 == m.chunks ? t->slots : from + chunk_slots;
+        if (!move_range(t, m.fresh, from, to)) m.failed.store(true, std::memory_order_relaxed);
+      }
+      m.done.fetch_add(1, std::memory_order_release);  // release: our writes to fresh, for the resizer and odd movers
+    }
   }
 
   // Rebuilds t at `target` home buckets (a growth: bigger if some entries
@@ -923,28 +1052,23 @@ class HopscotchMap {
           throw;
         }
       }
-      bool ok = true;
-      // In batches: (nodes) prefetch the nodes for their hash, then the
-      // new homes, then place; the cache misses of a batch overlap
-      // instead of coming one after another (the old slots are read in
-      // order).
-      constexpr std::size_t batch = 16;
-      payload pending[batch];
-      uint64_t hashes[batch];
-      for (std::size_t s = 0; s < t->slots && ok;) {
-        std::size_t n = 0;
-        for (; s < t->slots && n < batch; ++s)
-          if (occupied(t, s)) {
-            pending[n] = payload_at(t, s);
-            if constexpr (!Inline) __builtin_prefetch(pending[n]);
-            ++n;
-          }
-        for (std::size_t i = 0; i < n; ++i) {
-          hashes[i] = hash_of(pending[i]);
-          __builtin_prefetch(&fresh->b[hashes[i] & fresh->mask], 1);
-        }
-        for (std::size_t i = 0; i < n && ok; ++i)
-          ok = unprotected_place(fresh.get(), nullptr, hashes[i] & fresh->mask, pending[i]);
+      bool ok;
+      if (target > t->size && t->size >= 2 * chunk_slots) {
+        // A growth of a big table: shared with the writers that wait for
+        // our locks meanwhile (lock_segment), chunk by chunk.
+        migration m{fresh.get(), t->size / chunk_slots};
+        t->migrating.store(&m, std::memory_order_seq_cst);  // see table::migrating
+        move_chunks(t, m);
+        // acquire: every mover's writes to `fresh` (it counted its chunk
+        // after them); publish's release passes them on to readers.
+        wait_until([&] { return m.done.load(std::memory_order_acquire) == m.chunks; });
+        // Every chunk is claimed: a helper still in move_chunks returns at
+        // its next claim. m stays in scope until none can reach it.
+        t->migrating.store(nullptr, std::memory_order_seq_cst);
+        wait_until([&] { return t->helpers.load(std::memory_order_seq_cst) == 0; });
+        ok = !m.failed.load(std::memory_order_relaxed);  // ordered by the acquire of done above
+      } else {
+        ok = move_range(t, fresh.get(), 0, t->slots);
       }
       if (ok) {
         // Below a quarter full from the start (a growth forced by a full
