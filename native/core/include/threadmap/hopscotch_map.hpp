@@ -918,6 +918,10 @@ class HopscotchMap {
   // being made from t (the usual reason for a long wait).
   void lock_segment(table* t, std::size_t seg) {
     t->locks[seg].lock([&] {
+      // Most long waits are not for a growth: a plain look first keeps them
+      // off the `helpers` line. relaxed: only a filter; the value used is
+      // the seq_cst load below, after the count.
+      if (!t->migrating.load(std::memory_order_relaxed)) return;
       // seq_cst (all three): see table::migrating.
       t->helpers.fetch_add(1, std::memory_order_seq_cst);
       if (migration* m = t->migrating.load(std::memory_order_seq_cst)) move_chunks(t, *m);
