@@ -75,6 +75,11 @@ function batchKey(key) {
   return key;
 }
 
+// Structured clone would copy a batch as an empty object (its state is in
+// private fields); this own symbol makes it refuse, as it refuses an Entry
+// (a host object), with a DataCloneError that names the symbol.
+const batchUncloneable = Symbol('a BatchEntry cannot be cloned or posted: its locks belong to this thread');
+
 /** The holder of several keys' locks, taken in one deadlock-free order. */
 class BatchEntry {
   #entries;
@@ -82,6 +87,7 @@ class BatchEntry {
 
   constructor(secret, entries) {
     if (secret !== kCreate) throw new TypeError('BatchEntry: batches come from batchLock() or batchLockAsync()');
+    Object.defineProperty(this, 'uncloneable', { value: batchUncloneable, enumerable: true });
     this.#entries = entries;
     for (const e of entries) {
       const k = e.key;

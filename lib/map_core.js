@@ -103,9 +103,28 @@ class MapCore {
   }
 }
 
-// Defines the non-enumerable native half of a map object.
+// A map's state is native, so structured clone (postMessage, workerData,
+// structuredClone, another map's set) would copy a map as an empty plain
+// object, and the receiver would find out only at its first call. Node 20
+// gives a userland class no way to be cloned as itself, nor to refuse
+// (worker.markAsUncloneable comes in Node 22.10), but structured clone does
+// refuse a symbol, and names it in its DataCloneError: so every map has one
+// own enumerable property, `uncloneable`, whose symbol says what to do.
+const uncloneable = new Map();  // class name -> its symbol
+function uncloneableSymbol(name) {
+  let s = uncloneable.get(name);
+  if (s === undefined) {
+    s = Symbol(`a ${name} cannot be cloned or posted: post map.handle and call ${name}.from(handle) in the receiving thread`);
+    uncloneable.set(name, s);
+  }
+  return s;
+}
+
+// Defines the native half of a map object (non-enumerable) and its clone
+// guard (see uncloneableSymbol).
 function attachNative(map, nativeMap) {
   Object.defineProperty(map, kNative, { value: nativeMap });
+  Object.defineProperty(map, 'uncloneable', { value: uncloneableSymbol(nativeMap.constructor.name), enumerable: true });
   return map;
 }
 

@@ -267,6 +267,67 @@ describe('DashMap.from: invalid handles', () => {
   });
 });
 
+// Structured clone copies own enumerable properties only, and a map's state
+// is native: without its clone guard a posted map arrived as {}.
+describe('a map (or a lock) given to structured clone is refused, not copied empty', () => {
+  const isCloneError = (name) => (e) => {
+    assert.equal(e.name, 'DataCloneError');
+    assert.match(e.message, new RegExp(`a ${name} cannot be cloned or posted: post map\\.handle and call ${name}\\.from\\(handle\\)`));
+    return true;
+  };
+
+  test('structuredClone, postMessage and workerData throw DataCloneError naming what to post', async () => {
+    const { MessageChannel, Worker } = require('node:worker_threads');
+    for (const [className, make] of classes) {
+      const m = seeded(make);
+      const before = snapshot(m);
+      assert.throws(() => structuredClone(m), isCloneError(className), `${className}: structuredClone`);
+      assert.throws(() => structuredClone({ nested: [m] }), isCloneError(className), `${className}: nested`);
+      const { port1, port2 } = new MessageChannel();
+      let received = 0;
+      port2.on('message', () => { received++; });
+      assert.throws(() => port1.postMessage({ m }), isCloneError(className), `${className}: postMessage`);
+      port1.postMessage('after');  // the port still works
+      await new Promise((resolve) => port2.once('message', resolve));
+      assert.equal(received, 1, `${className}: only the second message arrived`);
+      port1.close();
+      assert.throws(() => new Worker('0', { eval: true, workerData: { m } }), isCloneError(className), `${className}: workerData`);
+      assert.deepEqual(snapshot(m), before, `${className}: unchanged`);
+      // The handle is what to post, and it still works after the refusals.
+      assert.equal(threadmap[className].from(structuredClone(m.handle)).get('a'), 1, `${className}: from(handle)`);
+      assert.ok(Object.keys(m).every((k) => k === 'uncloneable'), `${className}: one own enumerable property`);
+    }
+  });
+
+  test('another map\'s set refuses a map as its value (TypeError), keeping the old value', () => {
+    for (const [className, make] of classes) {
+      const target = new DashMap();
+      target.set('k', 1);
+      expectTypeError(() => target.set('k', make()), new RegExp(`cannot be cloned.*a ${className} cannot be cloned`), className);
+      expectTypeError(() => target.set('k', { inner: make() }), /cannot be cloned/, `${className} nested`);
+      assert.equal(target.get('k'), 1, className);
+      const lockMap = new LockMap();
+      expectTypeError(() => lockMap.set('k', make()), /cannot be cloned/, `LockMap value ${className}`);
+      assert.equal(lockMap.has('k'), false);
+    }
+  });
+
+  test('an Entry and a BatchEntry refuse too', () => {
+    const m = new LockMap();
+    const e = m.lock('a');
+    const b = m.batchLock(['b', 'c']);
+    try {
+      assert.throws(() => structuredClone(e), (err) => err.name === 'DataCloneError');
+      assert.throws(() => structuredClone(b), (err) => err.name === 'DataCloneError' && /BatchEntry cannot be cloned/.test(err.message));
+      assert.equal(e.released, false);
+      assert.equal(b.released, false);
+    } finally {
+      e.release();
+      b.release();
+    }
+  });
+});
+
 describe('re-entrant calls from callbacks', () => {
   const isDeadlock = (e) => e instanceof Error && e.code === 'ERR_WOULD_DEADLOCK' && /lock/.test(e.message);
   const reentrant = {
