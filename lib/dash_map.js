@@ -3,7 +3,7 @@
 // reader-writer locked shards). Map-like; shared between threads by handle.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle } = require('./map_core');
+const { kNative, attachNative, fromHandle, constructorArgs, fillEntries } = require('./map_core');
 const { FastMapCore, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
@@ -13,10 +13,13 @@ const MAX_SHARDS = 65536;
 // (FastMapCore, lib/fast_map.js).
 class DashMap extends FastMapCore {
   /**
-   * @param {{capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [options]
+   * new DashMap(options?) or new DashMap(entries, options?), as new Map(entries).
+   * @param {Iterable<[unknown, unknown]> | {capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [entriesOrOptions]
+   * @param {{capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [maybeOptions]
    */
-  constructor(options) {
+  constructor(entriesOrOptions, maybeOptions) {
     super();
+    const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'DashMap');
     const opts = checkOptions(options, 'DashMap', ['capacity', 'shards', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'DashMap', { min: 0, max: 2 ** 32 });
@@ -24,6 +27,7 @@ class DashMap extends FastMapCore {
       : powerOfTwoOption(opts.shards, 'shards', 'DashMap', MAX_SHARDS);
     attachNative(this, new native.DashMap(capacity, shards, ...limitOptions(opts, 'DashMap')));
     attachFast(this);
+    fillEntries(this, entries);
   }
 
   /** Attaches to a map created in any thread of this process. */

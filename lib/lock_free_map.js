@@ -13,7 +13,7 @@
 // own CAS lose forever); other maps are free.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle } = require('./map_core');
+const { kNative, attachNative, fromHandle, constructorArgs, fillEntries } = require('./map_core');
 const { FastMapCore, attachFast } = require('./fast_map');
 
 // The largest initial table / fixed bucket count accepted: 2^26 (a table
@@ -30,10 +30,12 @@ class LockFreeMap extends FastMapCore {
    * @param {{capacity?: number, buckets?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks
    *   from there). buckets: a fixed bucket count (a power of two): the
-   *   table never resizes. Not both.
+   *   table never resizes. Not both. Entries first, as new Map(entries), if
+   *   given: new LockFreeMap(entries, options?).
    */
-  constructor(options) {
+  constructor(entriesOrOptions, maybeOptions) {
     super();
+    const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'LockFreeMap');
     const opts = checkOptions(options, 'LockFreeMap', ['capacity', 'buckets', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'LockFreeMap', { min: 0, max: MAX_CAPACITY });
@@ -44,6 +46,7 @@ class LockFreeMap extends FastMapCore {
     }
     attachNative(this, new native.LockFreeMap(capacity, buckets, ...limitOptions(opts, 'LockFreeMap')));
     attachFast(this);
+    fillEntries(this, entries);
   }
 
   /** Attaches to a map created in any thread of this process. */
@@ -61,15 +64,18 @@ class HopscotchMap extends FastMapCore {
   /**
    * @param {{capacity?: number}} [options]
    *   capacity: expected entries (the initial table; it grows and shrinks
-   *   from there, never below it).
+   *   from there, never below it). Entries first, as new Map(entries), if
+   *   given: new HopscotchMap(entries, options?).
    */
-  constructor(options) {
+  constructor(entriesOrOptions, maybeOptions) {
     super();
+    const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'HopscotchMap');
     const opts = checkOptions(options, 'HopscotchMap', ['capacity', 'maxKeyBytes', 'maxValueBytes']);
     const capacity = opts.capacity === undefined ? 0
       : integerOption(opts.capacity, 'capacity', 'HopscotchMap', { min: 0, max: MAX_CAPACITY });
     attachNative(this, new native.HopscotchMap(capacity, 0, ...limitOptions(opts, 'HopscotchMap')));
     attachFast(this);
+    fillEntries(this, entries);
   }
 
   /** Attaches to a map created in any thread of this process. */

@@ -10,7 +10,7 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { MapCore, kNative, attachNative, fromHandle, toArray } = require('./map_core');
+const { MapCore, kNative, attachNative, fromHandle, toArray, constructorArgs, fillEntries } = require('./map_core');
 const { kFast, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
@@ -143,13 +143,17 @@ function remaining(deadline) {
 
 class LockMap extends MapCore {
   /**
-   * @param {{capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [options]
+   * new LockMap(options?) or new LockMap(entries, options?), as new Map(entries).
+   * @param {Iterable<[unknown, unknown]> | {capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [entriesOrOptions]
+   * @param {{capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [maybeOptions]
    */
-  constructor(options) {
+  constructor(entriesOrOptions, maybeOptions) {
     super();
+    const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'LockMap');
     const opts = checkOptions(options, 'LockMap', ['capacity', 'shards', 'timeout', 'maxKeyBytes', 'maxValueBytes']);
     attachNative(this, new native.LockMap(...commonOptions(opts, 'LockMap', 0), undefined, ...limitOptions(opts, 'LockMap')));
     attachFast(this);
+    fillEntries(this, entries);
   }
 
   /** Attaches to a map created in any thread of this process. */
@@ -304,9 +308,13 @@ function reviveFailure(rec) {
 
 class LruLockMap extends LockMap {
   /**
-   * @param {{capacity: number, ttl?: number, shards?: number, timeout?: number}} options
+   * new LruLockMap(options) or new LruLockMap(entries, options), as new
+   * Map(entries): past capacity, the first entries are evicted.
+   * @param {Iterable<[unknown, unknown]> | {capacity: number, ttl?: number, shards?: number, timeout?: number}} entriesOrOptions
+   * @param {{capacity: number, ttl?: number, shards?: number, timeout?: number}} [maybeOptions]
    */
-  constructor(options) {
+  constructor(entriesOrOptions, maybeOptions) {
+    const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'LruLockMap');
     const opts = checkOptions(options, 'LruLockMap', ['capacity', 'ttl', 'shards', 'timeout', 'maxKeyBytes', 'maxValueBytes']);
     if (opts.capacity === undefined) throw new TypeError('LruLockMap: options.capacity is required');
     const args = commonOptions(opts, 'LruLockMap', 1);
@@ -317,6 +325,7 @@ class LruLockMap extends LockMap {
     const self = Object.create(new.target.prototype);
     attachNative(self, nativeMap);
     attachFast(self);
+    fillEntries(self, entries);
     return self;
   }
 

@@ -34,16 +34,7 @@ class MapCore {
 
   getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
   setMany(entries) {
-    const keys = [];
-    const values = [];
-    for (const entry of toArray(entries, 'setMany: entries')) {
-      if (entry === null || typeof entry !== 'object' || typeof entry[Symbol.iterator] !== 'function') {
-        throw new TypeError('setMany: each entry must be a [key, value] pair');
-      }
-      const [k, v] = entry;
-      keys.push(k);
-      values.push(v);
-    }
+    const { keys, values } = splitEntries(entries, 'setMany');
     this[kNative].setMany(keys, values);
     return this;
   }
@@ -141,6 +132,43 @@ function fromHandle(Class, NativeClass, handle, init) {
   return map;
 }
 
+// [key, value] pairs as two arrays, every pair checked before any is used.
+// An entry is read as new Map(entries) reads one: any object, its [0] the
+// key and its [1] the value.
+function splitEntries(entries, what) {
+  const keys = [];
+  const values = [];
+  for (const entry of toArray(entries, `${what}: entries`)) {
+    if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function')) {
+      throw new TypeError(`${what}: each entry must be a [key, value] pair`);
+    }
+    keys.push(entry[0]);
+    values.push(entry[1]);
+  }
+  return { keys, values };
+}
+
+// The arguments of every map constructor: (options?) or, as `new
+// Map(entries)` takes, (entries, options?), where entries is any iterable of
+// [key, value] pairs (an array, a Map, another threadmap map). An options
+// object is never iterable, so the first argument tells the two forms apart.
+// Returns the entries split (or undefined) and the options, unchecked.
+function constructorArgs(first, second, className) {
+  if (first !== null && typeof first === 'object' && typeof first[Symbol.iterator] === 'function') {
+    return [splitEntries(first, className), second];
+  }
+  if (second !== undefined) {
+    throw new TypeError(`${className}: with two arguments the first must be an iterable of [key, value] entries: new ${className}(entries, options)`);
+  }
+  return [undefined, first];
+}
+
+// Stores a constructor's entries (see constructorArgs) in its new map, in
+// order: a later duplicate key wins, as in new Map(entries).
+function fillEntries(map, entries) {
+  if (entries !== undefined && entries.keys.length > 0) map[kNative].setMany(entries.keys, entries.values);
+}
+
 function toArray(iterable, what) {
   if (Array.isArray(iterable)) return iterable;
   if (iterable === null || iterable === undefined || typeof iterable[Symbol.iterator] !== 'function') {
@@ -149,4 +177,4 @@ function toArray(iterable, what) {
   return Array.from(iterable);
 }
 
-module.exports = { MapCore, kNative, attachNative, fromHandle, toArray };
+module.exports = { MapCore, kNative, attachNative, fromHandle, toArray, constructorArgs, fillEntries };

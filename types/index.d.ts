@@ -81,6 +81,11 @@ export interface ThreadmapError extends Error {
 export declare class DashMap<K extends Key = Key, V = unknown> implements Iterable<[K, V]> {
   /** Creates an empty map in native memory; locks nothing. TypeError/RangeError for bad options. */
   constructor(options?: DashMapOptions);
+  /**
+   * Creates a map holding `entries`, as `new Map(entries)` does: any iterable of [key, value] pairs (an array, a `Map`, another
+   * threadmap map: a copy), a later duplicate key winning. TypeError/RangeError for a bad entry or option; no map then.
+   */
+  constructor(entries: Iterable<readonly [K, V]>, options?: DashMapOptions);
 
   /**
    * Attaches to a map created in any thread of this process, given its `handle`; locks nothing.
@@ -289,6 +294,11 @@ export declare class BatchEntry<K extends Key = Key, V = unknown> {
  */
 export declare class LockMap<K extends Key = Key, V = unknown> implements Iterable<[K, V]> {
   constructor(options?: LockMapOptions);
+  /**
+   * Creates a map holding `entries`, as `new Map(entries)` does: any iterable of [key, value] pairs (an array, a `Map`, another
+   * threadmap map: a copy), a later duplicate key winning. TypeError/RangeError for a bad entry or option; no map then.
+   */
+  constructor(entries: Iterable<readonly [K, V]>, options?: LockMapOptions);
   /** Attaches to a LockMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockMap<K, V>;
   readonly handle: SharedArrayBuffer;
@@ -368,6 +378,11 @@ export interface LruStats {
  */
 export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMap<K, V> {
   constructor(options: LruLockMapOptions);
+  /**
+   * Creates a map holding `entries`, as `new Map(entries)` does: any iterable of [key, value] pairs (an array, a `Map`, another
+   * threadmap map: a copy), a later duplicate key winning. Past `capacity`, the first entries are evicted. TypeError/RangeError for a bad entry or option; no map then.
+   */
+  constructor(entries: Iterable<readonly [K, V]>, options: LruLockMapOptions);
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LruLockMap<K, V>;
   /** The bound on `size`. */
   readonly capacity: number;
@@ -507,6 +522,11 @@ export interface LockFreeMap<K extends Key = Key, V = unknown> extends LockFreeM
 export declare class LockFreeMap<K extends Key = Key, V = unknown> {
   /** Creates an empty map in native memory. TypeError/RangeError for bad options. */
   constructor(options?: LockFreeMapOptions);
+  /**
+   * Creates a map holding `entries`, as `new Map(entries)` does: any iterable of [key, value] pairs (an array, a `Map`, another
+   * threadmap map: a copy), a later duplicate key winning. TypeError/RangeError for a bad entry or option; no map then.
+   */
+  constructor(entries: Iterable<readonly [K, V]>, options?: LockFreeMapOptions);
   /** Attaches to a LockFreeMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockFreeMap<K, V>;
 }
@@ -520,6 +540,11 @@ export declare class LockFreeMap<K extends Key = Key, V = unknown> {
 export interface HopscotchMap<K extends Key = Key, V = unknown> extends LockFreeMapCore<K, V> {}
 export declare class HopscotchMap<K extends Key = Key, V = unknown> {
   constructor(options?: HopscotchMapOptions);
+  /**
+   * Creates a map holding `entries`, as `new Map(entries)` does: any iterable of [key, value] pairs (an array, a `Map`, another
+   * threadmap map: a copy), a later duplicate key winning. TypeError/RangeError for a bad entry or option; no map then.
+   */
+  constructor(entries: Iterable<readonly [K, V]>, options?: HopscotchMapOptions);
   /** Attaches to a HopscotchMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): HopscotchMap<K, V>;
 }

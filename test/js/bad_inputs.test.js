@@ -168,7 +168,8 @@ describe('options', () => {
     [null, TypeError, /options/],
     [5, TypeError, /options/],
     ['shards', TypeError, /options/],
-    [[], TypeError, /options/],
+    [() => ({ shards: 2 }), TypeError, /options/],
+    [Symbol('options'), TypeError, /options/],
   ];
   for (const [options, Ctor, pattern] of cases) {
     test(`${Ctor.name} for ${typeof options === 'object' && options !== null ? JSON.stringify(options, (k, v) => (typeof v === 'bigint' ? `${v}n` : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v)) : String(options)}`, () => {

@@ -303,6 +303,64 @@ forEachImpl('many entries: growth, lookups, deletes', (m) => {
   assert.equal([...m.keys()].length, n);
 });
 
+describe('new X(entries, options?) fills the map as new Map(entries) does', () => {
+  const makers = [
+    ['DashMap', (e, o) => new DashMap(e, o), { shards: 2 }],
+    ['LockMap', (e, o) => new LockMap(e, o), { shards: 2 }],
+    ['LruLockMap', (e, o) => new LruLockMap(e, o ?? { capacity: 1000 }), { capacity: 1000, shards: 2 }],
+    ['LockFreeMap', (e, o) => new LockFreeMap(e, o), { buckets: 4 }],
+    ['HopscotchMap', (e, o) => new HopscotchMap(e, o), { capacity: 64 }],
+  ];
+  const sources = {
+    'an array, a later duplicate winning': [['a', 1], [2, { two: 2 }], [3n, 'three'], ['a', 4], [NaN, null], [-0, 'zero'], [0, 'zero again']],
+    'a Map': new Map([['x', [1, 2]], [true, 1.5]]),
+    'a generator': (function* gen() { for (let i = 0; i < 300; i++) yield [`k${i}`, i]; })(),
+    'an empty array': [],
+    'entries that are objects, read by [0] and [1]': [{ 0: 'o', 1: 'bj', 2: 'ignored' }, Object.assign(() => 0, { 0: 'fn', 1: 1 })],
+  };
+  for (const [className, make, options] of makers) {
+    test(className, () => {
+      for (const [label, source] of Object.entries(sources)) {
+        const list = [...source];  // a generator runs once: keep its pairs for both maps
+        const expected = sortedEntries(new Map(list).entries());
+        assert.deepEqual(sortedEntries(make(list).entries()), expected, `${className}: ${label}`);
+        assert.deepEqual(sortedEntries(make(list, options).entries()), expected, `${className}: ${label}, with options`);
+      }
+      const original = make([['p', 1], ['q', 2]]);
+      const copy = make(original);  // another threadmap map is an iterable of entries: a copy, not a share
+      copy.set('p', 10);
+      assert.equal(original.get('p'), 1, `${className}: the copy is a new map`);
+      assert.deepEqual(sortedEntries(copy.entries()), [['p', 10], ['q', 2]]);
+      if (className === 'DashMap') assert.equal(make([], { shards: 8 }).shardCount, 8, 'the options still apply');
+    });
+  }
+
+  test('LruLockMap keeps the last `capacity` entries, as if set one by one', () => {
+    const m = new LruLockMap([[1, 1], [2, 2], [3, 3], [4, 4]], { capacity: 2, shards: 1 });
+    assert.deepEqual(sortedEntries(m.entries()), [[3, 3], [4, 4]]);
+  });
+
+  test('bad entries or arguments: TypeError, naming the class', () => {
+    for (const [className, make] of makers) {
+      for (const [entries, pattern] of [
+        [[1, 2], new RegExp(`^${className}: each entry must be a \\[key, value\\] pair`)],
+        [[['a', 1], 'ab'], new RegExp(`^${className}: each entry must be a \\[key, value\\] pair`)],
+        [[['a', 1], null], new RegExp(`^${className}: each entry must be a \\[key, value\\] pair`)],
+        [new Set(['s', 'v']), new RegExp(`^${className}: each entry must be a \\[key, value\\] pair`)],
+        [[new Set(['s', 'v'])], /invalid key: undefined/],  // read by [0] and [1], as new Map(entries) does: no key
+      ]) {
+        assert.throws(() => make(entries), (e) => e instanceof TypeError && pattern.test(e.message), `${className}: ${pattern}`);
+      }
+      assert.throws(() => make([[{}, 1]]), (e) => e instanceof TypeError && /invalid key/.test(e.message), `${className}: object key`);
+      assert.throws(() => make([['k', () => 1]]), (e) => e instanceof TypeError && /cannot be cloned/.test(e.message), `${className}: function value`);
+      assert.throws(() => make({ capacity: 8 }, { capacity: 8 }), (e) => e instanceof TypeError && /first must be an iterable/.test(e.message), `${className}: two option objects`);
+      assert.throws(() => make([], 'opts'), (e) => e instanceof TypeError && /options must be an object/.test(e.message), `${className}: options not an object`);
+      assert.throws(() => make([], { nope: 1 }), (e) => e instanceof TypeError && /unknown option "nope"/.test(e.message), `${className}: unknown option`);
+    }
+    assert.throws(() => new LruLockMap([['a', 1]]), /capacity is required/);
+  });
+});
+
 describe('DashMap only', () => {
   test('byte-array keys compare by content and come back as Buffers', () => {
     const m = new DashMap();
