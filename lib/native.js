@@ -46,6 +46,16 @@ class Serializer extends v8.DefaultSerializer {
   _getSharedArrayBufferId() {
     throw new TypeError('invalid value: a SharedArrayBuffer cannot be stored in a map (it would be copied, not shared)');
   }
+
+  // The same for a view of one (node:v8 writes views as host objects,
+  // copying their bytes); the native codec sends such a view here too.
+  _writeHostObject(object) {
+    if (ArrayBuffer.isView(object) && util.types.isSharedArrayBuffer(object.buffer)) {
+      throw new TypeError('invalid value: a view of a SharedArrayBuffer cannot be stored in a map (it would be copied, not shared); '
+        + 'store a copy (e.g. new Uint8Array(view)) or post the SharedArrayBuffer itself');
+    }
+    return super._writeHostObject(object);
+  }
 }
 
 function serialize(value) {

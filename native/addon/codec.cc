@@ -173,7 +173,10 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
       bigint_payload(env, v, buf);
       return Value::make_blob(blob_kind::bigint, buf.data(), buf.size());
     case napi_object: {
-      if (v.IsTypedArray()) {
+      // A typed array over shared memory goes to the serializer, which
+      // refuses it (lib/native.js, Serializer): the map could only copy the
+      // memory its writer expects to share.
+      if (v.IsTypedArray() && !to_v8(v).As<v8::TypedArray>()->Buffer()->IsSharedArrayBuffer()) {
         napi_typedarray_type ta;
         size_t length = 0;
         void* data = nullptr;

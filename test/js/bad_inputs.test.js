@@ -142,6 +142,32 @@ for (const [className, make] of classes) {
       assert.throws(() => m.set('new', new SharedArrayBuffer(8)), TypeError);
       assert.deepStrictEqual(snapshot(m), before);
     });
+
+    test('nor a view of one: a typed array, a Buffer or a DataView over shared memory, alone or inside a value', () => {
+      const m = seeded(make);
+      const before = snapshot(m);
+      const sab = new SharedArrayBuffer(16);
+      const views = {
+        Int32Array: new Int32Array(sab),
+        'Uint8Array (an offset part)': new Uint8Array(sab, 4, 4),
+        Buffer: Buffer.from(sab),
+        DataView: new DataView(sab),
+        'inside an object': { frame: new Float64Array(sab) },
+        'inside an array': [1, new Uint8Array(sab)],
+      };
+      for (const [vname, view] of Object.entries(views)) {
+        for (const [opname, op] of Object.entries(ops)) {
+          expectTypeError(() => op(m, view), /a view of a SharedArrayBuffer cannot be stored in a map \(it would be copied, not shared\)/, `${opname}(${vname})`);
+          assert.deepStrictEqual(snapshot(m), before, `${opname}(${vname}) changed the map`);
+        }
+      }
+      // A copy of its contents is a value like any other; a key over shared
+      // memory is fine (keys are compared, and stored, by content).
+      m.set('copy', new Int32Array(new Int32Array(sab)));
+      assert.deepStrictEqual(m.get('copy'), new Int32Array(4));
+      m.set(new Uint8Array(sab, 0, 2), 'by content');
+      assert.equal(m.get(Buffer.from([0, 0])), 'by content');
+    });
   });
 }
 
