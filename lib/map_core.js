@@ -169,8 +169,14 @@ function fillEntries(map, entries) {
   if (entries !== undefined && entries.keys.length > 0) map[kNative].setMany(entries.keys, entries.values);
 }
 
+// A list argument as an array. A string or a byte array is iterable, but it
+// is one key: taken as a list, deleteMany('ab') would delete 'a' and 'b'.
 function toArray(iterable, what) {
   if (Array.isArray(iterable)) return iterable;
+  if (typeof iterable === 'string' || ArrayBuffer.isView(iterable)) {
+    const single = what.endsWith('keys') ? ', which is a single key (wrap it: [key])' : '';
+    throw new TypeError(`${what} must be an array or other iterable, not a ${typeof iterable === 'string' ? 'string' : 'byte array'}${single}`);
+  }
   if (iterable === null || iterable === undefined || typeof iterable[Symbol.iterator] !== 'function') {
     throw new TypeError(`${what} must be iterable`);
   }

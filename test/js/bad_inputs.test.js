@@ -484,6 +484,38 @@ describe('re-entrant calls from callbacks', () => {
   });
 });
 
+// A string or a byte array is iterable, but it is one key: as a list of
+// keys it would be its characters or bytes (deleteMany('ab') deleted 'a'
+// and 'b').
+describe('a single key where a list goes', () => {
+  for (const [className, make] of classes) {
+    test(className, async () => {
+      const m = make();
+      m.set('a', 1).set('b', 2).set('ab', 3).set(97, 4).set(98, 5);
+      const before = snapshot(m);
+      const calls = {
+        getMany: (arg) => m.getMany(arg),
+        deleteMany: (arg) => m.deleteMany(arg),
+        setMany: (arg) => m.setMany(arg),
+      };
+      if (typeof m.batchLock === 'function') {
+        calls.batchLock = (arg) => m.batchLock(arg);
+        await assert.rejects(m.batchLockAsync('ab'), /^TypeError: batchLockAsync: keys must be an array or other iterable, not a string/);
+        await assert.rejects(m.batchLockAsync(Buffer.from('ab')), /not a byte array/);
+      }
+      for (const [name, call] of Object.entries(calls)) {
+        for (const [label, arg] of [['string', 'ab'], ['byte array', Buffer.from('ab')], ['Uint8Array', new Uint8Array([97, 98])]]) {
+          const kind = label === 'string' ? 'a string' : 'a byte array';
+          const hint = name === 'setMany' ? '' : ', which is a single key \\(wrap it: \\[key\\]\\)';
+          expectTypeError(() => call(arg), new RegExp(`^${name}: (keys|entries) must be an array or other iterable, not ${kind}${hint}$`), `${name}(${label})`);
+        }
+      }
+      assert.deepStrictEqual(snapshot(m), before);
+      assert.deepEqual(m.getMany(['ab', Buffer.from('ab')]), [3, undefined], 'wrapped, they are keys');
+    });
+  }
+});
+
 describe('non-function callbacks', () => {
   for (const bad of [undefined, null, 1, 'fn', {}, [], Symbol('f')]) {
     const label = typeof bad === 'symbol' ? 'symbol' : JSON.stringify(bad) ?? String(bad);
