@@ -186,7 +186,7 @@ Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
   std::optional<addon::Value> result = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
       Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
-      Napi::Value next = fn.Call({old});
+      Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
         return std::nullopt;
@@ -206,7 +206,7 @@ Napi::Value DashMapWrap::Retain(const Napi::CallbackInfo& info) {
   Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
   size_t removed = guarded(env, [&] {
     return map().retain([&](const Key& k, addon::Value& v) {
-      return fn.Call({decode_value(env, addon, v), decode_key(env, k)}).ToBoolean().Value();
+      return callback_result(env, fn.Call({decode_value(env, addon, v), decode_key(env, k)}), "retain: fn").ToBoolean().Value();
     });
   });
   return Napi::Number::New(env, static_cast<double>(removed));

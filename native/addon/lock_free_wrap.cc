@@ -269,7 +269,7 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
     return map().compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
       callback_scope scope(addon, ref_.map);
       Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
-      Napi::Value next = fn.Call({old});
+      Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
         return std::nullopt;
@@ -300,7 +300,10 @@ Napi::Value LockFreeWrap<Engine>::Retain(const Napi::CallbackInfo& info) {
       return map().compute(k, [&](compute_entry<addon::Value>& e) {
         if (!e.exists()) return false;
         callback_scope scope(addon, ref_.map);
-        const bool keep = fn.Call({decode_value(env, addon, e.value()), decode_key(env, k)}).ToBoolean().Value();
+        const bool keep =
+            callback_result(env, fn.Call({decode_value(env, addon, e.value()), decode_key(env, k)}), "retain: fn")
+                .ToBoolean()
+                .Value();
         if (keep) return false;
         e.erase();
         return true;

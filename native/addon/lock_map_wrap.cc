@@ -286,7 +286,7 @@ Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
   std::optional<addon::Value> old = entry.get();
-  Napi::Value next = fn.Call({old ? decode_value(env, addon, *old) : env.Undefined()});
+  Napi::Value next = callback_result(env, fn.Call({old ? decode_value(env, addon, *old) : env.Undefined()}), "update: fn");
   if (next.IsUndefined()) {
     guarded(env, [&] { entry.remove(); });
     return env.Undefined();
@@ -307,7 +307,9 @@ Napi::Value LockMapWrap<Lru>::Retain(const Napi::CallbackInfo& info) {
   size_t removed = guarded(env, [&] {
     return map().retain(
         [&](const Key& k, const addon::Value& v) {
-          return fn.Call({decode_value(env, addon, v), decode_key(env, k)}).ToBoolean().Value();
+          return callback_result(env, fn.Call({decode_value(env, addon, v), decode_key(env, k)}), "retain: fn")
+              .ToBoolean()
+              .Value();
         },
         addon.locks->owner(), write_deadline());
   });

@@ -12,6 +12,14 @@ Napi::Function require_function(Napi::Env env, Napi::Value v, const char* what) 
   return v.As<Napi::Function>();
 }
 
+Napi::Value callback_result(Napi::Env env, Napi::Value result, const char* what) {
+  if (result.IsPromise())
+    throw Napi::TypeError::New(env, std::string(what) +
+                                        " returned a Promise (an async function?): it must return its result "
+                                        "synchronously (it runs while the map holds the key; do async work first)");
+  return result;
+}
+
 Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
   if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array");
   return v.As<Napi::Array>();
