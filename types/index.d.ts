@@ -17,6 +17,12 @@
  */
 export type Key = string | number | bigint | boolean | Uint8Array;
 
+/**
+ * A list of keys: an array or other iterable, but not a string, which is one
+ * key (at run time a string or a byte array there is a `TypeError`).
+ */
+export type KeyList<K> = Iterable<K> & { readonly charAt?: never };
+
 /** Options of `new DashMap(options)`. Wrong types are a `TypeError`, out-of-range values a `RangeError`, unknown names a `TypeError`. */
 export interface DashMapOptions {
   /** Entries to reserve room for up front (an integer in [0, 2^32]); default 0. */
@@ -119,13 +125,13 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   clear(): void;
 
   /** Copies of the values of `keys`, in their order (undefined where absent); read-locks one shard per key, one key at a time. TypeError for an invalid key. */
-  getMany(keys: Iterable<K>): (V | undefined)[];
+  getMany(keys: KeyList<K>): (V | undefined)[];
 
   /** Stores every [key, value] pair and returns the map; validates every entry before changing any, then write-locks one shard per entry (each key atomic, not the batch). TypeError for a bad entry (map unchanged). */
   setMany(entries: Iterable<readonly [K, V]>): this;
 
   /** Removes `keys`; returns how many were present; write-locks one shard per key, one key at a time. TypeError for an invalid key (map unchanged). */
-  deleteMany(keys: Iterable<K>): number;
+  deleteMany(keys: KeyList<K>): number;
 
   /**
    * Atomically adds `delta` (default 1) to a number value and returns the new value; an absent key counts from 0. A number already there is added to in place under the key's shard read lock (a compare-and-swap); otherwise write-locks the shard.
@@ -313,9 +319,9 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   delete(key: K): boolean;
   /** Removes every value; waits for keys held elsewhere (`ERR_WOULD_DEADLOCK` if this thread holds one). */
   clear(): void;
-  getMany(keys: Iterable<K>): (V | undefined)[];
+  getMany(keys: KeyList<K>): (V | undefined)[];
   setMany(entries: Iterable<readonly [K, V]>): this;
-  deleteMany(keys: Iterable<K>): number;
+  deleteMany(keys: KeyList<K>): number;
   add(this: LockMap<K, number>, key: K, delta?: number): number;
   add(this: LockMap<K, bigint>, key: K, delta: bigint): bigint;
   add(
@@ -343,9 +349,9 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   /** Locks `key` without blocking the event loop (the releasing thread wakes this one). Rejects `ERR_LOCK_TIMEOUT` / `ERR_ABORTED`. */
   lockAsync(key: K, options?: AsyncLockOptions): Promise<Entry<K, V>>;
   /** Locks every key (duplicates once) in one global order, blocking; on failure nothing stays locked. */
-  batchLock(keys: Iterable<K>, options?: LockOptions): BatchEntry<K, V>;
+  batchLock(keys: KeyList<K>, options?: LockOptions): BatchEntry<K, V>;
   /** Like `batchLock`, without blocking the event loop; the timeout covers the whole batch. */
-  batchLockAsync(keys: Iterable<K>, options?: AsyncLockOptions): Promise<BatchEntry<K, V>>;
+  batchLockAsync(keys: KeyList<K>, options?: AsyncLockOptions): Promise<BatchEntry<K, V>>;
   /** Locks a key (or, given an array, keys), runs fn, always releases; resolves to fn's result. */
   withLock<R>(key: K, fn: (entry: Entry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
   withLock<R>(keys: readonly K[], fn: (batch: BatchEntry<K, V>) => R | Promise<R>, options?: AsyncLockOptions): Promise<R>;
@@ -457,11 +463,11 @@ export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Itera
   /** Removes every entry (not atomic as a whole). */
   clear(): void;
   /** Copies of the values of `keys`, in their order (undefined where absent). */
-  getMany(keys: Iterable<K>): (V | undefined)[];
+  getMany(keys: KeyList<K>): (V | undefined)[];
   /** Stores every [key, value] pair; validates every entry before changing any (each key atomic, not the batch). */
   setMany(entries: Iterable<readonly [K, V]>): this;
   /** Removes `keys`; returns how many were present. */
-  deleteMany(keys: Iterable<K>): number;
+  deleteMany(keys: KeyList<K>): number;
   /**
    * Atomically adds `delta` (default 1) to a number value and returns the new value; an absent key counts from 0. A CAS loop: no update is lost under contention.
    * @throws TypeError if the stored value is not a number.

@@ -1,4 +1,4 @@
-// Constructors: (options?) or, as new Map(entries), (entries, options?).
+// Arguments: constructors take (options?) or, as new Map(entries), (entries, options?); lists of keys are not strings.
 import { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } from 'threadmap';
 
 const pairs: [string, number][] = [['a', 1], ['b', 2]];
@@ -31,3 +31,17 @@ new LruLockMap<string, number>([['a', 1]]);
 new DashMap({ capacity: 1 }, { shards: 2 });
 // @ts-expect-error options of another class
 new HopscotchMap([[1, 2]], { buckets: 4 });
+
+// A string is one key, not a list of keys.
+const strings = new DashMap<string, number>();
+strings.getMany(['a', 'b']);
+strings.getMany(new Set(['a']));
+strings.deleteMany(strings.keys());
+// @ts-expect-error a string where a list of keys goes
+strings.getMany('ab');
+// @ts-expect-error a string where a list of keys goes
+strings.deleteMany('ab');
+const locks = new LockMap<string, number>();
+// @ts-expect-error a string where a list of keys goes
+locks.batchLock('ab');
+locks.batchLock(['a', 'b']).release();
