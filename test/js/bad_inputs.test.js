@@ -534,8 +534,9 @@ describe('non-function callbacks', () => {
 });
 
 // update and retain run their callback synchronously: an async one returns
-// a Promise, which update stored as {} and retain took as true (keeping
-// every entry, whatever the promise would have said).
+// a Promise, which retain took as true (keeping every entry, whatever the
+// promise would have said) and update refused as an uncloneable value
+// without naming the mistake.
 describe('async update/retain callbacks', () => {
   for (const [className, make] of classes) {
     test(className, async () => {
