@@ -42,6 +42,10 @@ class MapCore {
 
   add(key, delta) { return this[kNative].add(key, delta); }
   getOrInsert(key, value) { return this[kNative].getOrInsert(key, value); }
+  getOrInsertComputed(key, fn) {
+    if (typeof fn !== 'function') throw new TypeError('getOrInsertComputed: fn must be a function');
+    return this[kNative].getOrInsertComputed(key, fn);
+  }
   compareAndSet(key, expected, value) { return this[kNative].compareAndSet(key, expected, value); }
   take(key) { return this[kNative].take(key); }
   update(key, fn) {

@@ -157,6 +157,14 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   getOrInsert(key: K, value: V): V;
 
   /**
+   * Returns (a copy of) the existing value for `key`; if there is none, calls `fn(key)`, stores its result and returns it (as the
+   * TC39 upsert proposal's `Map.prototype.getOrInsertComputed`). `fn` runs under the key's shard write lock, as `update`'s does,
+   * so at most once per insertion across every thread; it must be synchronous (a Promise is a TypeError). If `fn` throws, the
+   * key stays absent.
+   */
+  getOrInsertComputed(key: K, fn: (key: K) => V): V;
+
+  /**
    * Sets `key` to `value` only if its current value matches `expected` (`undefined` means "absent"); returns whether it did. Atomic under the key's shard write lock.
    * Primitives match by SameValueZero, other values by cloned content.
    */
@@ -330,6 +338,8 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
     delta?: number | bigint,
   ): number | bigint;
   getOrInsert(key: K, value: V): V;
+  /** The existing value for `key`, or `fn(key)` after storing it; `fn` runs with the key's lock held (other keys free), only for an absent key. */
+  getOrInsertComputed(key: K, fn: (key: K) => V): V;
   compareAndSet(key: K, expected: V | undefined, value: V): boolean;
   take(key: K): V | undefined;
   /** fn(old) -> new with the key's lock held (not a shard lock): fn may use other keys; writing this key from fn is `ERR_WOULD_DEADLOCK`. Returning undefined deletes; a throw leaves the key as it was. */
@@ -486,6 +496,12 @@ export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Itera
   ): number | bigint;
   /** The existing value for `key`, or `value` after inserting it; linearizable. */
   getOrInsert(key: K, value: V): V;
+  /**
+   * The existing value for `key`, or `fn(key)` after inserting it. `fn` runs with nothing held (it may use this map) when the key
+   * is absent; if another thread inserts the key meanwhile, that value is returned and `fn`'s result dropped (so racing threads may
+   * each run `fn` once). Linearizable as `getOrInsert`.
+   */
+  getOrInsertComputed(key: K, fn: (key: K) => V): V;
   /** Sets `key` to `value` only if its current value matches `expected` (undefined means "absent"); returns whether it did. Primitives match by SameValueZero, other values by cloned content. */
   compareAndSet(key: K, expected: V | undefined, value: V): boolean;
   /** Removes `key` and returns its value, or undefined if absent. */

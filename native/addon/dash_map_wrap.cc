@@ -34,6 +34,7 @@ Napi::Function DashMapWrap::Define(Napi::Env env) {
                          InstanceMethod<&DashMapWrap::DeleteMany>("deleteMany"),
                          InstanceMethod<&DashMapWrap::Add>("add"),
                          InstanceMethod<&DashMapWrap::GetOrInsert>("getOrInsert"),
+                         InstanceMethod<&DashMapWrap::GetOrInsertComputed>("getOrInsertComputed"),
                          InstanceMethod<&DashMapWrap::CompareAndSet>("compareAndSet"),
                          InstanceMethod<&DashMapWrap::Take>("take"),
                          InstanceMethod<&DashMapWrap::Update>("update"),
@@ -151,6 +152,26 @@ Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
   addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(
       env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }); });
+  return decode_value(env, addon, result);
+}
+
+// getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
+// it. fn runs under the key's shard lock (as update's), so only when the key
+// is absent and at most once per insertion across every thread.
+Napi::Value DashMapWrap::GetOrInsertComputed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Napi::Value js_key = arg(info, 0);
+  Key key = key_arg(env, *ref_.map, js_key);
+  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
+  addon::Value result = guarded(env, [&] {
+    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
+      if (e.exists()) return e.value();
+      addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
+      e.assign(computed);
+      return computed;
+    });
+  });
   return decode_value(env, addon, result);
 }
 

@@ -59,6 +59,7 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
                             W::template InstanceMethod<&W::Add>("add"),
                             W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
+                            W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"),
                             W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
                             W::template InstanceMethod<&W::Take>("take"),
                             W::template InstanceMethod<&W::Update>("update"),
@@ -233,6 +234,25 @@ Napi::Value LockFreeWrap<Engine>::GetOrInsert(const Napi::CallbackInfo& info) {
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(value)); });
+  return decode_value(env, addon, result);
+}
+
+// getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
+// it. fn runs once per call, with nothing held (it may write this map), only
+// if the key was absent when looked up; the insert is getOrInsert's, so if
+// another thread inserted the key meanwhile, its value is returned and fn's
+// result dropped.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  refuse_write_in_callback(env, "getOrInsertComputed");
+  Addon& addon = Addon::of(env);
+  Napi::Value js_key = arg(info, 0);
+  Key key = key_arg(env, *ref_.map, js_key);
+  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, addon, *v);
+  addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
+  addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(computed)); });
   return decode_value(env, addon, result);
 }
 

@@ -57,6 +57,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
       W::template InstanceMethod<&W::Add>("add"),
       W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
+      W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"),
       W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
       W::template InstanceMethod<&W::Take>("take"),
       W::template InstanceMethod<&W::Update>("update"),
@@ -256,6 +257,23 @@ Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
         write_deadline());
   });
   return decode_value(env, addon, result);
+}
+
+// getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
+// it. fn runs with the key's lock held (as update's fn: no shard lock, other
+// keys free), only when the key is absent.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon& addon = Addon::of(env);
+  Napi::Value js_key = arg(info, 0);
+  Key key = key_arg(env, *ref_.map, js_key);
+  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
+  auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
+  if (std::optional<addon::Value> old = entry.get()) return decode_value(env, addon, *old);
+  addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
+  guarded(env, [&] { entry.set(computed); });
+  return decode_value(env, addon, computed);
 }
 
 template <bool Lru>

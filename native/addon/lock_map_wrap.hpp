@@ -54,6 +54,7 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value DeleteMany(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsert(const Napi::CallbackInfo& info);
+  Napi::Value GetOrInsertComputed(const Napi::CallbackInfo& info);
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value Take(const Napi::CallbackInfo& info);
   Napi::Value Update(const Napi::CallbackInfo& info);

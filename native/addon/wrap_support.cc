@@ -53,6 +53,10 @@ Value value_arg(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value 
   return out;
 }
 
+Value computed_value(Napi::Env env, Addon& addon, const shared_map& map, Napi::Function fn, Napi::Value key) {
+  return value_arg(env, addon, map, callback_result(env, fn.Call({key}), "getOrInsertComputed: fn"));
+}
+
 std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys) {
   std::vector<Key> out;
   out.reserve(keys.Length());

@@ -36,6 +36,9 @@ class Addon;
 // the map's size limits (RangeError above them, TypeError for a bad type).
 Key key_arg(Napi::Env env, const shared_map& map, Napi::Value v);
 Value value_arg(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value v);
+// getOrInsertComputed's value: fn(key), refused if a Promise (callback_result)
+// and encoded as value_arg does.
+Value computed_value(Napi::Env env, Addon& addon, const shared_map& map, Napi::Function fn, Napi::Value key);
 // Every element as key_arg (the first bad one throws).
 std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys);
 // RangeError if k or v is over `limits` (for values encoded elsewhere).

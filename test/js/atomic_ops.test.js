@@ -194,6 +194,78 @@ for (const [className, make] of classes) describe(className, () => {
     });
   });
 
+  // getOrInsertComputed(key, fn), as the TC39 upsert proposal's Map method:
+  // fn(key) runs only for an absent key and its result is stored.
+  describe('getOrInsertComputed', () => {
+    const lockFree = className === 'LockFreeMap' || className === 'HopscotchMap';
+
+    test('an absent key: fn(key) runs once, its result is stored and returned (a copy)', () => {
+      const m = make();
+      const seen = [];
+      const obj = { a: [1] };
+      const got = m.getOrInsertComputed('k', (k) => { seen.push(k); return obj; });
+      assert.deepStrictEqual(got, obj);
+      assert.notEqual(got, obj, 'returns a copy');
+      assert.deepStrictEqual(m.get('k'), obj);
+      assert.deepEqual(seen, ['k']);
+      const bytes = Buffer.from('bk');
+      assert.equal(m.getOrInsertComputed(bytes, (k) => { seen.push(k); return k.length; }), 2);
+      assert.equal(seen[1], bytes, 'fn gets the key the caller passed');
+      assert.equal(m.getOrInsertComputed(7, (k) => k * 2), 14);
+    });
+
+    test('a present key: its value, fn not called; undefined is a value like any other', () => {
+      const m = make();
+      m.set('k', 'first').set('u', undefined);
+      const never = () => assert.fail('fn ran for a present key');
+      assert.equal(m.getOrInsertComputed('k', never), 'first');
+      assert.equal(m.getOrInsertComputed('u', never), undefined);
+      assert.equal(m.getOrInsertComputed('new', () => undefined), undefined);
+      assert.equal(m.has('new'), true);
+      assert.equal(m.getOrInsertComputed('new', never), undefined);
+      assert.equal(m.size, 3);
+    });
+
+    test('fn throwing, returning an uncloneable value or a Promise, or not a function: key stays absent', () => {
+      const m = make();
+      m.set('a', 1);
+      const before = snapshot(m);
+      assert.throws(() => m.getOrInsertComputed('k', () => { throw new Error('boom'); }), /boom/);
+      assert.throws(() => m.getOrInsertComputed('k', () => () => 1), (e) => e instanceof TypeError && /cannot be cloned/.test(e.message));
+      assert.throws(() => m.getOrInsertComputed('k', async () => 1), (e) => e instanceof TypeError && /^getOrInsertComputed: fn returned a Promise/.test(e.message));
+      for (const bad of [undefined, 1, 'fn', {}]) {
+        assert.throws(() => m.getOrInsertComputed('k', bad), (e) => e instanceof TypeError && /getOrInsertComputed: fn must be a function/.test(e.message));
+      }
+      assert.throws(() => m.getOrInsertComputed({}, () => 1), TypeError, 'a bad key');
+      assert.deepStrictEqual(snapshot(m), before);
+      assert.equal(m.getOrInsertComputed('k', () => 2), 2, 'still insertable');
+    });
+
+    test('what fn may do with its own map', () => {
+      const m = make();
+      if (className === 'DashMap') {
+        // fn runs under the key's shard lock, as update's: the same shard is
+        // ERR_WOULD_DEADLOCK (size walks every shard, so it meets it).
+        assert.throws(() => m.getOrInsertComputed('k', () => m.size), (e) => e.code === 'ERR_WOULD_DEADLOCK');
+        assert.equal(m.has('k'), false);
+      } else if (lockFree) {
+        // fn runs with nothing held: it may write the map, even the key itself
+        // (then that value wins, as another thread's insert would).
+        assert.equal(m.getOrInsertComputed('k', () => { m.set('other', 1); m.set('k', 'theirs'); return 'mine'; }), 'theirs');
+        assert.equal(m.get('other'), 1);
+        // From inside an update callback, it is a write like any other.
+        m.set('u', 1);
+        assert.throws(() => m.update('u', () => m.getOrInsertComputed('z', () => 1)), (e) => e.code === 'ERR_WOULD_DEADLOCK');
+      } else {
+        // LockMap: fn runs with the key's lock held (no shard lock): other
+        // keys are free, the same key is ERR_WOULD_DEADLOCK.
+        assert.equal(m.getOrInsertComputed('k', () => { m.set('other', 1); return m.get('other') + 1; }), 2);
+        assert.throws(() => m.getOrInsertComputed('j', () => m.set('j', 1)), (e) => e.code === 'ERR_WOULD_DEADLOCK');
+        assert.equal(m.has('j'), false);
+      }
+    });
+  });
+
   describe('compareAndSet', () => {
     test('expected undefined means absent', () => {
       const m = make();

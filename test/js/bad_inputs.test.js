@@ -367,6 +367,7 @@ describe('re-entrant calls from callbacks', () => {
     add: (m, k) => m.add(k, 1),
     take: (m, k) => m.take(k),
     getOrInsert: (m, k) => m.getOrInsert(k, 1),
+    getOrInsertComputed: (m, k) => m.getOrInsertComputed(k, () => 1),
     compareAndSet: (m, k) => m.compareAndSet(k, 1, 2),
     update: (m, k) => m.update(k, () => 5),
     getMany: (m, k) => m.getMany([k]),

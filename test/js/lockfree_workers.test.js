@@ -154,6 +154,7 @@ describe('lock-free classes: their own rules', () => {
         add: (m, k) => m.add(k, 1),
         take: (m, k) => m.take(k),
         getOrInsert: (m, k) => m.getOrInsert(k, 1),
+        getOrInsertComputed: (m, k) => m.getOrInsertComputed(k, () => 1),
         compareAndSet: (m, k) => m.compareAndSet(k, 1, 2),
         update: (m, k) => m.update(k, () => 5),
         setMany: (m, k) => m.setMany([[k, 1]]),

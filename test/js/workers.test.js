@@ -251,6 +251,43 @@ test('concurrent update/compareAndSet/getOrInsert from several workers stay atom
   for (let i = 0; i < 50; i++) assert.ok([1, 2, 3].includes(m.get(`once:${i}`)));
 });
 
+test('getOrInsertComputed from several workers: one value per key; under a lock, one computation', async () => {
+  const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
+  for (const [Class, options] of [[DashMap], [LockMap], [LruLockMap, { capacity: 1000 }], [LockFreeMap], [HopscotchMap]]) {
+    const m = new Class(options);
+    const calls = new DashMap();  // computations per key, counted by the callbacks
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const T = require(${JSON.stringify(require('./helpers').LIB)});
+      const m = T[workerData.kind].from(workerData.handle);
+      const calls = T.DashMap.from(workerData.calls);
+      const got = [];
+      for (let i = 0; i < 200; i++) {
+        const k = 'once:' + (i % 40);
+        got.push(m.getOrInsertComputed(k, () => { calls.add(k); return { by: workerData.id, i }; }).by);
+      }
+      parentPort.postMessage(got);
+    `;
+    const workers = [1, 2, 3].map((id) => startWorker(code, { workerData: { kind: Class.name, handle: m.handle, calls: calls.handle, id } }));
+    const results = await Promise.all(workers.map((w) => w.done));
+    for (let w = 0; w < 3; w++) {
+      assert.equal(results[w].code, 0, Class.name);
+      results[w].messages[0].forEach((by, i) => {
+        assert.equal(by, m.get(`once:${i % 40}`).by, `${Class.name}: every caller got the stored value`);
+      });
+    }
+    assert.equal(m.size, 40, Class.name);
+    for (let i = 0; i < 40; i++) {
+      const n = calls.get(`once:${i}`);
+      if (Class === LockFreeMap || Class === HopscotchMap) {
+        assert.ok(n >= 1 && n <= 3, `${Class.name}: at most one computation per racing worker (${n})`);
+      } else {
+        assert.equal(n, 1, `${Class.name}: fn runs under the lock: once per key across the workers`);
+      }
+    }
+  }
+});
+
 test('two workers whose update callbacks each reach into the other\'s shard do not hang', async () => {
   const m = new DashMap({ shards: 64 });
   // Two keys in different shards.

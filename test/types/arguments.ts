@@ -45,3 +45,14 @@ const locks = new LockMap<string, number>();
 // @ts-expect-error a string where a list of keys goes
 locks.batchLock('ab');
 locks.batchLock(['a', 'b']).release();
+
+// getOrInsertComputed(key, fn): fn gets the key and returns a value.
+const cache = new DashMap<string, { len: number }>();
+const computed: { len: number } = cache.getOrInsertComputed('abc', (k) => ({ len: k.length }));
+new LockMap<number, string>().getOrInsertComputed(1, (k) => String(k));
+new HopscotchMap<string, number>().getOrInsertComputed('a', (k) => k.length);
+void computed;
+// @ts-expect-error fn returns the wrong type
+cache.getOrInsertComputed('abc', () => 5);
+// @ts-expect-error a value, not a function
+cache.getOrInsertComputed('abc', { len: 1 });
