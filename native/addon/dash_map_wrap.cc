@@ -156,14 +156,16 @@ Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
 }
 
 // getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
-// it. fn runs under the key's shard lock (as update's), so only when the key
-// is absent and at most once per insertion across every thread.
+// it. A present key is a read (a cache's usual case: no exclusive lock);
+// an absent one is looked up again under the key's shard lock, where fn
+// runs (as update's), so at most once per insertion across every thread.
 Napi::Value DashMapWrap::GetOrInsertComputed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Napi::Value js_key = arg(info, 0);
   Key key = key_arg(env, *ref_.map, js_key);
   Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); })) return decode_value(env, addon, *v);
   addon::Value result = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
       if (e.exists()) return e.value();

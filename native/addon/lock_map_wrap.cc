@@ -260,8 +260,10 @@ Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
 }
 
 // getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
-// it. fn runs with the key's lock held (as update's fn: no shard lock, other
-// keys free), only when the key is absent.
+// it. A present key is a read, as get (no wait for the key's lock; on an
+// LruLockMap it counts as get does); an absent one is looked up again with
+// the key's lock held, where fn runs (as update's fn: no shard lock, other
+// keys free).
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -269,6 +271,7 @@ Napi::Value LockMapWrap<Lru>::GetOrInsertComputed(const Napi::CallbackInfo& info
   Napi::Value js_key = arg(info, 0);
   Key key = key_arg(env, *ref_.map, js_key);
   Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, addon, *v);
   auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
   if (std::optional<addon::Value> old = entry.get()) return decode_value(env, addon, *old);
   addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);

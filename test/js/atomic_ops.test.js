@@ -241,6 +241,17 @@ for (const [className, make] of classes) describe(className, () => {
       assert.equal(m.getOrInsertComputed('k', () => 2), 2, 'still insertable');
     });
 
+    if (className === 'LruLockMap') {
+      test('counts in stats() as get does: a miss, then hits', () => {
+        const m = make();
+        m.getOrInsertComputed('k', () => 1);
+        m.getOrInsertComputed('k', () => 2);
+        m.getOrInsertComputed('k', () => 3);
+        const { hits, misses } = m.stats();
+        assert.deepEqual({ hits, misses }, { hits: 2, misses: 1 });
+      });
+    }
+
     test('what fn may do with its own map', () => {
       const m = make();
       if (className === 'DashMap') {
