@@ -173,18 +173,21 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
       bigint_payload(env, v, buf);
       return Value::make_blob(blob_kind::bigint, buf.data(), buf.size());
     case napi_object: {
-      // A typed array over shared memory goes to the serializer, which
-      // refuses it (lib/native.js, Serializer): the map could only copy the
-      // memory its writer expects to share.
-      if (v.IsTypedArray() && !to_v8(v).As<v8::TypedArray>()->Buffer()->IsSharedArrayBuffer()) {
+      if (v.IsTypedArray()) {
         napi_typedarray_type ta;
         size_t length = 0;
         void* data = nullptr;
-        NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, nullptr, nullptr), Value());
-        auto type = static_cast<uint8_t>(ta);
-        if (ta == napi_uint8_array && v.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
-          type = static_cast<uint8_t>(byte_type::buffer);
-        return Value::make_blob(blob_kind::bytes, data, length * element_size(ta), type);
+        napi_value buffer = nullptr;
+        NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, &buffer, nullptr), Value());
+        // A typed array over shared memory goes on to the serializer, which
+        // refuses it (lib/native.js, Serializer): the map could only copy
+        // the memory its writer expects to share.
+        if (!to_v8(buffer)->IsSharedArrayBuffer()) {
+          auto type = static_cast<uint8_t>(ta);
+          if (ta == napi_uint8_array && v.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
+            type = static_cast<uint8_t>(byte_type::buffer);
+          return Value::make_blob(blob_kind::bytes, data, length * element_size(ta), type);
+        }
       }
       if (addon.serialize.IsEmpty()) throw Napi::Error::New(env, "threadmap: value codec not initialised");
       Napi::Value bytes = addon.serialize.Call({v});
