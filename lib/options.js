@@ -7,6 +7,10 @@ function checkOptions(options, className, allowed) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${className}: options must be an object`);
   }
+  // A Map or Set has no own option names: it would pass as "no options".
+  if (typeof options[Symbol.iterator] === 'function') {
+    throw new TypeError(`${className}: options must be a plain object, not an iterable (${options.constructor?.name ?? 'object'})`);
+  }
   for (const name of Object.keys(options)) {
     if (!allowed.includes(name)) {
       throw new TypeError(`${className}: unknown option "${name}" (known: ${allowed.join(', ')})`);

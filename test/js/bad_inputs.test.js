@@ -211,6 +211,22 @@ describe('options', () => {
     });
   }
 
+  test('a Map or Set where options go is refused, not read as "no options"', async () => {
+    const isIterableOptions = (e) => e instanceof TypeError && /options must be a plain object, not an iterable \((Map|Set)\)/.test(e.message);
+    const live = threadmap.liveMaps();
+    assert.throws(() => new DashMap([], new Map([['shards', 2]])), isIterableOptions, 'constructor, after entries');
+    assert.throws(() => new LruLockMap([], new Map([['capacity', 2]])), isIterableOptions, 'LruLockMap constructor');
+    assert.ok(threadmap.liveMaps() <= live, 'no map was created');
+    const l = new LockMap();
+    assert.throws(() => l.lock('k', new Map([['timeout', 5]])), isIterableOptions, 'lock');
+    assert.throws(() => l.batchLock(['k'], new Set()), isIterableOptions, 'batchLock');
+    await assert.rejects(l.lockAsync('k', new Map()), isIterableOptions, 'lockAsync');
+    const lru = new LruLockMap({ capacity: 2 });
+    assert.throws(() => lru.set('k', 1, new Map([['ttl', 5]])), isIterableOptions, 'LruLockMap set');
+    assert.equal(lru.has('k'), false);
+    assert.equal(l.tryLock('k').release(), undefined, 'no lock was left held');
+  });
+
   test('valid options work', () => {
     for (const options of [undefined, {}, { shards: 1 }, { shards: 2 }, { shards: 65536 }, { capacity: 0 },
       { capacity: 1000, shards: 8 }, { shards: undefined, capacity: undefined }]) {
