@@ -27,11 +27,12 @@ const MAX_BUCKETS = 2 ** 26;
 
 class LockFreeMap extends FastMapCore {
   /**
-   * @param {{capacity?: number, buckets?: number}} [options]
+   * new LockFreeMap(options?) or new LockFreeMap(entries, options?), as new Map(entries).
+   * @param {Iterable<[unknown, unknown]> | {capacity?: number, buckets?: number}} [entriesOrOptions]
+   * @param {{capacity?: number, buckets?: number}} [maybeOptions]
    *   capacity: expected entries (the initial table; it grows and shrinks
    *   from there). buckets: a fixed bucket count (a power of two): the
-   *   table never resizes. Not both. Entries first, as new Map(entries), if
-   *   given: new LockFreeMap(entries, options?).
+   *   table never resizes. Not both.
    */
   constructor(entriesOrOptions, maybeOptions) {
     super();
@@ -62,10 +63,11 @@ class LockFreeMap extends FastMapCore {
 
 class HopscotchMap extends FastMapCore {
   /**
-   * @param {{capacity?: number}} [options]
+   * new HopscotchMap(options?) or new HopscotchMap(entries, options?), as new Map(entries).
+   * @param {Iterable<[unknown, unknown]> | {capacity?: number}} [entriesOrOptions]
+   * @param {{capacity?: number}} [maybeOptions]
    *   capacity: expected entries (the initial table; it grows and shrinks
-   *   from there, never below it). Entries first, as new Map(entries), if
-   *   given: new HopscotchMap(entries, options?).
+   *   from there, never below it).
    */
   constructor(entriesOrOptions, maybeOptions) {
     super();
