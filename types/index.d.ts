@@ -157,8 +157,8 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   getOrInsert(key: K, value: V): V;
 
   /**
-   * Returns (a copy of) the existing value for `key`; if there is none, calls `fn(key)`, stores its result and returns it (as the
-   * TC39 upsert proposal's `Map.prototype.getOrInsertComputed`). `fn` runs under the key's shard write lock, as `update`'s does,
+   * Returns (a copy of) the existing value for `key` (a read, as `get`); if there is none, calls `fn(key)`, stores its result and
+   * returns it (as the TC39 upsert proposal's `Map.prototype.getOrInsertComputed`). `fn` runs under the key's shard write lock, as `update`'s does,
    * so at most once per insertion across every thread; it must be synchronous (a Promise is a TypeError). If `fn` throws, the
    * key stays absent.
    */
