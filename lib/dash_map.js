@@ -3,7 +3,7 @@
 // reader-writer locked shards). Map-like; shared between threads by handle.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle, constructorArgs, fillEntries } = require('./map_core');
+const { kNative, attachNative, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
 const { FastMapCore, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
@@ -33,6 +33,15 @@ class DashMap extends FastMapCore {
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
     return fromHandle(DashMap, native.DashMap, handle, attachFast);
+  }
+
+  /**
+   * The map `name` holds in this process: made by the first call (with its
+   * options), attached by every later one in any thread. Kept alive by the
+   * name until threadmap.dropName(name).
+   */
+  static named(name, options) {
+    return namedMap(DashMap, name, options);
   }
 
   /** Entries per shard (a diagnostic of the key distribution). */

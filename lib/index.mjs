@@ -1,6 +1,6 @@
 import threadmap from './index.js';
 
 export const {
-  DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, codes,
+  DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, namedMaps, dropName, codes,
 } = threadmap;
 export default threadmap;

@@ -13,7 +13,7 @@
 // own CAS lose forever); other maps are free.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle, constructorArgs, fillEntries } = require('./map_core');
+const { kNative, attachNative, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
 const { FastMapCore, attachFast } = require('./fast_map');
 
 // The largest initial table / fixed bucket count accepted: 2^26 (a table
@@ -55,6 +55,15 @@ class LockFreeMap extends FastMapCore {
     return fromHandle(LockFreeMap, native.LockFreeMap, handle, attachFast);
   }
 
+  /**
+   * The map `name` holds in this process: made by the first call (with its
+   * options), attached by every later one in any thread. Kept alive by the
+   * name until threadmap.dropName(name).
+   */
+  static named(name, options) {
+    return namedMap(LockFreeMap, name, options);
+  }
+
   /** The current number of buckets (a diagnostic). */
   bucketCount() { return this[kNative].bucketCount(); }
 
@@ -83,6 +92,15 @@ class HopscotchMap extends FastMapCore {
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
     return fromHandle(HopscotchMap, native.HopscotchMap, handle, attachFast);
+  }
+
+  /**
+   * The map `name` holds in this process: made by the first call (with its
+   * options), attached by every later one in any thread. Kept alive by the
+   * name until threadmap.dropName(name).
+   */
+  static named(name, options) {
+    return namedMap(HopscotchMap, name, options);
   }
 
   /** The current number of home buckets (a diagnostic). */

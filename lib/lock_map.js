@@ -10,7 +10,7 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { MapCore, kNative, attachNative, fromHandle, toArray, constructorArgs, fillEntries } = require('./map_core');
+const { MapCore, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
 const { kFast, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
@@ -159,6 +159,15 @@ class LockMap extends MapCore {
   /** Attaches to a map created in any thread of this process. */
   static from(handle) {
     return fromHandle(LockMap, native.LockMap, handle, attachFast);
+  }
+
+  /**
+   * The map `name` holds in this process: made by the first call (with its
+   * options), attached by every later one in any thread. Kept alive by the
+   * name until threadmap.dropName(name).
+   */
+  static named(name, options) {
+    return namedMap(LockMap, name, options);
   }
 
   get(key) {
@@ -331,6 +340,15 @@ class LruLockMap extends LockMap {
 
   static from(handle) {
     return fromHandle(LruLockMap, native.LruLockMap, handle, attachFast);
+  }
+
+  /**
+   * The map `name` holds in this process: made by the first call (with its
+   * options), attached by every later one in any thread. Kept alive by the
+   * name until threadmap.dropName(name).
+   */
+  static named(name, options) {
+    return namedMap(LruLockMap, name, options);
   }
 
   /** The bound on size. */

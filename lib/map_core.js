@@ -5,6 +5,7 @@
 // fast path of DashMap and the lock-free classes: FastMapCore in
 // lib/fast_map.js; the locks and fast reads of LockMap).
 const { invalidHandle } = require('./errors');
+const { native } = require('./native');
 const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;
 
@@ -136,6 +137,30 @@ function fromHandle(Class, NativeClass, handle, init) {
   return map;
 }
 
+// Class.named(name, options?) for any map class: the map that `name` holds
+// in this process (native/addon/registry.hpp), made by the first call, with
+// that call's options; any thread's later calls attach to it (their options
+// are not used). A name keeps its map alive until dropName(name).
+function namedMap(Class, name, options) {
+  if (typeof name !== 'string') {
+    throw new TypeError(`${Class.name}.named: the name must be a string, got ${name === null ? 'null' : typeof name}`);
+  }
+  if (name.length === 0) throw new TypeError(`${Class.name}.named: the name must not be empty`);
+  if (options !== undefined && (options === null || typeof options !== 'object' || typeof options[Symbol.iterator] === 'function')) {
+    throw new TypeError(`${Class.name}.named: options must be a plain object (entries are not taken: call setMany on the map)`);
+  }
+  let found = native.findNamed(name);
+  if (found === undefined) {
+    const made = new Class(options);
+    found = native.nameMap(name, made.handle);
+    if (found[2]) return made;  // named by this call; else another thread's call named its map first
+  }
+  if (found[0] !== Class.name) {
+    throw new TypeError(`${Class.name}.named: the name ${JSON.stringify(name)} holds a ${found[0]}, not a ${Class.name}`);
+  }
+  return Class.from(found[1]);
+}
+
 // [key, value] pairs as two arrays, every pair checked before any is used.
 // An entry is read as new Map(entries) reads one: any object, its [0] the
 // key and its [1] the value.
@@ -187,4 +212,4 @@ function toArray(iterable, what) {
   return Array.from(iterable);
 }
 
-module.exports = { MapCore, kNative, attachNative, fromHandle, toArray, constructorArgs, fillEntries };
+module.exports = { MapCore, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries };

@@ -6,7 +6,7 @@
 // `const { DashMap } = require('threadmap')` (CommonJS, lib/index.js).
 //
 // Declared here: DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap,
-// Entry, BatchEntry, liveMaps(), heldLocks() and codes.
+// Entry, BatchEntry, liveMaps(), heldLocks(), namedMaps(), dropName() and codes.
 
 /**
  * A key: string, number, bigint, boolean or Uint8Array (a Buffer is one).
@@ -99,6 +99,13 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
    * @throws TypeError with code `ERR_INVALID_HANDLE` if `handle` is not a live DashMap handle (a copy of its bytes is not one).
    */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): DashMap<K, V>;
+  /**
+   * The map `name` holds in this process: made by the first call in any
+   * thread, with that call's options; every later call attaches to it and
+   * does not use its options. The name keeps the map alive until
+   * `dropName(name)`. A name holding another class is a TypeError.
+   */
+  static named<K extends Key = Key, V = unknown>(name: string, options?: DashMapOptions): DashMap<K, V>;
 
   /** The map's unforgeable SharedArrayBuffer handle: post it to a worker (postMessage, workerData) and pass it to `DashMap.from`; locks nothing. Keeps the map alive while reachable. */
   readonly handle: SharedArrayBuffer;
@@ -215,6 +222,16 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
 /** Native maps alive in this process, counted across all threads: a diagnostic for leaks. Locks nothing. */
 export declare function liveMaps(): number;
 
+/** The names that hold a map (`X.named(name)`), in no particular order. */
+export declare function namedMaps(): string[];
+
+/**
+ * Frees a name (`X.named(name)`): the map lives on while a wrapper or handle
+ * in any thread reaches it, and the name's next `named` call makes a new map.
+ * Returns whether the name held a map.
+ */
+export declare function dropName(name: string): boolean;
+
 /** This thread's entries that hold a lock, and its queued async lock waits: a diagnostic for leaks. */
 export declare function heldLocks(): { held: number; waiting: number };
 
@@ -315,6 +332,13 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   constructor(entries: Iterable<readonly [K, V]>, options?: LockMapOptions);
   /** Attaches to a LockMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockMap<K, V>;
+  /**
+   * The map `name` holds in this process: made by the first call in any
+   * thread, with that call's options; every later call attaches to it and
+   * does not use its options. The name keeps the map alive until
+   * `dropName(name)`. A name holding another class is a TypeError.
+   */
+  static named<K extends Key = Key, V = unknown>(name: string, options?: LockMapOptions): LockMap<K, V>;
   readonly handle: SharedArrayBuffer;
   readonly size: number;
   readonly shardCount: number;
@@ -400,6 +424,13 @@ export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMa
    */
   constructor(entries: Iterable<readonly [K, V]>, options: LruLockMapOptions);
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LruLockMap<K, V>;
+  /**
+   * The map `name` holds in this process: made by the first call in any
+   * thread, with that call's options; every later call attaches to it and
+   * does not use its options. Options are needed only where the constructor needs them (capacity) and the name holds no map yet. The name keeps the map alive until
+   * `dropName(name)`. A name holding another class is a TypeError.
+   */
+  static named<K extends Key = Key, V = unknown>(name: string, options?: LruLockMapOptions): LruLockMap<K, V>;
   /** The bound on `size`. */
   readonly capacity: number;
   /** Stores a clone, with `ttl` (ms) overriding the map's (without it: the map's, also over a value that had its own). `ERR_CACHE_FULL` if no entry can be evicted. */
@@ -551,6 +582,13 @@ export declare class LockFreeMap<K extends Key = Key, V = unknown> {
   constructor(entries: Iterable<readonly [K, V]>, options?: LockFreeMapOptions);
   /** Attaches to a LockFreeMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockFreeMap<K, V>;
+  /**
+   * The map `name` holds in this process: made by the first call in any
+   * thread, with that call's options; every later call attaches to it and
+   * does not use its options. The name keeps the map alive until
+   * `dropName(name)`. A name holding another class is a TypeError.
+   */
+  static named<K extends Key = Key, V = unknown>(name: string, options?: LockFreeMapOptions): LockFreeMap<K, V>;
 }
 
 /**
@@ -569,4 +607,11 @@ export declare class HopscotchMap<K extends Key = Key, V = unknown> {
   constructor(entries: Iterable<readonly [K, V]>, options?: HopscotchMapOptions);
   /** Attaches to a HopscotchMap created in any thread; `ERR_INVALID_HANDLE` (TypeError) for anything else. */
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): HopscotchMap<K, V>;
+  /**
+   * The map `name` holds in this process: made by the first call in any
+   * thread, with that call's options; every later call attaches to it and
+   * does not use its options. The name keeps the map alive until
+   * `dropName(name)`. A name holding another class is a TypeError.
+   */
+  static named<K extends Key = Key, V = unknown>(name: string, options?: HopscotchMapOptions): HopscotchMap<K, V>;
 }

@@ -6,6 +6,7 @@
 #include "lock_free_wrap.hpp"
 #include "lock_map_wrap.hpp"
 #include "registry.hpp"
+#include "v8_bridge.hpp"
 #include "wrap_support.hpp"
 
 #include <threadmap/detail/parking.hpp>
@@ -60,6 +61,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {
                            InstanceMethod("setCodec", &Addon::SetCodec),
                            InstanceMethod("liveMaps", &Addon::LiveMaps),
+                           InstanceMethod("findNamed", &Addon::FindNamed),
+                           InstanceMethod("nameMap", &Addon::NameMap),
+                           InstanceMethod("dropName", &Addon::DropName),
+                           InstanceMethod("mapNames", &Addon::MapNames),
                            InstanceMethod("entryGet", &Addon::EntryGet),
                            InstanceMethod("entryExists", &Addon::EntryExists),
                            InstanceMethod("entrySet", &Addon::EntrySet),
@@ -105,6 +110,70 @@ Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
 
 Napi::Value Addon::LiveMaps(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(live_maps()));
+}
+
+// ---- named maps: info[0] is the name (a string, checked by lib/) ----
+
+namespace {
+std::u16string name_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "a map's name must be a string");
+  return info[0].As<Napi::String>().Utf16Value();
+}
+
+// A JS string of exactly these code units, lone surrogates included
+// (made through V8, as fast_path.cc makes keys).
+Napi::Value name_value(Napi::Env env, const std::u16string& name) {
+  v8::Local<v8::String> s;
+  if (!v8::String::NewFromTwoByte(v8::Isolate::GetCurrent(), reinterpret_cast<const uint16_t*>(name.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(name.size()))
+           .ToLocal(&s))
+    throw Napi::RangeError::New(env, "a map's name is too long for a JS string");
+  return Napi::Value(env, to_napi(s));
+}
+
+// [class name, handle], as findNamed and nameMap return a named map.
+Napi::Array named_pair(Napi::Env env, const MapRef& ref) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::String::New(env, map_kind_name(ref.map->kind)));
+  out.Set(1u, make_handle(env, ref));
+  return out;
+}
+}  // namespace
+
+// findNamed(name) -> [className, handle] | undefined
+Napi::Value Addon::FindNamed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const MapRef ref = find_named(name_arg(info));
+  return ref.map ? Napi::Value(named_pair(env, ref)) : env.Undefined();
+}
+
+// nameMap(name, handle) -> [className, handle, named]: names handle's map
+// unless the name is taken (named: whether it did); the map the name holds.
+Napi::Value Addon::NameMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::u16string name = name_arg(info);
+  v8::Local<v8::Value> v = info.Length() > 1 ? to_v8(info[1]) : v8::Local<v8::Value>();
+  if (v.IsEmpty() || !v->IsSharedArrayBuffer())
+    throw make_error(env, errc::invalid_handle, "nameMap: the second argument must be a map's handle");
+  auto [ref, named] = name_map(name, v.As<v8::SharedArrayBuffer>()->GetBackingStore());
+  if (!ref.map) throw make_error(env, errc::invalid_handle, "nameMap: not a live map's handle");
+  Napi::Array out = named_pair(env, ref);
+  out.Set(2u, Napi::Boolean::New(env, named));
+  return out;
+}
+
+// dropName(name) -> whether the name held a map
+Napi::Value Addon::DropName(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), drop_name(name_arg(info)));
+}
+
+// mapNames() -> string[]
+Napi::Value Addon::MapNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<std::u16string> names = map_names();
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, name_value(env, names[i]));
+  return out;
 }
 
 // ---- entries: info[0] is an Entry (lock_hub.hpp) ----

@@ -47,6 +47,11 @@ class Addon : public Napi::Addon<Addon> {
  private:
   Napi::Value SetCodec(const Napi::CallbackInfo& info);
   Napi::Value LiveMaps(const Napi::CallbackInfo& info);
+  // Named maps (registry.hpp); lib/map_core.js validates the arguments.
+  Napi::Value FindNamed(const Napi::CallbackInfo& info);
+  Napi::Value NameMap(const Napi::CallbackInfo& info);
+  Napi::Value DropName(const Napi::CallbackInfo& info);
+  Napi::Value MapNames(const Napi::CallbackInfo& info);
   // Entry operations (lib/lock_map.js adds them to Entry.prototype).
   Napi::Value EntryGet(const Napi::CallbackInfo& info);
   Napi::Value EntryExists(const Napi::CallbackInfo& info);

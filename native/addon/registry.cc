@@ -3,7 +3,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <v8.h>
 
@@ -15,8 +18,11 @@ namespace {
 constexpr std::size_t handle_bytes = 16;
 
 struct registry_state {
-  std::mutex mu;  // guards `maps`
+  std::mutex mu;  // guards `maps` and `names`
   std::unordered_map<const void*, shared_map*> maps;  // handle block -> map
+  // Named maps: each store keeps its map registered in `maps`, so a named
+  // store's Data() is always found there.
+  std::unordered_map<std::u16string, std::shared_ptr<v8::BackingStore>> names;
 };
 
 registry_state& state() {
@@ -87,5 +93,44 @@ MapRef attach(std::shared_ptr<v8::BackingStore> store, map_kind kind) {
 }
 
 std::size_t live_maps() noexcept { return live_count.load(std::memory_order_relaxed); }
+
+MapRef find_named(const std::u16string& name) {
+  std::lock_guard<std::mutex> lock(state().mu);
+  auto it = state().names.find(name);
+  if (it == state().names.end()) return {};
+  return MapRef{it->second, state().maps.at(it->second->Data())};
+}
+
+std::pair<MapRef, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store) {
+  if (!store || !store->IsShared()) return {};
+  std::lock_guard<std::mutex> lock(state().mu);
+  auto live = state().maps.find(store->Data());
+  if (live == state().maps.end()) return {};
+  auto [it, inserted] = state().names.try_emplace(name, store);
+  if (inserted) return {MapRef{std::move(store), live->second}, true};
+  // `store` is still held by the caller's handle, so releasing this copy at
+  // return does not run the deleter.
+  return {MapRef{it->second, state().maps.at(it->second->Data())}, false};
+}
+
+bool drop_name(const std::u16string& name) {
+  std::shared_ptr<v8::BackingStore> dropped;  // released after the unlock (see registry.hpp)
+  {
+    std::lock_guard<std::mutex> lock(state().mu);
+    auto it = state().names.find(name);
+    if (it == state().names.end()) return false;
+    dropped = std::move(it->second);
+    state().names.erase(it);
+  }
+  return true;
+}
+
+std::vector<std::u16string> map_names() {
+  std::lock_guard<std::mutex> lock(state().mu);
+  std::vector<std::u16string> out;
+  out.reserve(state().names.size());
+  for (const auto& [name, store] : state().names) out.push_back(name);
+  return out;
+}
 
 }  // namespace threadmap::addon

@@ -22,6 +22,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace v8 {
 class BackingStore;
@@ -74,5 +77,26 @@ MapRef attach(std::shared_ptr<v8::BackingStore> store, map_kind kind);
 
 // Native maps not yet freed, across the whole process (a diagnostic).
 std::size_t live_maps() noexcept;
+
+// Named maps (X.named(name) in lib/): a process-wide table from a name (a JS
+// string, as UTF-16 code units) to a map's BackingStore. A name keeps its
+// map alive, as a handle does, until drop_name; the table is never freed
+// (a named map still named at exit is left to the OS, as the registry is).
+// Every store that leaves the table (drop_name, a losing name_map) is
+// released after the registry mutex is unlocked: releasing the last one
+// runs the deleter, which takes that mutex.
+
+// The map named `name`, or an empty MapRef.
+MapRef find_named(const std::u16string& name);
+// Names the map of handle store `store` `name` unless the name is taken;
+// returns the map the name holds afterwards (store's, or the one that was
+// there) and whether it is store's. An empty MapRef if `store` is not a
+// live handle.
+std::pair<MapRef, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store);
+// Frees the name; its map lives on while anything else reaches it.
+// Returns whether the name held a map.
+bool drop_name(const std::u16string& name);
+// Every name that holds a map, in no particular order.
+std::vector<std::u16string> map_names();
 
 }  // namespace threadmap::addon

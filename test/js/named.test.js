@@ -1,0 +1,176 @@
+'use strict';
+// Named maps: Class.named(name, options?) gives the map `name` holds in this
+// process, made by the first call in any thread; threadmap.dropName(name)
+// frees the name; threadmap.namedMaps() lists the names. This file runs in a
+// process of its own, so liveMaps() counts only its maps.
+const { test, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { threadmap, LIB, startWorker, terminateAll, gcUntil, gcHard } = require('./helpers');
+
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, liveMaps, namedMaps, dropName } = threadmap;
+const CLASSES = [
+  ['DashMap', DashMap, undefined],
+  ['LockMap', LockMap, undefined],
+  ['LruLockMap', LruLockMap, { capacity: 100 }],
+  ['LockFreeMap', LockFreeMap, undefined],
+  ['HopscotchMap', HopscotchMap, undefined],
+];
+
+afterEach(async () => {
+  await terminateAll();
+  for (const name of namedMaps()) dropName(name);
+});
+
+for (const [label, Class, options] of CLASSES) {
+  test(`${label}.named: every call with one name gives the same map, the first call's`, () => {
+    assert.deepEqual(namedMaps(), []);
+    const a = Class.named('shared', options);
+    assert.ok(a instanceof Class);
+    a.set('k', 1);
+    const b = Class.named('shared', options);
+    assert.notEqual(a, b, 'a new wrapper each call');
+    assert.equal(b.get('k'), 1);
+    b.set('k', 2);
+    assert.equal(a.get('k'), 2);
+    assert.deepEqual(namedMaps(), ['shared']);
+    // Another name is another map.
+    const c = Class.named('other', options);
+    assert.equal(c.has('k'), false);
+    assert.deepEqual(namedMaps().sort(), ['other', 'shared']);
+  });
+}
+
+test('named: a name holding one class is a TypeError for another, and the map is unchanged', async () => {
+  const m = DashMap.named('counters');
+  m.set('n', 7);
+  for (const [label, Class, options] of CLASSES.slice(1)) {
+    assert.throws(() => Class.named('counters', options), (e) => e instanceof TypeError &&
+      e.message.includes('"counters" holds a DashMap, not a ' + label));
+  }
+  assert.deepEqual([...DashMap.named('counters')], [['n', 7]]);
+  assert.deepEqual(namedMaps(), ['counters']);
+  // Every refused call found the name taken before making a map.
+  assert.ok(await gcUntil(() => liveMaps() === 1, 3000), `only the named map is left: ${liveMaps()}`);
+});
+
+test('named: options are the creating call\'s; later calls attach whatever theirs say', () => {
+  const first = LruLockMap.named('cache', { capacity: 3 });
+  const later = LruLockMap.named('cache', { capacity: 1000 });
+  assert.equal(first.capacity, 3);
+  assert.equal(later.capacity, 3);
+  for (let i = 0; i < 10; i++) later.set(i, i);
+  assert.equal(first.size, 3);
+  // Attaching needs no options, even for a class whose constructor requires some.
+  assert.equal(LruLockMap.named('cache').capacity, 3);
+  // But the creating call checks them as the constructor does.
+  assert.throws(() => LruLockMap.named('fresh'), /capacity is required/);
+  assert.throws(() => DashMap.named('fresh', { shards: 3 }), RangeError);
+  assert.deepEqual(namedMaps(), ['cache']);
+});
+
+test('named: bad names and options are TypeErrors and name nothing', () => {
+  for (const name of [undefined, null, 1, 1n, true, Symbol('s'), {}, ['a'], Buffer.from('a')]) {
+    assert.throws(() => DashMap.named(name), TypeError);
+  }
+  assert.throws(() => DashMap.named(''), /must not be empty/);
+  for (const options of [null, 5, 'shards', [['a', 1]], new Map([['shards', 4]]), new Set()]) {
+    assert.throws(() => DashMap.named('x', options), TypeError);
+  }
+  assert.throws(() => DashMap.named('x', { nonsense: 1 }), /unknown option "nonsense"/);
+  for (const name of [undefined, 1, {}, Symbol('s')]) assert.throws(() => dropName(name), TypeError);
+  assert.deepEqual(namedMaps(), []);
+});
+
+test('named: names are compared by UTF-16 code units', () => {
+  const names = ['a', 'a\0', 'a\0b', '\ud800', '\udc00', '\ud800\udc00', 'é', 'e\u0301', 'A'];
+  names.forEach((n, i) => DashMap.named(n).set('i', i));
+  names.forEach((n, i) => assert.equal(DashMap.named(n).get('i'), i, JSON.stringify(n)));
+  assert.deepEqual(namedMaps().sort(), [...names].sort());
+});
+
+test('named: the name keeps its map alive without any wrapper; dropName lets it go', async () => {
+  assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
+  (() => { DashMap.named('kept').set('v', 'still here'); })();
+  await gcHard(8);
+  assert.equal(liveMaps(), 1, 'the name holds the map');
+  let again = DashMap.named('kept');
+  assert.equal(again.get('v'), 'still here');
+  assert.equal(dropName('kept'), true);
+  assert.equal(dropName('kept'), false, 'already dropped');
+  assert.deepEqual(namedMaps(), []);
+  // The wrapper still works; the name now makes a new, empty map.
+  assert.equal(again.get('v'), 'still here');
+  const fresh = DashMap.named('kept');
+  assert.equal(fresh.size, 0);
+  assert.equal(liveMaps(), 2);
+  again = null;
+  assert.ok(await gcUntil(() => liveMaps() === 1, 3000), `the dropped map is freed once unreachable: ${liveMaps()}`);
+  assert.equal(fresh.size, 0);
+});
+
+test('named: workers reach one map by name, without a handle, however their first calls race', async () => {
+  // Nobody makes the map before the workers: their first calls race to.
+  const N = 4;
+  const ADDS = 20000;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const { DashMap, LockMap } = require(${JSON.stringify(LIB)});
+    const counters = DashMap.named('race-counters');
+    const locks = LockMap.named('race-locks');
+    for (let i = 0; i < ${ADDS}; i++) {
+      counters.add('n');
+      if (i % 1000 === 0) locks.withLock('w', (e) => { e.value = (e.value ?? 0) + 1; });
+    }
+    parentPort.postMessage('done');
+  `;
+  const workers = Array.from({ length: N }, () => startWorker(code));
+  const results = await Promise.all(workers.map((w) => w.done));
+  for (const r of results) assert.equal(r.code, 0);
+  assert.deepEqual(namedMaps().sort(), ['race-counters', 'race-locks']);
+  assert.equal(DashMap.named('race-counters').get('n'), N * ADDS);
+  assert.equal(LockMap.named('race-locks').get('w'), N * (ADDS / 1000));
+  // The losers of the race made maps of their own; each is freed.
+  assert.ok(await gcUntil(() => liveMaps() === 2, 3000), `only the two named maps stay: ${liveMaps()}`);
+});
+
+test('named: of two maps made for one name, the first named wins and the other is freed', async () => {
+  // The step a racing call takes after making its map (lib/map_core.js),
+  // made directly: nameMap(name, handle) names the map unless the name is
+  // taken, and returns the map the name holds.
+  const { native } = require('../../lib/native');
+  assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
+  let first = new DashMap([['who', 'first']]);
+  let second = new DashMap([['who', 'second']]);
+  const [kind1, handle1, named1] = native.nameMap('race', first.handle);
+  assert.deepEqual([kind1, named1], ['DashMap', true]);
+  assert.equal(DashMap.from(handle1).get('who'), 'first');
+  const [kind2, handle2, named2] = native.nameMap('race', second.handle);
+  assert.deepEqual([kind2, named2], ['DashMap', false]);
+  assert.equal(DashMap.from(handle2).get('who'), 'first', 'the name still holds the first map');
+  assert.throws(() => native.nameMap('race', new SharedArrayBuffer(16)), { code: 'ERR_INVALID_HANDLE' });
+  first = null;
+  second = null;
+  assert.ok(await gcUntil(() => liveMaps() === 1, 3000), `the unnamed map is freed, the named one kept: ${liveMaps()}`);
+  assert.equal(DashMap.named('race').get('who'), 'first');
+});
+
+test('named: the ES module exports namedMaps and dropName', async () => {
+  const esm = await import('../../lib/index.mjs');
+  assert.equal(esm.namedMaps, namedMaps);
+  assert.equal(esm.dropName, dropName);
+  esm.DashMap.named('esm').set('a', 1);
+  assert.equal(DashMap.named('esm').get('a'), 1);
+});
+
+test('named: a map named in a worker outlives the worker', async () => {
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const { HopscotchMap } = require(${JSON.stringify(LIB)});
+    HopscotchMap.named('from-worker').set('who', 'worker');
+    parentPort.postMessage('done');
+  `;
+  const { done } = startWorker(code);
+  assert.equal((await done).code, 0);
+  await gcHard(8);
+  assert.equal(HopscotchMap.named('from-worker').get('who'), 'worker');
+});
