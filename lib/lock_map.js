@@ -5,6 +5,7 @@
 // from any later callback of its thread. What a thread holds is recorded
 // natively (native/addon/lock_hub.hpp), so a worker that exits, throws or is
 // terminated releases its locks and drops its waits.
+const { inspect } = require('node:util');
 const { native, FALLBACK, COUNTED } = require('./native');
 const errors = require('./errors');
 const {
@@ -46,6 +47,16 @@ native.setLockDispatch((id, entry) => {
  * still holds its lock releases it.
  */
 const { Entry } = native;
+
+// The value a held entry sees, for util.inspect; never throws (console.log
+// of an entry must not).
+function inspectHeld(entry, nested, options, inspectValue) {
+  try {
+    return entry.exists ? inspectValue(entry.value, nested) : options.stylize('<absent>', 'undefined');
+  } catch (err) {
+    return options.stylize(`<unreadable: ${err?.message ?? err}>`, 'special');
+  }
+}
 Object.defineProperties(Entry.prototype, {
   /** A copy of the key's value (undefined if none). */
   value: {
@@ -64,6 +75,20 @@ Object.defineProperties(Entry.prototype, {
     configurable: true,
   },
   [Symbol.toStringTag]: { value: 'Entry', configurable: true },
+  // console.log / util.inspect: the key and, while held, the value (a copy,
+  // read under the lock this entry holds); the native object has no own
+  // properties, so without this an entry showed as `Entry {}`.
+  [inspect.custom]: {
+    value: function inspectEntry(depth, options, inspectValue) {
+      if (depth < 0) return options.stylize('[Entry]', 'special');
+      const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+      const key = inspectValue(this.key, nested);
+      if (this.released) return `Entry { key: ${key}, released: true }`;
+      return `Entry { key: ${key}, value: ${inspectHeld(this, nested, options, inspectValue)} }`;
+    },
+    writable: true,
+    configurable: true,
+  },
 });
 
 // Entry lookup by key inside a batch: primitives by SameValueZero (a Map),
@@ -127,6 +152,16 @@ class BatchEntry {
     if (!this.released) this.release();
   }
   get [Symbol.toStringTag]() { return 'BatchEntry'; }
+
+  // console.log / util.inspect: each key and, while held, its value (copies,
+  // read under this batch's locks).
+  [inspect.custom](depth, options, inspectValue) {
+    if (depth < 0) return options.stylize('[BatchEntry]', 'special');
+    const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+    if (this.released) return `BatchEntry { keys: ${inspectValue(this.keys, nested)}, released: true }`;
+    const parts = this.#entries.map((e) => `${inspectValue(e.key, nested)} => ${inspectHeld(e, nested, options, inspectValue)}`);
+    return `BatchEntry(${parts.length}) { ${parts.join(', ')} }`;
+  }
 }
 
 function lockOptions(options, what, allowSignal) {

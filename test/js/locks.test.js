@@ -479,3 +479,25 @@ describe('LruLockMap', () => {
     assert.throws(() => LockMap.from({}), hasCode(codes.ERR_INVALID_HANDLE));
   });
 });
+
+test('util.inspect shows an entry\'s key and held value, a batch\'s keys and values, and never throws', () => {
+  const { inspect } = require('node:util');
+  for (const m of [new LockMap([['a', { x: [1, 2] }]]), new LruLockMap([['a', { x: [1, 2] }]], { capacity: 4 })]) {
+    const stats = m instanceof LruLockMap ? m.stats() : undefined;
+    const held = m.lock('a');
+    assert.equal(inspect(held), "Entry { key: 'a', value: { x: [ 1, 2 ] } }");
+    const absent = m.lock('zz');
+    assert.equal(inspect(absent), "Entry { key: 'zz', value: <absent> }");
+    assert.equal(inspect({ outer: { e: absent } }, { depth: 1 }), '{ outer: { e: [Entry] } }');
+    absent.release();
+    held.release();
+    assert.equal(inspect(held), "Entry { key: 'a', released: true }");
+    const batch = m.batchLock(['a', 'zz']);
+    const shown = inspect(batch);
+    assert.match(shown, /^BatchEntry\(2\) \{ /);
+    assert.ok(shown.includes("'a' => { x: [ 1, 2 ] }") && shown.includes("'zz' => <absent>"), shown);
+    batch.release();
+    assert.match(inspect(batch), /^BatchEntry \{ keys: \[ '(a|zz)', '(a|zz)' \], released: true \}$/);
+    if (stats) assert.deepEqual(m.stats(), stats, 'inspecting is not a get');
+  }
+});
