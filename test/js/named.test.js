@@ -108,6 +108,17 @@ test('named: the name keeps its map alive without any wrapper; dropName lets it 
   assert.equal(fresh.size, 0);
 });
 
+test('named: dropping the name that holds the last reference frees the map at once', async () => {
+  assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
+  (() => { LockFreeMap.named('only-the-name').set('a', 1); })();
+  await gcHard(8);  // every wrapper and handle collected: only the name holds the map
+  assert.equal(liveMaps(), 1);
+  // The store is released after the registry's mutex is unlocked (its
+  // deleter takes that mutex): released under it, this call would hang.
+  assert.equal(dropName('only-the-name'), true);
+  assert.equal(liveMaps(), 0, 'freed inside dropName, with no gc');
+});
+
 test('named: workers reach one map by name, without a handle, however their first calls race', async () => {
   // Nobody makes the map before the workers: their first calls race to.
   const N = 4;
