@@ -11,7 +11,7 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { MapCore, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
+const { MapCore, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
 const { kFast, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
@@ -51,6 +51,7 @@ const { Entry } = native;
 // The value a held entry sees, for util.inspect; never throws (console.log
 // of an entry must not).
 function inspectHeld(entry, nested, options, inspectValue) {
+  if (entry.released) return options.stylize('<released>', 'special');  // one entry of a batch
   try {
     return entry.exists ? inspectValue(entry.value, nested) : options.stylize('<absent>', 'undefined');
   } catch (err) {
@@ -81,7 +82,7 @@ Object.defineProperties(Entry.prototype, {
   [inspect.custom]: {
     value: function inspectEntry(depth, options, inspectValue) {
       if (depth < 0) return options.stylize('[Entry]', 'special');
-      const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+      const nested = nestedInspectOptions(options);
       const key = inspectValue(this.key, nested);
       if (this.released) return `Entry { key: ${key}, released: true }`;
       return `Entry { key: ${key}, value: ${inspectHeld(this, nested, options, inspectValue)} }`;
@@ -157,7 +158,7 @@ class BatchEntry {
   // read under this batch's locks).
   [inspect.custom](depth, options, inspectValue) {
     if (depth < 0) return options.stylize('[BatchEntry]', 'special');
-    const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+    const nested = nestedInspectOptions(options);
     if (this.released) return `BatchEntry { keys: ${inspectValue(this.keys, nested)}, released: true }`;
     const parts = this.#entries.map((e) => `${inspectValue(e.key, nested)} => ${inspectHeld(e, nested, options, inspectValue)}`);
     return `BatchEntry(${parts.length}) { ${parts.join(', ')} }`;

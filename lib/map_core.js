@@ -12,6 +12,12 @@ const { isSharedArrayBuffer } = require('node:util').types;
 const kNative = Symbol('threadmap.native');
 const kHandle = Symbol('threadmap.handle');
 
+// util.inspect's options for the values inside an object being shown (one
+// level deeper).
+function nestedInspectOptions(options) {
+  return { ...options, depth: options.depth === null ? null : options.depth - 1 };
+}
+
 class MapCore {
   /** A SharedArrayBuffer naming this map; post it to a worker and pass it to from(). */
   get handle() {
@@ -84,7 +90,7 @@ class MapCore {
     const name = this.constructor.name;
     if (depth < 0) return options.stylize(`[${name}]`, 'special');
     const max = options.maxArrayLength ?? 100;
-    const nested = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+    const nested = nestedInspectOptions(options);
     const parts = [];
     const size = this.size;
     if (max > 0) {
@@ -212,4 +218,4 @@ function toArray(iterable, what) {
   return Array.from(iterable);
 }
 
-module.exports = { MapCore, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries };
+module.exports = { MapCore, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries };

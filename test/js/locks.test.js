@@ -496,6 +496,8 @@ test('util.inspect shows an entry\'s key and held value, a batch\'s keys and val
     const shown = inspect(batch);
     assert.match(shown, /^BatchEntry\(2\) \{ /);
     assert.ok(shown.includes("'a' => { x: [ 1, 2 ] }") && shown.includes("'zz' => <absent>"), shown);
+    batch.entry('zz').release();
+    assert.ok(inspect(batch).includes("'zz' => <released>"), inspect(batch));
     batch.release();
     assert.match(inspect(batch), /^BatchEntry \{ keys: \[ '(a|zz)', '(a|zz)' \], released: true \}$/);
     if (stats) assert.deepEqual(m.stats(), stats, 'inspecting is not a get');
