@@ -66,6 +66,8 @@ class LockFreeMap extends FastMapCore {
 
   /** The current number of buckets (a diagnostic). */
   bucketCount() { return this[kNative].bucketCount(); }
+  /** Bytes of native memory the map holds (walks every entry; reclamation's garbage not counted). */
+  nativeBytes() { return this[kNative].nativeBytes(); }
 
   get [Symbol.toStringTag]() { return 'LockFreeMap'; }
 }
@@ -105,6 +107,8 @@ class HopscotchMap extends FastMapCore {
 
   /** The current number of home buckets (a diagnostic). */
   bucketCount() { return this[kNative].bucketCount(); }
+  /** Bytes of native memory the map holds (walks every entry; reclamation's garbage not counted). */
+  nativeBytes() { return this[kNative].nativeBytes(); }
 
   get [Symbol.toStringTag]() { return 'HopscotchMap'; }
 }

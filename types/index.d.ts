@@ -562,6 +562,13 @@ export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Itera
   forEach(fn: (value: V, key: K, map: this) => void, thisArg?: unknown): void;
   /** The current number of buckets, a diagnostic. */
   bucketCount(): number;
+  /**
+   * Bytes of native memory the map holds: its table, its nodes (LockFreeMap,
+   * and HopscotchMap with other than inline entries) and its keys' and values'
+   * own heap blocks. Garbage still waiting for reclamation is not counted.
+   * A diagnostic; walks every entry.
+   */
+  nativeBytes(): number;
   readonly [Symbol.toStringTag]: string;
 }
 

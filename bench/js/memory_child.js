@@ -8,7 +8,8 @@
 // Prints one JSON object on stdout:
 //   heapDelta   process.memoryUsage().heapUsed after - before (V8 heap; the JS Map's cost)
 //   rssDelta    process.memoryUsage().rss after - before (everything the process touched)
-//   nativeBytes map.nativeBytes() for a DashMap (tables + keys'/values' heap bytes), else null
+//   nativeBytes map.nativeBytes() for a DashMap, LockFreeMap or HopscotchMap (tables, nodes,
+//               keys'/values' heap bytes), else null
 // Keys are made inside the fill loop: a JS Map keeps its key strings alive
 // (they are part of its cost); a DashMap copies them, so they become garbage.
 const path = require('node:path');
@@ -67,7 +68,7 @@ const out = {
   heapDelta: after.heapUsed - before.heapUsed,
   rssDelta: after.rss - before.rss,
   externalDelta: after.external - before.external,
-  nativeBytes: impl === 'dash' ? map.nativeBytes() : null,
+  nativeBytes: typeof map.nativeBytes === 'function' ? map.nativeBytes() : null,
 };
 // Keep the map alive until here.
 if (map.size !== n) out.error = `size ${map.size} != ${n}`;

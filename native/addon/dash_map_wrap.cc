@@ -265,16 +265,8 @@ Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {
 // A new SharedArrayBuffer over the map's one BackingStore (see registry.hpp).
 Napi::Value DashMapWrap::Handle(const Napi::CallbackInfo& info) { return make_handle(info.Env(), ref_); }
 
-// Native bytes held by this map: tables plus the keys' and values' own heap
-// memory (a diagnostic for the memory benchmark). Walks every entry.
-Napi::Value DashMapWrap::NativeBytes(const Napi::CallbackInfo& info) {
-  size_t bytes = guarded(info.Env(), [&] {
-    size_t n = map().allocated_bytes();
-    map().for_each([&](const Key& k, const addon::Value& v) { n += k.heap_bytes() + v.heap_bytes(); });
-    return n;
-  });
-  return Napi::Number::New(info.Env(), static_cast<double>(bytes));
-}
+// Native bytes held by this map (wrap_support.hpp). Walks every entry.
+Napi::Value DashMapWrap::NativeBytes(const Napi::CallbackInfo& info) { return native_bytes(info.Env(), map()); }
 
 // A V8-level object with the hot methods (fast_path.hpp), sharing this map.
 Napi::Value DashMapWrap::FastPathObject(const Napi::CallbackInfo& info) {

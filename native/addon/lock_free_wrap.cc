@@ -67,6 +67,7 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::ShardCount>("shardCount"),
                             W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
                             W::template InstanceMethod<&W::BucketCount>("bucketCount"),
+                            W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
                             W::template InstanceMethod<&W::Handle>("handle"),
                             W::template InstanceMethod<&W::FastPathObject>("fastPath"),
                         });
@@ -361,6 +362,12 @@ Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::BucketCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().bucket_count(); })));
+}
+
+// Native bytes held by this map (wrap_support.hpp). Walks every entry.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::NativeBytes(const Napi::CallbackInfo& info) {
+  return native_bytes(info.Env(), map());
 }
 
 template <class Engine>

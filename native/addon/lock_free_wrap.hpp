@@ -80,6 +80,7 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value BucketCount(const Napi::CallbackInfo& info);
+  Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);
   Napi::Value FastPathObject(const Napi::CallbackInfo& info);
 

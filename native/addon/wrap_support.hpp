@@ -58,6 +58,11 @@ Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pa
 template <class Get>
 Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get);
 
+// nativeBytes(): the engine's allocated_bytes() plus the keys' and values'
+// own heap blocks (a diagnostic for the memory benchmark). Walks every entry.
+template <class Map>
+Napi::Value native_bytes(Napi::Env env, Map& map);
+
 // The limits options of a constructor: maxKeyBytes at info[i], maxValueBytes
 // at info[i + 1] (undefined: the defaults); RangeError out of range.
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value);
@@ -79,6 +84,16 @@ std::size_t size_arg(Napi::Env env, Napi::Value v, double max, const char* what)
 #include "codec.hpp"
 
 namespace threadmap::addon {
+
+template <class Map>
+Napi::Value native_bytes(Napi::Env env, Map& map) {
+  const std::size_t bytes = guarded(env, [&] {
+    std::size_t n = map.allocated_bytes();
+    map.for_each([&](const Key& k, const Value& v) { n += k.heap_bytes() + v.heap_bytes(); });
+    return n;
+  });
+  return Napi::Number::New(env, static_cast<double>(bytes));
+}
 
 template <class Get>
 Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get) {

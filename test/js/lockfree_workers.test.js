@@ -276,6 +276,24 @@ describe('lock-free classes: their own rules', () => {
       assert.ok(new LockFreeMap({ capacity: 1000 }).bucketCount() >= 1000 / 0.75);
     });
 
+    test('nativeBytes counts the table, a node per entry and the values\' own heap blocks', () => {
+      for (const Class of [LockFreeMap, HopscotchMap]) {
+        const m = new Class();
+        const empty = m.nativeBytes();
+        assert.ok(empty > 0, `${Class.name}: the empty table ${empty}`);
+        for (let i = 0; i < 10000; i++) m.set(i, i);
+        const filled = m.nativeBytes();
+        // At least a node of a key and a value of 8 bytes each per entry.
+        assert.ok(filled - empty >= 10000 * 16, `${Class.name}: ${empty} -> ${filled} for 10,000 entries`);
+        assert.ok(filled < 10000 * 400, `${Class.name}: ${filled} bytes for 10,000 small entries`);
+        m.set('long', 'x'.repeat(100000));  // 1 byte per Latin-1 code unit, in a block of its own
+        const withLong = m.nativeBytes();
+        assert.ok(withLong - filled >= 100000 && withLong - filled < 100000 + 1000, `${Class.name}: +${withLong - filled}`);
+        m.delete('long');
+        assert.ok(m.nativeBytes() <= filled + 64, `${Class.name}: the long value's block is no longer counted`);
+      }
+    });
+
     test('the native constructors reject bad arguments without crashing', () => {
       for (const m of [new LockFreeMap(), new HopscotchMap()]) {
         const Native = m[Object.getOwnPropertySymbols(m)[0]].constructor;

@@ -656,6 +656,19 @@ class HopscotchMap {
     return table_.load(std::memory_order_acquire)->size;
   }
 
+  // Bytes this map holds for its structure and entries: the current table
+  // (slots and segment locks) and, with node storage, one node per entry
+  // (an estimate while writes run, as size() is). Not counted: garbage
+  // waiting for reclamation, the allocator's own overhead, and what K and V
+  // allocate themselves. Lock-free.
+  std::size_t allocated_bytes() const {
+    epoch::guard g;
+    const table* t = table_.load(std::memory_order_acquire);
+    std::size_t n = sizeof(*this) + sizeof(table) + t->slots * sizeof(bucket) + t->segments * sizeof(seg_lock);
+    if constexpr (!Inline) n += size() * sizeof(node);
+    return n;
+  }
+
   const Hash& hash_function() const noexcept { return hash_; }
   const Eq& key_eq() const noexcept { return eq_; }
 

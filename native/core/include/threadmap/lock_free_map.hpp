@@ -453,6 +453,17 @@ class LockFreeMap {
     epoch::guard g;
     return table_.load(std::memory_order_acquire)->size;
   }
+  // Bytes this map holds for its structure and entries: the current bucket
+  // array and one node per entry (an estimate while writes run, as size()
+  // is). Not counted: a table still being migrated from, garbage waiting
+  // for reclamation, the allocator's own overhead, and what K and V
+  // allocate themselves. Wait-free.
+  std::size_t allocated_bytes() const {
+    epoch::guard g;
+    const table* t = table_.load(std::memory_order_acquire);
+    return sizeof(*this) + sizeof(table) + t->size * sizeof(std::atomic<uintptr_t>) + size() * sizeof(node);
+  }
+
   // Whether a resize is still being completed. Wait-free.
   bool migrating() const {
     epoch::guard g;
