@@ -40,6 +40,24 @@ TYPED_TEST(HopscotchMapOps, DefaultsAndCapacity) {
   EXPECT_THROW(TypeParam(TypeParam::max_size), std::invalid_argument);
 }
 
+TYPED_TEST(HopscotchMapOps, AllocatedBytesCountsSlotsAndNodes) {
+  TypeParam small(1000);  // 2048 homes
+  TypeParam big(2000);    // 4096 homes
+  ASSERT_EQ(big.bucket_count(), 2 * small.bucket_count());
+  EXPECT_GE(big.allocated_bytes() - small.allocated_bytes(), small.bucket_count() * 2 * sizeof(uint64_t))
+      << "at least a hop word and a slot word per home";
+  const std::size_t empty = small.allocated_bytes();
+  for (uint64_t i = 0; i < 1000; ++i) small.insert(i, i);
+  ASSERT_EQ(small.bucket_count(), 2048u) << "no resize below the load factor";
+  if constexpr (TypeParam::inline_entries) {
+    EXPECT_EQ(small.allocated_bytes(), empty) << "inline entries live in the slots";
+  } else {
+    const std::size_t per_entry = (small.allocated_bytes() - empty) / 1000;
+    EXPECT_EQ(small.allocated_bytes() - empty, per_entry * 1000);
+    EXPECT_GE(per_entry, 3 * sizeof(uint64_t)) << "a node holds the hash, the key and the value";
+  }
+}
+
 TYPED_TEST(HopscotchMapOps, GrowsAndShrinksButNotBelowInitial) {
   TypeParam m(100);
   const std::size_t initial = m.bucket_count();

@@ -35,6 +35,20 @@ TEST(LockFreeMapOps, DefaultsAndOptions) {
   EXPECT_THROW(map64(threadmap::lock_free_map_options{0, map64::max_buckets + 1}), std::invalid_argument);
 }
 
+TEST(LockFreeMapOps, AllocatedBytesCountsBucketsAndNodes) {
+  map64 small(threadmap::lock_free_map_options{0, 1024});
+  map64 big(threadmap::lock_free_map_options{0, 2048});
+  EXPECT_EQ(big.allocated_bytes() - small.allocated_bytes(), 1024 * sizeof(uintptr_t)) << "a word per bucket";
+  const std::size_t empty = small.allocated_bytes();
+  for (uint64_t i = 0; i < 1000; ++i) small.insert(i, i);
+  const std::size_t per_entry = (small.allocated_bytes() - empty) / 1000;
+  EXPECT_EQ(small.allocated_bytes() - empty, per_entry * 1000) << "the same bytes for every entry";
+  EXPECT_GE(per_entry, 4 * sizeof(uint64_t)) << "a node holds the hash, the key, the value and the link";
+  EXPECT_LE(per_entry, 64u);
+  for (uint64_t i = 0; i < 1000; ++i) small.remove(i);
+  EXPECT_EQ(small.allocated_bytes(), empty) << "removed nodes are no longer counted (the fixed table stays)";
+}
+
 TEST(LockFreeMapOps, GrowsAndShrinksButNotBelowInitial) {
   map64 m(threadmap::lock_free_map_options{100, 0});
   const std::size_t initial = m.bucket_count();
