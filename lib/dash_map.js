@@ -37,8 +37,9 @@ class DashMap extends FastMapCore {
 
   /**
    * The map `name` holds in this process: made by the first call (with its
-   * options), attached by every later one in any thread. Kept alive by the
-   * name until threadmap.dropName(name).
+   * options), attached by every later one in any thread (which may give the
+   * same options, not others). Kept alive by the name until
+   * threadmap.dropName(name).
    */
   static named(name, options) {
     return namedMap(DashMap, name, options);

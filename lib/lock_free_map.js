@@ -57,8 +57,9 @@ class LockFreeMap extends FastMapCore {
 
   /**
    * The map `name` holds in this process: made by the first call (with its
-   * options), attached by every later one in any thread. Kept alive by the
-   * name until threadmap.dropName(name).
+   * options), attached by every later one in any thread (which may give the
+   * same options, not others). Kept alive by the name until
+   * threadmap.dropName(name).
    */
   static named(name, options) {
     return namedMap(LockFreeMap, name, options);
@@ -98,8 +99,9 @@ class HopscotchMap extends FastMapCore {
 
   /**
    * The map `name` holds in this process: made by the first call (with its
-   * options), attached by every later one in any thread. Kept alive by the
-   * name until threadmap.dropName(name).
+   * options), attached by every later one in any thread (which may give the
+   * same options, not others). Kept alive by the name until
+   * threadmap.dropName(name).
    */
   static named(name, options) {
     return namedMap(HopscotchMap, name, options);

@@ -199,8 +199,9 @@ class LockMap extends MapCore {
 
   /**
    * The map `name` holds in this process: made by the first call (with its
-   * options), attached by every later one in any thread. Kept alive by the
-   * name until threadmap.dropName(name).
+   * options), attached by every later one in any thread (which may give the
+   * same options, not others). Kept alive by the name until
+   * threadmap.dropName(name).
    */
   static named(name, options) {
     return namedMap(LockMap, name, options);
@@ -380,8 +381,9 @@ class LruLockMap extends LockMap {
 
   /**
    * The map `name` holds in this process: made by the first call (with its
-   * options), attached by every later one in any thread. Kept alive by the
-   * name until threadmap.dropName(name).
+   * options), attached by every later one in any thread (which may give the
+   * same options, not others). Kept alive by the name until
+   * threadmap.dropName(name).
    */
   static named(name, options) {
     return namedMap(LruLockMap, name, options);

@@ -143,10 +143,22 @@ function fromHandle(Class, NativeClass, handle, init) {
   return map;
 }
 
+// The options of a named() call as a string that another call's can be
+// compared with, and shown: own options in name order, undefined ones left
+// out (as the constructors read them).
+function optionsText(options) {
+  const shown = {};
+  for (const key of Object.keys(options ?? {}).sort()) {
+    if (options[key] !== undefined) shown[key] = options[key];
+  }
+  return inspect(shown, { breakLength: Infinity, depth: 0 });
+}
+
 // Class.named(name, options?) for any map class: the map that `name` holds
 // in this process (native/addon/registry.hpp), made by the first call, with
-// that call's options; any thread's later calls attach to it (their options
-// are not used). A name keeps its map alive until dropName(name).
+// that call's options; any thread's later calls attach to it, and those that
+// give options must give the same (they cannot change the map).
+// A name keeps its map alive until dropName(name).
 function namedMap(Class, name, options) {
   if (typeof name !== 'string') {
     throw new TypeError(`${Class.name}.named: the name must be a string, got ${name === null ? 'null' : typeof name}`);
@@ -158,13 +170,18 @@ function namedMap(Class, name, options) {
   let found = native.findNamed(name);
   if (found === undefined) {
     const made = new Class(options);
-    found = native.nameMap(name, made.handle);
-    if (found[2]) return made;  // named by this call; else another thread's call named its map first
+    found = native.nameMap(name, made.handle, optionsText(options));
+    if (found[3]) return made;  // named by this call; else another thread's call named its map first
   }
-  if (found[0] !== Class.name) {
-    throw new TypeError(`${Class.name}.named: the name ${JSON.stringify(name)} holds a ${found[0]}, not a ${Class.name}`);
+  const [className, handle, madeWith] = found;
+  if (className !== Class.name) {
+    throw new TypeError(`${Class.name}.named: the name ${JSON.stringify(name)} holds a ${className}, not a ${Class.name}`);
   }
-  return Class.from(found[1]);
+  if (options !== undefined && optionsText(options) !== madeWith) {
+    throw new TypeError(`${Class.name}.named: ${JSON.stringify(name)} was made with options ${madeWith}, and this call gives ${
+      optionsText(options)}: options apply only to the call that makes the map (omit them to attach)`);
+  }
+  return Class.from(handle);
 }
 
 // [key, value] pairs as two arrays, every pair checked before any is used.

@@ -101,8 +101,8 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): DashMap<K, V>;
   /**
    * The map `name` holds in this process: made by the first call in any
-   * thread, with that call's options; every later call attaches to it and
-   * does not use its options. The name keeps the map alive until
+   * thread, with that call's options; every later call attaches to it, and
+   * one that gives options must give the same (else a TypeError). The name keeps the map alive until
    * `dropName(name)`. A name holding another class is a TypeError.
    */
   static named<K extends Key = Key, V = unknown>(name: string, options?: DashMapOptions): DashMap<K, V>;
@@ -334,8 +334,8 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockMap<K, V>;
   /**
    * The map `name` holds in this process: made by the first call in any
-   * thread, with that call's options; every later call attaches to it and
-   * does not use its options. The name keeps the map alive until
+   * thread, with that call's options; every later call attaches to it, and
+   * one that gives options must give the same (else a TypeError). The name keeps the map alive until
    * `dropName(name)`. A name holding another class is a TypeError.
    */
   static named<K extends Key = Key, V = unknown>(name: string, options?: LockMapOptions): LockMap<K, V>;
@@ -426,8 +426,8 @@ export declare class LruLockMap<K extends Key = Key, V = unknown> extends LockMa
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LruLockMap<K, V>;
   /**
    * The map `name` holds in this process: made by the first call in any
-   * thread, with that call's options; every later call attaches to it and
-   * does not use its options. Options are needed only where the constructor needs them (capacity) and the name holds no map yet. The name keeps the map alive until
+   * thread, with that call's options; every later call attaches to it, and
+   * one that gives options must give the same (else a TypeError). Options are needed only where the constructor needs them (capacity) and the name holds no map yet. The name keeps the map alive until
    * `dropName(name)`. A name holding another class is a TypeError.
    */
   static named<K extends Key = Key, V = unknown>(name: string, options?: LruLockMapOptions): LruLockMap<K, V>;
@@ -591,8 +591,8 @@ export declare class LockFreeMap<K extends Key = Key, V = unknown> {
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): LockFreeMap<K, V>;
   /**
    * The map `name` holds in this process: made by the first call in any
-   * thread, with that call's options; every later call attaches to it and
-   * does not use its options. The name keeps the map alive until
+   * thread, with that call's options; every later call attaches to it, and
+   * one that gives options must give the same (else a TypeError). The name keeps the map alive until
    * `dropName(name)`. A name holding another class is a TypeError.
    */
   static named<K extends Key = Key, V = unknown>(name: string, options?: LockFreeMapOptions): LockFreeMap<K, V>;
@@ -616,8 +616,8 @@ export declare class HopscotchMap<K extends Key = Key, V = unknown> {
   static from<K extends Key = Key, V = unknown>(handle: SharedArrayBuffer): HopscotchMap<K, V>;
   /**
    * The map `name` holds in this process: made by the first call in any
-   * thread, with that call's options; every later call attaches to it and
-   * does not use its options. The name keeps the map alive until
+   * thread, with that call's options; every later call attaches to it, and
+   * one that gives options must give the same (else a TypeError). The name keeps the map alive until
    * `dropName(name)`. A name holding another class is a TypeError.
    */
   static named<K extends Key = Key, V = unknown>(name: string, options?: HopscotchMapOptions): HopscotchMap<K, V>;

@@ -122,43 +122,47 @@ std::u16string name_arg(const Napi::CallbackInfo& info) {
 
 // A JS string of exactly these code units, lone surrogates included
 // (made through V8, as fast_path.cc makes keys).
-Napi::Value name_value(Napi::Env env, const std::u16string& name) {
+Napi::Value utf16_value(Napi::Env env, const std::u16string& units) {
   v8::Local<v8::String> s;
-  if (!v8::String::NewFromTwoByte(v8::Isolate::GetCurrent(), reinterpret_cast<const uint16_t*>(name.data()),
-                                  v8::NewStringType::kNormal, static_cast<int>(name.size()))
+  if (!v8::String::NewFromTwoByte(v8::Isolate::GetCurrent(), reinterpret_cast<const uint16_t*>(units.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(units.size()))
            .ToLocal(&s))
-    throw Napi::RangeError::New(env, "a map's name is too long for a JS string");
+    throw Napi::RangeError::New(env, "a string too long for JS");
   return Napi::Value(env, to_napi(s));
 }
 
-// [class name, handle], as findNamed and nameMap return a named map.
-Napi::Array named_pair(Napi::Env env, const MapRef& ref) {
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::String::New(env, map_kind_name(ref.map->kind)));
-  out.Set(1u, make_handle(env, ref));
+// [class name, handle, options], as findNamed and nameMap return a named map.
+Napi::Array named_triple(Napi::Env env, const named_ref& named) {
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::String::New(env, map_kind_name(named.ref.map->kind)));
+  out.Set(1u, make_handle(env, named.ref));
+  out.Set(2u, utf16_value(env, named.options));
   return out;
 }
 }  // namespace
 
-// findNamed(name) -> [className, handle] | undefined
+// findNamed(name) -> [className, handle, options] | undefined
 Napi::Value Addon::FindNamed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const MapRef ref = find_named(name_arg(info));
-  return ref.map ? Napi::Value(named_pair(env, ref)) : env.Undefined();
+  const named_ref named = find_named(name_arg(info));
+  return named.ref.map ? Napi::Value(named_triple(env, named)) : env.Undefined();
 }
 
-// nameMap(name, handle) -> [className, handle, named]: names handle's map
-// unless the name is taken (named: whether it did); the map the name holds.
+// nameMap(name, handle, options) -> [className, handle, options, named]:
+// names handle's map, with the creating call's options (a string), unless
+// the name is taken (named: whether it did); the map the name holds.
 Napi::Value Addon::NameMap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::u16string name = name_arg(info);
   v8::Local<v8::Value> v = info.Length() > 1 ? to_v8(info[1]) : v8::Local<v8::Value>();
   if (v.IsEmpty() || !v->IsSharedArrayBuffer())
     throw make_error(env, errc::invalid_handle, "nameMap: the second argument must be a map's handle");
-  auto [ref, named] = name_map(name, v.As<v8::SharedArrayBuffer>()->GetBackingStore());
-  if (!ref.map) throw make_error(env, errc::invalid_handle, "nameMap: not a live map's handle");
-  Napi::Array out = named_pair(env, ref);
-  out.Set(2u, Napi::Boolean::New(env, named));
+  if (info.Length() < 3 || !info[2].IsString()) throw Napi::TypeError::New(env, "nameMap: the options must be a string");
+  auto [named, made] =
+      name_map(name, v.As<v8::SharedArrayBuffer>()->GetBackingStore(), info[2].As<Napi::String>().Utf16Value());
+  if (!named.ref.map) throw make_error(env, errc::invalid_handle, "nameMap: not a live map's handle");
+  Napi::Array out = named_triple(env, named);
+  out.Set(3u, Napi::Boolean::New(env, made));
   return out;
 }
 
@@ -172,7 +176,7 @@ Napi::Value Addon::MapNames(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::vector<std::u16string> names = map_names();
   Napi::Array out = Napi::Array::New(env, names.size());
-  for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, name_value(env, names[i]));
+  for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, utf16_value(env, names[i]));
   return out;
 }
 

@@ -22,7 +22,11 @@ struct registry_state {
   std::unordered_map<const void*, shared_map*> maps;  // handle block -> map
   // Named maps: each store keeps its map registered in `maps`, so a named
   // store's Data() is always found there.
-  std::unordered_map<std::u16string, std::shared_ptr<v8::BackingStore>> names;
+  struct named_store {
+    std::shared_ptr<v8::BackingStore> store;
+    std::u16string options;
+  };
+  std::unordered_map<std::u16string, named_store> names;
 };
 
 registry_state& state() {
@@ -94,23 +98,26 @@ MapRef attach(std::shared_ptr<v8::BackingStore> store, map_kind kind) {
 
 std::size_t live_maps() noexcept { return live_count.load(std::memory_order_relaxed); }
 
-MapRef find_named(const std::u16string& name) {
+named_ref find_named(const std::u16string& name) {
   std::lock_guard<std::mutex> lock(state().mu);
   auto it = state().names.find(name);
   if (it == state().names.end()) return {};
-  return MapRef{it->second, state().maps.at(it->second->Data())};
+  const auto& [store, options] = it->second;
+  return {MapRef{store, state().maps.at(store->Data())}, options};
 }
 
-std::pair<MapRef, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store) {
+std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store,
+                                    std::u16string options) {
   if (!store || !store->IsShared()) return {};
   std::lock_guard<std::mutex> lock(state().mu);
   auto live = state().maps.find(store->Data());
   if (live == state().maps.end()) return {};
-  auto [it, inserted] = state().names.try_emplace(name, store);
-  if (inserted) return {MapRef{std::move(store), live->second}, true};
+  auto [it, inserted] = state().names.try_emplace(name, registry_state::named_store{store, options});
+  if (inserted) return {{MapRef{std::move(store), live->second}, std::move(options)}, true};
   // `store` is still held by the caller's handle, so releasing this copy at
   // return does not run the deleter.
-  return {MapRef{it->second, state().maps.at(it->second->Data())}, false};
+  const auto& held = it->second;
+  return {{MapRef{held.store, state().maps.at(held.store->Data())}, held.options}, false};
 }
 
 bool drop_name(const std::u16string& name) {
@@ -119,7 +126,7 @@ bool drop_name(const std::u16string& name) {
     std::lock_guard<std::mutex> lock(state().mu);
     auto it = state().names.find(name);
     if (it == state().names.end()) return false;
-    dropped = std::move(it->second);
+    dropped = std::move(it->second.store);
     state().names.erase(it);
   }
   return true;

@@ -86,13 +86,22 @@ std::size_t live_maps() noexcept;
 // released after the registry mutex is unlocked: releasing the last one
 // runs the deleter, which takes that mutex.
 
-// The map named `name`, or an empty MapRef.
-MapRef find_named(const std::u16string& name);
-// Names the map of handle store `store` `name` unless the name is taken;
-// returns the map the name holds afterwards (store's, or the one that was
-// there) and whether it is store's. An empty MapRef if `store` is not a
-// live handle.
-std::pair<MapRef, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store);
+// A named map, with the options its creating call gave (an opaque string
+// that lib/ makes and compares: later calls that give options must give
+// the same).
+struct named_ref {
+  MapRef ref;
+  std::u16string options;
+};
+
+// The map named `name` (an empty ref if none).
+named_ref find_named(const std::u16string& name);
+// Names the map of handle store `store` `name`, with `options`, unless the
+// name is taken; returns the named map afterwards (store's, or the one that
+// was there, with its options) and whether it is store's. An empty ref if
+// `store` is not a live handle.
+std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store,
+                                    std::u16string options);
 // Frees the name; its map lives on while anything else reaches it.
 // Returns whether the name held a map.
 bool drop_name(const std::u16string& name);

@@ -53,19 +53,26 @@ test('named: a name holding one class is a TypeError for another, and the map is
   assert.ok(await gcUntil(() => liveMaps() === 1, 3000), `only the named map is left: ${liveMaps()}`);
 });
 
-test('named: options are the creating call\'s; later calls attach whatever theirs say', () => {
+test('named: options are the creating call\'s; a later call attaches without options or with the same ones', () => {
   const first = LruLockMap.named('cache', { capacity: 3 });
-  const later = LruLockMap.named('cache', { capacity: 1000 });
   assert.equal(first.capacity, 3);
-  assert.equal(later.capacity, 3);
-  for (let i = 0; i < 10; i++) later.set(i, i);
+  for (let i = 0; i < 10; i++) first.set(i, i);
   assert.equal(first.size, 3);
   // Attaching needs no options, even for a class whose constructor requires some.
-  assert.equal(LruLockMap.named('cache').capacity, 3);
-  // But the creating call checks them as the constructor does.
+  assert.equal(LruLockMap.named('cache').size, 3);
+  // The same options, in any order, undefined ones left out, attach too.
+  assert.equal(LruLockMap.named('cache', { ttl: undefined, capacity: 3 }).capacity, 3);
+  // Other options are refused: they could not change the map.
+  assert.throws(() => LruLockMap.named('cache', { capacity: 1000 }), (e) => e instanceof TypeError &&
+    e.message.includes('"cache" was made with options { capacity: 3 }, and this call gives { capacity: 1000 }'));
+  assert.throws(() => LruLockMap.named('cache', { capacity: '3' }), TypeError, 'a string is not the number');
+  DashMap.named('plain');
+  assert.throws(() => DashMap.named('plain', { shards: 4 }), /was made with options \{\}, and this call gives \{ shards: 4 \}/);
+  assert.equal(DashMap.named('plain', {}).size, 0);
+  // The creating call checks them as the constructor does.
   assert.throws(() => LruLockMap.named('fresh'), /capacity is required/);
   assert.throws(() => DashMap.named('fresh', { shards: 3 }), RangeError);
-  assert.deepEqual(namedMaps(), ['cache']);
+  assert.deepEqual(namedMaps().sort(), ['cache', 'plain']);
 });
 
 test('named: bad names and options are TypeErrors and name nothing', () => {
@@ -152,13 +159,13 @@ test('named: of two maps made for one name, the first named wins and the other i
   assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
   let first = new DashMap([['who', 'first']]);
   let second = new DashMap([['who', 'second']]);
-  const [kind1, handle1, named1] = native.nameMap('race', first.handle);
-  assert.deepEqual([kind1, named1], ['DashMap', true]);
+  const [kind1, handle1, options1, named1] = native.nameMap('race', first.handle, '{}');
+  assert.deepEqual([kind1, options1, named1], ['DashMap', '{}', true]);
   assert.equal(DashMap.from(handle1).get('who'), 'first');
-  const [kind2, handle2, named2] = native.nameMap('race', second.handle);
-  assert.deepEqual([kind2, named2], ['DashMap', false]);
+  const [kind2, handle2, options2, named2] = native.nameMap('race', second.handle, '{ shards: 4 }');
+  assert.deepEqual([kind2, options2, named2], ['DashMap', '{}', false], 'the first map, with its options');
   assert.equal(DashMap.from(handle2).get('who'), 'first', 'the name still holds the first map');
-  assert.throws(() => native.nameMap('race', new SharedArrayBuffer(16)), { code: 'ERR_INVALID_HANDLE' });
+  assert.throws(() => native.nameMap('race', new SharedArrayBuffer(16), '{}'), { code: 'ERR_INVALID_HANDLE' });
   first = null;
   second = null;
   assert.ok(await gcUntil(() => liveMaps() === 1, 3000), `the unnamed map is freed, the named one kept: ${liveMaps()}`);
