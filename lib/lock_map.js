@@ -308,6 +308,8 @@ class LockMap extends MapCore {
 
   /** Key states alive (values, held or awaited keys): a diagnostic for leaks. */
   stateCount() { return this[kNative].stateCount(); }
+  /** Bytes of native memory the map holds: tables, key states, keys' and values' own blocks (walks every entry). */
+  nativeBytes() { return this[kNative].nativeBytes(); }
 
   get [Symbol.toStringTag]() { return 'LockMap'; }
 }

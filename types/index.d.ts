@@ -396,6 +396,11 @@ export declare class LockMap<K extends Key = Key, V = unknown> implements Iterab
   ): Promise<R>;
   /** Key states alive (values, held or awaited keys): a diagnostic. */
   stateCount(): number;
+  /**
+   * Bytes of native memory the map holds: its tables, a state per live key
+   * and the keys' and values' own heap blocks. A diagnostic; walks every entry.
+   */
+  nativeBytes(): number;
   readonly [Symbol.toStringTag]: string;
 }
 

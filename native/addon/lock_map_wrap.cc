@@ -70,6 +70,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::ShardCount>("shardCount"),
       W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
       W::template InstanceMethod<&W::StateCount>("stateCount"),
+      W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
       W::template InstanceMethod<&W::Handle>("handle"),
       W::template InstanceMethod<&W::FastPathObject>("fastPath"),
   };
@@ -441,6 +442,12 @@ Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
   return entries_array(env, Addon::of(env), copy);
+}
+
+// Native bytes held by this map (wrap_support.hpp). Walks every entry.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::NativeBytes(const Napi::CallbackInfo& info) {
+  return native_bytes(info.Env(), map());
 }
 
 template <bool Lru>

@@ -67,6 +67,7 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value StateCount(const Napi::CallbackInfo& info);
+  Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Capacity(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);

@@ -503,3 +503,22 @@ test('util.inspect shows an entry\'s key and held value, a batch\'s keys and val
     if (stats) assert.deepEqual(m.stats(), stats, 'inspecting is not a get');
   }
 });
+
+test('nativeBytes counts a state per live key and the values\' own blocks (LockMap, LruLockMap)', () => {
+  for (const m of [new LockMap(), new LruLockMap({ capacity: 100000 })]) {
+    const empty = m.nativeBytes();
+    assert.ok(empty > 0);
+    for (let i = 0; i < 10000; i++) m.set(i, i);
+    const filled = m.nativeBytes();
+    assert.ok(filled - empty >= 10000 * 64, `${m[Symbol.toStringTag]}: ${empty} -> ${filled} for 10,000 keys`);
+    assert.ok(filled < 10000 * 500, `${m[Symbol.toStringTag]}: ${filled}`);
+    m.set('long', 'x'.repeat(100000));
+    const withLong = m.nativeBytes();
+    assert.ok(withLong - filled >= 100000, `${m[Symbol.toStringTag]}: +${withLong - filled}`);
+    const held = m.lock('held-only');  // a state with no value
+    assert.ok(m.nativeBytes() > withLong);
+    held.release();
+    m.delete('long');
+    assert.ok(m.nativeBytes() < withLong - 100000 + 1000);
+  }
+});

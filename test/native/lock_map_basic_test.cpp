@@ -44,6 +44,22 @@ TEST(LockMapBasic, InsertGetRemoveWithoutLocks) {
   EXPECT_EQ(m.state_count(), 0u);  // no state outlives its last user
 }
 
+TEST(LockMapBasic, AllocatedBytesCountsAStatePerLiveKey) {
+  Map m({.shards = 4});
+  const std::size_t empty = m.allocated_bytes();
+  EXPECT_GE(empty, 4 * sizeof(uint64_t)) << "the shards";
+  m.insert(1, "a");
+  const std::size_t one = m.allocated_bytes();
+  EXPECT_GE(one - empty, Map::state_bytes) << "a state per key (and maybe a grown table)";
+  {
+    auto held = m.lock(2);  // a held key has a state too, with no value
+    EXPECT_GE(m.allocated_bytes() - one, Map::state_bytes);
+  }
+  m.remove(1);
+  EXPECT_EQ(m.state_count(), 0u);
+  EXPECT_LE(m.allocated_bytes(), one - Map::state_bytes) << "the states are gone (the tables may stay)";
+}
+
 TEST(LockMapBasic, LockingAnAbsentKeyInsertsThroughTheEntry) {
   Map m({.shards = 2});
   {

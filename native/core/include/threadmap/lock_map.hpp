@@ -813,6 +813,19 @@ class basic_lock_map {
     return n;
   }
 
+  // Bytes this map holds for its structure and entries: the shards, their
+  // tables and one state per live key (a value, a holder or a waiter). Not
+  // counted: waiters, published failures, the allocator's own overhead, and
+  // what K and V allocate themselves. Locks each shard in turn, shared.
+  std::size_t allocated_bytes() const {
+    std::size_t n = shard_count_ * sizeof(shard);
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+      stoppable_shared_access g(shards_[i].lock);
+      n += shards_[i].table.allocated_bytes() + shards_[i].table.size() * sizeof(state);
+    }
+    return n;
+  }
+
   // Waiters queued for `key` (a diagnostic for tests). Locks one shard.
   std::size_t waiting(const K& key) const {
     const uint64_t h = hash_(key);
