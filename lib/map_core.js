@@ -5,6 +5,7 @@
 // fast path of DashMap and the lock-free classes: FastMapCore in
 // lib/fast_map.js; the locks and fast reads of LockMap).
 const { invalidHandle } = require('./errors');
+const { checkOptionsShape } = require('./options');
 const { native } = require('./native');
 const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;
@@ -164,9 +165,7 @@ function namedMap(Class, name, options) {
     throw new TypeError(`${Class.name}.named: the name must be a string, got ${name === null ? 'null' : typeof name}`);
   }
   if (name.length === 0) throw new TypeError(`${Class.name}.named: the name must not be empty`);
-  if (options !== undefined && (options === null || typeof options !== 'object' || typeof options[Symbol.iterator] === 'function')) {
-    throw new TypeError(`${Class.name}.named: options must be a plain object (entries are not taken: call setMany on the map)`);
-  }
+  if (options !== undefined) checkOptionsShape(options, `${Class.name}.named`);
   let found = native.findNamed(name);
   if (found === undefined) {
     const made = new Class(options);

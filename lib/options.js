@@ -2,15 +2,21 @@
 // Option validation shared by the map classes: TypeError for a wrong type,
 // RangeError for a value out of range, before any native code runs.
 
+// The shape every options argument must have: a plain object (`what`
+// names the call in the message). A Map or Set has no own option names: it
+// would pass as "no options".
+function checkOptionsShape(options, what) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${what}: options must be an object`);
+  }
+  if (typeof options[Symbol.iterator] === 'function') {
+    throw new TypeError(`${what}: options must be a plain object, not an iterable (${options.constructor?.name ?? 'object'})`);
+  }
+}
+
 function checkOptions(options, className, allowed) {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${className}: options must be an object`);
-  }
-  // A Map or Set has no own option names: it would pass as "no options".
-  if (typeof options[Symbol.iterator] === 'function') {
-    throw new TypeError(`${className}: options must be a plain object, not an iterable (${options.constructor?.name ?? 'object'})`);
-  }
+  checkOptionsShape(options, className);
   for (const name of Object.keys(options)) {
     if (!allowed.includes(name)) {
       throw new TypeError(`${className}: unknown option "${name}" (known: ${allowed.join(', ')})`);
@@ -37,7 +43,7 @@ function powerOfTwoOption(value, name, className, max) {
   return value;
 }
 
-module.exports = { checkOptions, integerOption, powerOfTwoOption };
+module.exports = { checkOptions, checkOptionsShape, integerOption, powerOfTwoOption };
 
 // A wait limit in milliseconds: a non-negative integer, or Infinity (wait
 // as long as it takes). undefined stays undefined (the caller's default).

@@ -112,12 +112,14 @@ std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<
   std::lock_guard<std::mutex> lock(state().mu);
   auto live = state().maps.find(store->Data());
   if (live == state().maps.end()) return {};
-  auto [it, inserted] = state().names.try_emplace(name, registry_state::named_store{store, options});
-  if (inserted) return {{MapRef{std::move(store), live->second}, std::move(options)}, true};
-  // `store` is still held by the caller's handle, so releasing this copy at
-  // return does not run the deleter.
-  const auto& held = it->second;
-  return {{MapRef{held.store, state().maps.at(held.store->Data())}, held.options}, false};
+  if (auto it = state().names.find(name); it != state().names.end()) {
+    // Taken. `store` is still held by the caller's handle, so releasing this
+    // copy at return does not run the deleter.
+    const auto& held = it->second;
+    return {{MapRef{held.store, state().maps.at(held.store->Data())}, held.options}, false};
+  }
+  state().names.emplace(name, registry_state::named_store{store, options});
+  return {{MapRef{std::move(store), live->second}, std::move(options)}, true};
 }
 
 bool drop_name(const std::u16string& name) {
@@ -136,7 +138,7 @@ std::vector<std::u16string> map_names() {
   std::lock_guard<std::mutex> lock(state().mu);
   std::vector<std::u16string> out;
   out.reserve(state().names.size());
-  for (const auto& [name, store] : state().names) out.push_back(name);
+  for (const auto& [name, named] : state().names) out.push_back(name);
   return out;
 }
 

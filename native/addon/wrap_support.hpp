@@ -22,11 +22,11 @@ inline Napi::Value arg(const Napi::CallbackInfo& info, std::size_t i) {
 }
 
 Napi::Function require_function(Napi::Env env, Napi::Value v, const char* what);
-// What an update or retain callback returned, unless it is a Promise (an
-// async callback): the callbacks run synchronously, so for retain a Promise
-// would count as true and keep every entry (for update it was already an
-// uncloneable value; this names the mistake). That is a TypeError naming
-// `what` ("update: fn").
+// What an update, retain or getOrInsertComputed callback returned, unless
+// it is a Promise (an async callback): the callbacks run synchronously, so
+// for retain a Promise would count as true and keep every entry (for the
+// others it was already an uncloneable value; this names the mistake).
+// That is a TypeError naming `what` ("update: fn").
 Napi::Value callback_result(Napi::Env env, Napi::Value result, const char* what);
 Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what);
 

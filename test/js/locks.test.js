@@ -520,5 +520,8 @@ test('nativeBytes counts a state per live key and the values\' own blocks (LockM
     held.release();
     m.delete('long');
     assert.ok(m.nativeBytes() < withLong - 100000 + 1000);
+    // It locks each shard in turn: from a callback that holds one, it is
+    // refused, never a self-deadlock.
+    assert.throws(() => m.retain(() => { m.nativeBytes(); return true; }), { code: 'ERR_WOULD_DEADLOCK' });
   }
 });
