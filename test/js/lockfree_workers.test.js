@@ -291,6 +291,13 @@ describe('lock-free classes: their own rules', () => {
         assert.ok(withLong - filled >= 100000 && withLong - filled < 100000 + 1000, `${Class.name}: +${withLong - filled}`);
         m.delete('long');
         assert.ok(m.nativeBytes() <= filled + 64, `${Class.name}: the long value's block is no longer counted`);
+        for (let i = 0; i < 200000; i++) m.set(i, i);
+        m.clear();
+        assert.equal(m.size, 0);
+        // The grown table goes too, not only the entries: no later write is
+        // needed to shrink it.
+        assert.ok(m.nativeBytes() <= empty, `${Class.name}: ${m.nativeBytes()} bytes after clear(), ${empty} when new`);
+        assert.equal(m.bucketCount(), new Class().bucketCount(), `${Class.name}: back to its initial size`);
       }
     });
 

@@ -62,6 +62,26 @@ TEST(LockFreeMapOps, GrowsAndShrinksButNotBelowInitial) {
   EXPECT_EQ(m.size(), 0u);
 }
 
+TEST(LockFreeMapOps, ClearGivesTheBucketsBack) {
+  map64 m(threadmap::lock_free_map_options{100, 0});
+  const std::size_t initial = m.bucket_count();
+  for (uint64_t i = 0; i < 100000; ++i) m.insert(i, i);
+  const std::size_t full_bytes = m.allocated_bytes();
+  ASSERT_GE(m.bucket_count(), 100000u * 4 / 3);
+  m.clear();
+  EXPECT_EQ(m.bucket_count(), initial) << "no write after clear() will shrink it";
+  EXPECT_FALSE(m.migrating());
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_LT(m.allocated_bytes(), full_bytes / 100);
+  for (uint64_t i = 0; i < 1000; ++i) m.insert(i, i + 1);  // usable afterwards
+  for (uint64_t i = 0; i < 1000; ++i) ASSERT_EQ(m.get(i), i + 1);
+  map64 fixed(threadmap::lock_free_map_options{0, 1024});
+  for (uint64_t i = 0; i < 5000; ++i) fixed.insert(i, i);
+  fixed.clear();
+  EXPECT_EQ(fixed.bucket_count(), 1024u) << "the buckets option fixes the size";
+  EXPECT_TRUE(fixed.empty());
+}
+
 TEST(LockFreeMapOps, SingleKeyCalls) {
   map64 m;
   EXPECT_EQ(m.insert(1, 10), std::nullopt);

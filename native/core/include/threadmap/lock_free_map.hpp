@@ -87,7 +87,8 @@
 //                             per thread and node size, given back at exit)
 //   resize                    O(b) in total, spread over later writes
 //   size                      reads 8 stripes; exact when quiescent
-//   for_each / clear          O(b + n), weakly consistent
+//   for_each / clear          O(b + n), weakly consistent; clear then halves
+//                             the table down to its initial size (O(b) more)
 //
 // Requires of K and V: copy construction (nodes are copied when a chain is
 // rebuilt), nothrow destruction; the destructor of a retired node may run
@@ -440,7 +441,12 @@ class LockFreeMap {
       if (removed) count_.add(g.thread_index(), -removed);
       if (!superseded) break;
     }
-    maybe_resize(g);
+    // Give the buckets back now, halving down to the initial size: later
+    // writes would halve the table only one step per resize, and a map
+    // cleared for good makes none. Each step is O(its buckets), all empty
+    // unless other threads write meanwhile (the bound guards against
+    // writers that keep the table from settling).
+    for (int step = 0; step < 64 && maybe_resize(g); ++step) finish_migration(g);
   }
 
   // Number of entries: exact when no write runs concurrently, otherwise an
@@ -741,8 +747,11 @@ class LockFreeMap {
     maybe_resize(g);
   }
 
-  void maybe_resize(epoch::guard& g) {
-    if (fixed_) return;
+  // Starts a resize if the load factor asks for one (or completes the one
+  // in progress). Returns whether the table needed a resize: false once
+  // its size suits its count.
+  bool maybe_resize(epoch::guard& g) {
+    if (fixed_) return false;
     table* t = table_.load(std::memory_order_acquire);
     const std::size_t n = count_.sum();
     std::size_t target = t->size;
@@ -751,18 +760,19 @@ class LockFreeMap {
     } else if (n < t->size / 4 && t->size > min_buckets_) {
       target = t->size / 2;
     }
-    if (target == t->size) return;
+    if (target == t->size) return false;
     if (t->prev.load(std::memory_order_acquire)) {
       finish_migration(g);  // one resize at a time: finish the last one first
-      return;               // the next write re-evaluates
+      return true;          // the next write re-evaluates
     }
     table* fresh = new table(target, uninit, t);
     // acq_rel: release publishes the new table; acquire if another one won.
     if (!table_.compare_exchange_strong(t, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) {
       delete fresh;
-      return;
+      return true;
     }
     help_migration(g, fresh);
+    return true;
   }
 
   [[no_unique_address]] Hash hash_;
