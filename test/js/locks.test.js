@@ -523,5 +523,7 @@ test('nativeBytes counts a state per live key and the values\' own blocks (LockM
     // It locks each shard in turn: from a callback that holds one, it is
     // refused, never a self-deadlock.
     assert.throws(() => m.retain(() => { m.nativeBytes(); return true; }), { code: 'ERR_WOULD_DEADLOCK' });
+    m.clear();
+    assert.equal(m.nativeBytes(), empty, `${m[Symbol.toStringTag]}: clear() frees the grown tables too`);
   }
 });

@@ -60,6 +60,26 @@ TEST(LockMapBasic, AllocatedBytesCountsAStatePerLiveKey) {
   EXPECT_LE(m.allocated_bytes(), one - Map::state_bytes) << "the states are gone (the tables may stay)";
 }
 
+TEST(LockMapBasic, ClearGivesEmptiedTablesBack) {
+  Map m({.shards = 4});
+  const std::size_t empty = m.allocated_bytes();
+  for (uint64_t i = 0; i < 10000; ++i) m.insert(i, "v");
+  {
+    // An absent key held by another owner keeps its state: its shard keeps a table.
+    auto held = m.lock(20000, threadmap::owner_id{1} << 40);
+    m.clear();
+    EXPECT_EQ(m.size(), 0u);
+    EXPECT_EQ(m.state_count(), 1u);
+    EXPECT_GT(m.allocated_bytes(), empty);
+    EXPECT_LT(m.allocated_bytes(), empty + 10000 * sizeof(uint64_t)) << "the three other shards' tables are freed";
+  }
+  EXPECT_EQ(m.state_count(), 0u);
+  m.clear();
+  EXPECT_EQ(m.allocated_bytes(), empty) << "every table freed";
+  m.insert(5, "w");  // usable afterwards
+  EXPECT_EQ(m.get(5), "w");
+}
+
 TEST(LockMapBasic, LockingAnAbsentKeyInsertsThroughTheEntry) {
   Map m({.shards = 2});
   {

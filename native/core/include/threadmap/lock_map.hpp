@@ -723,6 +723,9 @@ class basic_lock_map {
           held.push_back(st->key);
         }
       });
+      // Erases never shrink a table: give an emptied one's array back (the
+      // states live on the heap, nothing points into it).
+      if (s.table.size() == 0) s.table.clear();
     }
     for (const K& k : held) remove(k, owner, dl);
   }
