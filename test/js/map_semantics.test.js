@@ -566,3 +566,37 @@ describe('util.inspect shows the class, the size and the entries, as for a Map',
     });
   }
 });
+
+// A service's map that spikes and falls back must not keep the spike's
+// memory: every class gives its tables back when most entries go, whether
+// by delete, take or retain (nativeBytes counts the tables).
+describe('a map that loses most of its entries gives its memory back', () => {
+  const classes = [
+    ['DashMap', () => new DashMap()],
+    ['LockMap', () => new LockMap()],
+    ['LruLockMap', () => new LruLockMap({ capacity: 1e6 })],
+    ['LockFreeMap', () => new LockFreeMap()],
+    ['HopscotchMap', () => new HopscotchMap()],
+  ];
+  for (const [name, make] of classes) {
+    for (const how of ['delete', 'take', 'retain']) {
+      test(`${name}, by ${how}`, () => {
+        const m = make();
+        const empty = m.nativeBytes();
+        const n = 100000;
+        for (let i = 0; i < n; i++) m.set(i, i);
+        const full = m.nativeBytes();
+        if (how === 'retain') {
+          assert.equal(m.retain((k) => k % 100 === 0), n - n / 100);
+        } else {
+          for (let i = 0; i < n; i++) if (i % 100 !== 0) m[how](i);
+        }
+        assert.equal(m.size, n / 100);
+        const left = m.nativeBytes();
+        assert.ok(left - empty < (full - empty) / 10, `${name}: ${empty} bytes empty, ${full} full, ${left} with 1% left`);
+        for (let i = 0; i < n; i += 100) assert.equal(m.get(i), i);
+        assert.equal(m.get(1), undefined);
+      });
+    }
+  }
+});

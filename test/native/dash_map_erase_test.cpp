@@ -161,6 +161,57 @@ TEST_P(DashMapErase, ClearEmptiesFreesAndLeavesTheMapUsable) {
   EXPECT_EQ(v->get(), 43u);
 }
 
+// A map that grew and then lost most of its entries gives the memory back,
+// through every removal path, keeps the rest intact, and keeps what its
+// capacity option reserved.
+TEST_P(DashMapErase, TablesShrinkWhenMostEntriesAreRemoved) {
+  const std::size_t shards = GetParam();
+  // Enough per shard that the 1% left needs far less than the tables
+  // grown for it (a table of 4 groups or fewer is never rebuilt smaller).
+  const uint64_t n = 2000 * std::max<uint64_t>(shards, 10);
+  using Remove = std::function<void(IntMap&, uint64_t)>;
+  const std::vector<std::pair<const char*, Remove>> paths = {
+      {"erase", [](IntMap& m, uint64_t k) { ASSERT_TRUE(m.erase(k)); }},
+      {"take", [](IntMap& m, uint64_t k) { ASSERT_EQ(m.take(k), std::optional<uint64_t>(k)); }},
+      {"erase_if", [](IntMap& m, uint64_t k) { ASSERT_TRUE(m.erase_if(k, [](const uint64_t&) { return true; })); }},
+      {"alter", [](IntMap& m, uint64_t k) {
+         ASSERT_TRUE(m.alter(k, [](threadmap::alter_entry<uint64_t>& e) {
+           e.erase();
+           return true;
+         }));
+       }},
+  };
+  for (const auto& [name, remove] : paths) {
+    IntMap m(0, shards);
+    const std::size_t empty_bytes = m.allocated_bytes();
+    for (uint64_t k = 0; k < n; ++k) m.insert(k, k);
+    const std::size_t full_bytes = m.allocated_bytes();
+    for (uint64_t k = 0; k < n; ++k) {
+      if (k % 100 != 0) remove(m, k);
+    }
+    if (HasFatalFailure()) return;
+    EXPECT_LT(m.allocated_bytes() - empty_bytes, (full_bytes - empty_bytes) / 10) << name;
+    EXPECT_EQ(m.size(), n / 100) << name;
+    for (uint64_t k = 0; k < n; ++k) ASSERT_EQ(m.find(k), k % 100 == 0 ? std::optional<uint64_t>(k) : std::nullopt) << name << " " << k;
+  }
+  {
+    IntMap m(0, shards);
+    for (uint64_t k = 0; k < n; ++k) m.insert(k, k);
+    const std::size_t full_bytes = m.allocated_bytes();
+    EXPECT_EQ(m.retain([](const uint64_t& k, uint64_t&) { return k % 100 == 0; }), n - n / 100);
+    EXPECT_LT(m.allocated_bytes(), full_bytes / 5) << "retain";
+    for (uint64_t k = 0; k < n; k += 100) ASSERT_EQ(m.find(k), std::optional<uint64_t>(k));
+  }
+  {
+    IntMap reserved(n, shards);
+    const std::size_t reserved_bytes = reserved.allocated_bytes();
+    for (uint64_t k = 0; k < n; ++k) reserved.insert(k, k);
+    EXPECT_EQ(reserved.allocated_bytes(), reserved_bytes) << "the reservation held every entry";
+    for (uint64_t k = 0; k < n; ++k) reserved.erase(k);
+    EXPECT_EQ(reserved.allocated_bytes(), reserved_bytes) << "erasures keep what the capacity option reserved";
+  }
+}
+
 TEST_P(DashMapErase, EveryRemovalPathDestroysHeapKeysAndValues) {
   const long keys = heap_key::live().load();
   const long values = tracked::live().load();

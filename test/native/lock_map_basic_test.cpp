@@ -80,6 +80,35 @@ TEST(LockMapBasic, ClearGivesEmptiedTablesBack) {
   EXPECT_EQ(m.get(5), "w");
 }
 
+// A map that grew and then lost most of its keys gives the tables' memory
+// back (remove, and retain's walk), keeps the rest, and keeps what its
+// capacity option reserved.
+TEST(LockMapBasic, TablesShrinkWhenMostKeysAreRemoved) {
+  const uint64_t n = 40000;
+  for (const bool by_retain : {false, true}) {
+    Map m({.shards = 4});
+    const std::size_t empty = m.allocated_bytes();
+    for (uint64_t i = 0; i < n; ++i) m.insert(i, "v");
+    const std::size_t full = m.allocated_bytes();
+    if (by_retain) {
+      EXPECT_EQ(m.retain([](const uint64_t& k, const std::string&) { return k % 100 == 0; }), n - n / 100);
+    } else {
+      for (uint64_t i = 0; i < n; ++i) {
+        if (i % 100 != 0) ASSERT_TRUE(m.remove(i));
+      }
+    }
+    // The states of the keys left, plus tables sized for them.
+    EXPECT_LT(m.allocated_bytes() - empty, (full - empty) / 50) << (by_retain ? "retain" : "remove");
+    EXPECT_EQ(m.size(), n / 100);
+    for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(m.get(i).has_value(), i % 100 == 0) << i;
+  }
+  Map reserved({.shards = 4, .capacity = 1000});
+  const std::size_t reserved_bytes = reserved.allocated_bytes();
+  for (uint64_t i = 0; i < 1000; ++i) reserved.insert(i, "v");
+  for (uint64_t i = 0; i < 1000; ++i) reserved.remove(i);
+  EXPECT_EQ(reserved.allocated_bytes(), reserved_bytes) << "erasures keep what the capacity option reserved";
+}
+
 TEST(LockMapBasic, LockingAnAbsentKeyInsertsThroughTheEntry) {
   Map m({.shards = 2});
   {

@@ -79,7 +79,8 @@
 // locks every shard in turn (shared) and is a sum of per-shard sizes taken
 // at slightly different moments. for_each, retain and clear visit shard by
 // shard, holding one lock at a time. A shard's table grows by 1.4x under
-// its exclusive lock; other shards are unaffected.
+// its exclusive lock, and is rebuilt smaller when erasures leave it at most
+// 1/8 full (never below the capacity reserved); other shards are unaffected.
 //
 // Keys that opt in through threadmap::key_packing (the addon's do) are kept
 // as 64-bit words in every shard whose keys all pack (detail/flat_table.hpp,
@@ -239,6 +240,7 @@ class DashMap {
     if (capacity) {
       const std::size_t per = detail::per_shard_reserve(capacity, shards);
       for (std::size_t i = 0; i < shards; ++i) shards_[i].table.reserve(per, hash_);
+      shard_floor_ = detail::capacity_for(per);  // erasures never shrink a table below its reservation
     }
   }
   static DashMap with_shards(std::size_t shards) { return DashMap(0, shards); }
@@ -371,6 +373,7 @@ class DashMap {
     detail::stoppable_exclusive_access guard(s.lock);
     if (entry e = s.table.find(key, h, eq_)) {
       s.table.erase(e);
+      erased(s);
       return true;
     }
     return false;
@@ -384,6 +387,7 @@ class DashMap {
     if (entry e = s.table.find(key, h, eq_)) {
       std::optional<V> v(std::move(*e.value));
       s.table.erase(e);
+      erased(s);
       return v;
     }
     return std::nullopt;
@@ -400,6 +404,7 @@ class DashMap {
     entry e = s.table.find(key, h, eq_);
     if (!e || !pred(static_cast<const V&>(*e.value))) return false;
     s.table.erase(e);
+    erased(s);
     return true;
   }
 
@@ -458,6 +463,7 @@ class DashMap {
       shard& s = shards_[i];
       detail::stoppable_exclusive_callback_access guard(s.lock);
       removed += s.table.erase_if([&](const K& k, V& v) { return !pred(k, v); });
+      erased(s);  // after the walk: a rebuild moves every slot
     }
     return removed;
   }
@@ -604,10 +610,19 @@ class DashMap {
     return std::nullopt;
   }
 
+  // After erasures from s, under its exclusive lock (not inside a walk of
+  // its table): a table left at most 1/8 full is rebuilt smaller, so a map
+  // that lost most of its entries gives the memory back. The old table is
+  // freed as a grown one is (epoch_free: after any optimistic reader).
+  void erased(shard& s) noexcept { s.table.shrink_if_sparse(hash_, shard_floor_); }
+
   // Applies an alter decision. Requires: s's exclusive lock is held.
   void apply(shard& s, entry e, const K& key, uint64_t h, alter_entry<V>& decision) {
     if (decision.erase_) {
-      if (e) s.table.erase(e);
+      if (e) {
+        s.table.erase(e);
+        erased(s);
+      }
     } else if (decision.next_) {
       if (e) {
         *e.value = std::move(*decision.next_);
@@ -629,6 +644,7 @@ class DashMap {
   // declared before shards_, so it outlives every lock attached to it.
   detail::reader_slots readers_;
   std::size_t shard_count_ = 0;
+  std::size_t shard_floor_ = 0;  // slots a table keeps through erasures: the capacity option's reservation
   unsigned shift_ = 64;
   // Where each shard's table is (written only when a table reallocates):
   // declared before shards_, so it outlives the tables that publish to it.

@@ -290,6 +290,7 @@ class basic_lock_map {
     state* hot = nullptr;   // LRU only
     state* cold = nullptr;  // LRU only
     lru_stats stats;        // LRU only
+    bool walking = false;   // a walk that erases is in the table: do not rebuild it (see walk_erasing)
   };
 
   // A sync waiter lives on the waiting thread's stack (see "Handing over").
@@ -437,6 +438,7 @@ class basic_lock_map {
       if (opts.capacity) {
         const std::size_t per = detail::per_shard_reserve(opts.capacity, n);
         for (std::size_t i = 0; i < n; ++i) shards_[i].table.reserve(per, state_hash{});
+        shard_floor_ = detail::capacity_for(per);  // erasures never shrink a table below its reservation
       }
     }
   }
@@ -714,7 +716,7 @@ class basic_lock_map {
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
       stoppable_exclusive_access g(s.lock);
-      s.table.for_each([&](auto& slot) {
+      walk_erasing(s, [&](auto& slot) {
         state* st = slot.key;
         if (st->refs == 0) {
           drop_value(s, st);
@@ -723,8 +725,8 @@ class basic_lock_map {
           held.push_back(st->key);
         }
       });
-      // Erases never shrink a table: give an emptied one's array back (the
-      // states live on the heap, nothing points into it).
+      // An emptied table's array goes entirely (the states live on the
+      // heap, nothing points into it).
       if (s.table.size() == 0) s.table.clear();
     }
     for (const K& k : held) remove(k, owner, dl);
@@ -742,7 +744,7 @@ class basic_lock_map {
     for (std::size_t i = 0; i < shard_count_; ++i) {
       shard& s = shards_[i];
       stoppable_exclusive_callback_access g(s.lock);
-      s.table.for_each([&](auto& slot) {
+      walk_erasing(s, [&](auto& slot) {
         state* st = slot.key;
         if (!st->has_value()) return;
         if (st->refs != 0) {
@@ -915,6 +917,28 @@ class basic_lock_map {
     THREADMAP_REQUIRE(slot);
     s.table.erase(slot);
     delete st;
+    // A table that erasures left at most 1/8 full is rebuilt smaller
+    // (flat_table.hpp, shrink_if_sparse), so a map that lost most of its
+    // keys gives the memory back. Safe here: nothing keeps a slot pointer
+    // across this call (states live on the heap and are reached by
+    // pointer), except a walk of the table, which rebuilds after it ends.
+    if (!s.walking) s.table.shrink_if_sparse(state_hash{}, shard_floor_);
+  }
+
+  // Walks s's table with f, which may erase states, then gives memory back
+  // as erase_state would have. Requires: s's exclusive lock.
+  template <class F>
+  void walk_erasing(shard& s, F&& f) {
+    struct walk_scope {
+      shard& s;
+      explicit walk_scope(shard& sh) : s(sh) { s.walking = true; }
+      ~walk_scope() { s.walking = false; }  // also when f throws (a retain predicate)
+    };
+    {
+      walk_scope scope(s);
+      s.table.for_each(f);
+    }
+    s.table.shrink_if_sparse(state_hash{}, shard_floor_);
   }
 
   // Drops a reference; frees the state if nothing keeps it.
@@ -1404,6 +1428,7 @@ class basic_lock_map {
   std::function<int64_t()> clock_;
   unsigned shift_ = 64;
   std::size_t shard_count_ = 0;
+  std::size_t shard_floor_ = 0;  // slots a table keeps through erasures: the capacity option's reservation
   std::unique_ptr<shard[]> shards_;
   std::size_t capacity_ = 0;  // LRU
   int64_t ttl_ = 0;           // LRU, nanoseconds; 0 = none

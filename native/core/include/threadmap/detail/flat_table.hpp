@@ -38,7 +38,9 @@
 // just past a doubling spends twice the slot size per entry; 1.4x bounds
 // that at 1.6x. The price is more rehashing while a table grows from empty:
 // each entry is moved 3.5 times on average instead of 2 (bench/RESULTS.md,
-// "Growth by 1.4x", has what that costs the RapidGrow mix).
+// "Growth by 1.4x", has what that costs the RapidGrow mix). Erasures alone
+// never move anything; the owner calls shrink_if_sparse after them, which
+// rebuilds a table left at most 1/8 full at 7/16 load.
 //
 // Two tables share this code (table_core below, over a table_header that
 // the owner keeps in its shard's cache line):
@@ -397,6 +399,26 @@ struct table_core {
     rehash(t, capacity_for(n), slot_hash);
   }
 
+  // After erasures: a table left at most 1/8 full is rebuilt at 7/16 load
+  // (room for twice its entries), never below `floor` slots (the owner's
+  // reservation) and not at all at 4 groups or fewer. So a map that grew
+  // and then lost most of its entries gives the memory back, as one that
+  // grows takes it. Amortized O(1) per erasure: a table rebuilt at 7/16 (or
+  // grown to 5/8) loses 5/16 of its capacity or more in erasures before it
+  // shrinks again, and grows again only after as many inserts. Out of
+  // memory keeps the table as it is. Slot pointers taken before are invalid
+  // after, as after an insert: not while a for_each walks the table.
+  template <class SlotHash>
+  static void shrink_if_sparse(table_header& t, std::size_t floor, const SlotHash& slot_hash) noexcept {
+    const std::size_t cap = t.capacity();
+    if (cap <= 4 * group_width || t.size > cap / 8) return;
+    try {
+      const std::size_t target = std::max(capacity_for(2 * t.size), floor);
+      if (target < cap) rehash(t, target, slot_hash);
+    } catch (const std::bad_alloc&) {
+    }
+  }
+
   // Destroys every slot and frees the table (the layout bit is kept), through
   // Dealloc: Free, or free_now for a table that no reader can reach any more
   // (its owner's destructor).
@@ -523,6 +545,12 @@ class flat_table {
   template <class Hash>
   void reserve(std::size_t n, const Hash& hash) {
     core::reserve(t_, n, slot_hash<Hash>{hash});
+  }
+
+  // Gives memory back after erasures (table_core::shrink_if_sparse).
+  template <class Hash>
+  void shrink_if_sparse(const Hash& hash, std::size_t floor = 0) noexcept {
+    core::shrink_if_sparse(t_, floor, slot_hash<Hash>{hash});
   }
 
   // Destroys every element and frees the table.
@@ -708,6 +736,16 @@ class dual_table {
       if (packed()) return packed_core::reserve(t_, n, packed_hash<Hash>{hash});
     }
     wide_core::reserve(t_, n, wide_hash<Hash>{hash});
+  }
+
+  // Gives memory back after erasures (table_core::shrink_if_sparse), in
+  // the current layout.
+  template <class Hash>
+  void shrink_if_sparse(const Hash& hash, std::size_t floor = 0) noexcept {
+    if constexpr (packs) {
+      if (packed()) return packed_core::shrink_if_sparse(t_, floor, packed_hash<Hash>{hash});
+    }
+    wide_core::shrink_if_sparse(t_, floor, wide_hash<Hash>{hash});
   }
 
   // Destroys every entry and frees the table; its keys are packed again.
