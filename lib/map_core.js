@@ -147,10 +147,15 @@ function fromHandle(Class, NativeClass, handle, init) {
 // The options of a named() call as a string that another call's can be
 // compared with, and shown: own options in name order, undefined ones left
 // out (as the constructors read them).
+// Options whose value is their documented default are left out too, so
+// that `{ capacity: 0 }` and `{}` (the same map) agree. Only defaults that do
+// not depend on the machine: `shards` does, so it is always shown.
+const optionDefaults = { capacity: 0, maxKeyBytes: 65536, maxValueBytes: 64 * 1024 * 1024, timeout: Infinity };
 function optionsText(options) {
   const shown = {};
   for (const key of Object.keys(options ?? {}).sort()) {
-    if (options[key] !== undefined) shown[key] = options[key];
+    const value = options[key];
+    if (value !== undefined && !Object.is(value, optionDefaults[key])) shown[key] = value;
   }
   return inspect(shown, { breakLength: Infinity, depth: 0 });
 }

@@ -69,6 +69,13 @@ test('named: options are the creating call\'s; a later call attaches without opt
   DashMap.named('plain');
   assert.throws(() => DashMap.named('plain', { shards: 4 }), /was made with options \{\}, and this call gives \{ shards: 4 \}/);
   assert.equal(DashMap.named('plain', {}).size, 0);
+  // An option given at its documented default is the same map as one left out.
+  assert.equal(DashMap.named('plain', { capacity: 0, maxKeyBytes: 65536, maxValueBytes: 64 * 1024 * 1024 }).size, 0);
+  assert.throws(() => DashMap.named('plain', { capacity: 1 }), /was made with options \{\}, and this call gives \{ capacity: 1 \}/);
+  LockMap.named('locks', { timeout: Infinity });
+  assert.equal(LockMap.named('locks', {}).size, 0);
+  assert.throws(() => LockMap.named('locks', { timeout: 5 }), TypeError);
+  dropName('locks');
   // The creating call checks them as the constructor does.
   assert.throws(() => LruLockMap.named('fresh'), /capacity is required/);
   assert.throws(() => DashMap.named('fresh', { shards: 3 }), RangeError);
