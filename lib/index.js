@@ -4,6 +4,7 @@ const { DashMap } = require('./dash_map');
 const { LockMap, LruLockMap, Entry, BatchEntry } = require('./lock_map');
 const { LockFreeMap, HopscotchMap } = require('./lock_free_map');
 const { codes } = require('./errors');
+const { forgetNamed } = require('./map_core');
 
 /** Native maps alive in this process (all threads): a diagnostic for leaks. */
 function liveMaps() {
@@ -21,6 +22,7 @@ function namedMaps() {
  */
 function dropName(name) {
   if (typeof name !== 'string') throw new TypeError(`dropName: the name must be a string, got ${name === null ? 'null' : typeof name}`);
+  forgetNamed(name);
   return native.dropName(name);
 }
 

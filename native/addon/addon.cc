@@ -65,6 +65,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("nameMap", &Addon::NameMap),
                            InstanceMethod("dropName", &Addon::DropName),
                            InstanceMethod("mapNames", &Addon::MapNames),
+                           InstanceMethod("namesGeneration", &Addon::NamesGeneration),
                            InstanceMethod("entryGet", &Addon::EntryGet),
                            InstanceMethod("entryExists", &Addon::EntryExists),
                            InstanceMethod("entrySet", &Addon::EntrySet),
@@ -131,24 +132,26 @@ Napi::Value utf16_value(Napi::Env env, const std::u16string& units) {
   return Napi::Value(env, to_napi(s));
 }
 
-// [class name, handle, options], as findNamed and nameMap return a named map.
-Napi::Array named_triple(Napi::Env env, const named_ref& named) {
-  Napi::Array out = Napi::Array::New(env, 3);
+// [class name, handle, options, generation], as findNamed and nameMap
+// return a named map (generation: the names generation of this answer).
+Napi::Array named_answer(Napi::Env env, const named_ref& named) {
+  Napi::Array out = Napi::Array::New(env, 4);
   out.Set(0u, Napi::String::New(env, map_kind_name(named.ref.map->kind)));
   out.Set(1u, make_handle(env, named.ref));
   out.Set(2u, utf16_value(env, named.options));
+  out.Set(3u, Napi::Number::New(env, static_cast<double>(named.generation)));
   return out;
 }
 }  // namespace
 
-// findNamed(name) -> [className, handle, options] | undefined
+// findNamed(name) -> [className, handle, options, generation] | undefined
 Napi::Value Addon::FindNamed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const named_ref named = find_named(name_arg(info));
-  return named.ref.map ? Napi::Value(named_triple(env, named)) : env.Undefined();
+  return named.ref.map ? Napi::Value(named_answer(env, named)) : env.Undefined();
 }
 
-// nameMap(name, handle, options) -> [className, handle, options, named]:
+// nameMap(name, handle, options) -> [className, handle, options, generation, named]:
 // names handle's map, with the creating call's options (a string), unless
 // the name is taken (named: whether it did); the map the name holds.
 Napi::Value Addon::NameMap(const Napi::CallbackInfo& info) {
@@ -161,8 +164,8 @@ Napi::Value Addon::NameMap(const Napi::CallbackInfo& info) {
   auto [named, made] =
       name_map(name, v.As<v8::SharedArrayBuffer>()->GetBackingStore(), info[2].As<Napi::String>().Utf16Value());
   if (!named.ref.map) throw make_error(env, errc::invalid_handle, "nameMap: not a live map's handle");
-  Napi::Array out = named_triple(env, named);
-  out.Set(3u, Napi::Boolean::New(env, made));
+  Napi::Array out = named_answer(env, named);
+  out.Set(4u, Napi::Boolean::New(env, made));
   return out;
 }
 
@@ -178,6 +181,12 @@ Napi::Value Addon::MapNames(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(env, names.size());
   for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, utf16_value(env, names[i]));
   return out;
+}
+
+// namesGeneration() -> a number that changes whenever a name is made or
+// dropped (registry.hpp). Exact as a double up to 2^53 changes.
+Napi::Value Addon::NamesGeneration(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(names_generation()));
 }
 
 // ---- entries: info[0] is an Entry (lock_hub.hpp) ----

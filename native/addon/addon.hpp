@@ -52,6 +52,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value NameMap(const Napi::CallbackInfo& info);
   Napi::Value DropName(const Napi::CallbackInfo& info);
   Napi::Value MapNames(const Napi::CallbackInfo& info);
+  Napi::Value NamesGeneration(const Napi::CallbackInfo& info);
   // Entry operations (lib/lock_map.js adds them to Entry.prototype).
   Napi::Value EntryGet(const Napi::CallbackInfo& info);
   Napi::Value EntryExists(const Napi::CallbackInfo& info);

@@ -27,6 +27,9 @@ struct registry_state {
     std::u16string options;
   };
   std::unordered_map<std::u16string, named_store> names;
+  // Bumped (under mu) whenever `names` changes: a name made or dropped.
+  // Read without the mutex by names_generation().
+  std::atomic<std::uint64_t> names_generation{0};
 };
 
 registry_state& state() {
@@ -103,7 +106,9 @@ named_ref find_named(const std::u16string& name) {
   auto it = state().names.find(name);
   if (it == state().names.end()) return {};
   const auto& [store, options] = it->second;
-  return {MapRef{store, state().maps.at(store->Data())}, options};
+  // relaxed: under the mutex, which orders every change of the count.
+  return {MapRef{store, state().maps.at(store->Data())}, options,
+          state().names_generation.load(std::memory_order_relaxed)};
 }
 
 std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<v8::BackingStore> store,
@@ -116,10 +121,14 @@ std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<
     // Taken. `store` is still held by the caller's handle, so releasing this
     // copy at return does not run the deleter.
     const auto& held = it->second;
-    return {{MapRef{held.store, state().maps.at(held.store->Data())}, held.options}, false};
+    return {{MapRef{held.store, state().maps.at(held.store->Data())}, held.options,
+             state().names_generation.load(std::memory_order_relaxed)},  // relaxed: under the mutex
+            false};
   }
   state().names.emplace(name, registry_state::named_store{store, options});
-  return {{MapRef{std::move(store), live->second}, std::move(options)}, true};
+  // release: pairs with names_generation()'s acquire (see registry.hpp).
+  const std::uint64_t generation = state().names_generation.fetch_add(1, std::memory_order_release) + 1;
+  return {{MapRef{std::move(store), live->second}, std::move(options), generation}, true};
 }
 
 bool drop_name(const std::u16string& name) {
@@ -130,8 +139,13 @@ bool drop_name(const std::u16string& name) {
     if (it == state().names.end()) return false;
     dropped = std::move(it->second.store);
     state().names.erase(it);
+    state().names_generation.fetch_add(1, std::memory_order_release);  // release: see name_map
   }
   return true;
+}
+
+std::uint64_t names_generation() noexcept {
+  return state().names_generation.load(std::memory_order_acquire);
 }
 
 std::vector<std::u16string> map_names() {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -92,6 +93,7 @@ std::size_t live_maps() noexcept;
 struct named_ref {
   MapRef ref;
   std::u16string options;
+  std::uint64_t generation = 0;  // names_generation() as of this answer (read under the mutex)
 };
 
 // The map named `name` (an empty ref if none).
@@ -106,6 +108,13 @@ std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<
 // Returns whether the name held a map.
 bool drop_name(const std::u16string& name);
 // Every name that holds a map, in no particular order.
+// A count of the changes to the name table (a name made or dropped), for
+// lib/'s per-thread cache of named() results: a cached name -> map pair is
+// current while this count is what it was when the pair was looked up.
+// Lock-free. The acquire load pairs with the release increment made under
+// the mutex, so a thread that learns of a change through any synchronization
+// (a message, a join) reads the new count.
+std::uint64_t names_generation() noexcept;
 std::vector<std::u16string> map_names();
 
 }  // namespace threadmap::addon

@@ -28,7 +28,7 @@ for (const [label, Class, options] of CLASSES) {
     assert.ok(a instanceof Class);
     a.set('k', 1);
     const b = Class.named('shared', options);
-    assert.notEqual(a, b, 'a new wrapper each call');
+    assert.equal(a, b, 'the same object while the name is unchanged');
     assert.equal(b.get('k'), 1);
     b.set('k', 2);
     assert.equal(a.get('k'), 2);
@@ -122,6 +122,35 @@ test('named: the name keeps its map alive without any wrapper; dropName lets it 
   assert.equal(fresh.size, 0);
 });
 
+test('named: a thread gets the same object back while the name is unchanged, and never a dropped map', async () => {
+  const first = DashMap.named('cached');
+  first.set('v', 1);
+  assert.equal(DashMap.named('cached'), first, 'the same wrapper, not a new one per call');
+  assert.equal(DashMap.named('cached', {}), first);
+  // What the registry checks still holds on a repeated call.
+  assert.throws(() => DashMap.named('cached', { capacity: 5 }), /was made with options \{\}/);
+  assert.throws(() => LockMap.named('cached'), /holds a DashMap, not a LockMap/);
+  // Another name made or dropped anywhere: looked up again, the same map.
+  DashMap.named('other-name');
+  dropName('other-name');
+  assert.equal(DashMap.named('cached').get('v'), 1);
+  // Dropped and made again in another thread: this thread gets the new map.
+  const { done } = startWorker(`
+    const { DashMap, dropName } = require(${JSON.stringify(LIB)});
+    dropName('cached');
+    DashMap.named('cached').set('v', 2);
+  `);
+  assert.equal((await done).code, 0);
+  const now = DashMap.named('cached');
+  assert.notEqual(now, first);
+  assert.equal(now.get('v'), 2, 'the map the worker made, not the dropped one');
+  assert.equal(first.get('v'), 1, 'the old wrapper still reaches the dropped map');
+  // Dropped and made again in this thread.
+  dropName('cached');
+  assert.equal(DashMap.named('cached').size, 0);
+  dropName('cached');
+});
+
 test('named: dropping the name that holds the last reference frees the map at once', async () => {
   assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
   (() => { LockFreeMap.named('only-the-name').set('a', 1); })();
@@ -166,11 +195,13 @@ test('named: of two maps made for one name, the first named wins and the other i
   assert.ok(await gcUntil(() => liveMaps() === 0, 3000), `maps left over from an earlier test: ${liveMaps()}`);
   let first = new DashMap([['who', 'first']]);
   let second = new DashMap([['who', 'second']]);
-  const [kind1, handle1, options1, named1] = native.nameMap('race', first.handle, '{}');
+  const [kind1, handle1, options1, generation1, named1] = native.nameMap('race', first.handle, '{}');
+  assert.equal(generation1, native.namesGeneration(), 'the name table as of the answer: changed by this call');
   assert.deepEqual([kind1, options1, named1], ['DashMap', '{}', true]);
   assert.equal(DashMap.from(handle1).get('who'), 'first');
-  const [kind2, handle2, options2, named2] = native.nameMap('race', second.handle, '{ shards: 4 }');
+  const [kind2, handle2, options2, generation2, named2] = native.nameMap('race', second.handle, '{ shards: 4 }');
   assert.deepEqual([kind2, options2, named2], ['DashMap', '{}', false], 'the first map, with its options');
+  assert.equal(generation2, generation1, 'a call that named nothing changed nothing');
   assert.equal(DashMap.from(handle2).get('who'), 'first', 'the name still holds the first map');
   assert.throws(() => native.nameMap('race', new SharedArrayBuffer(16), '{}'), { code: 'ERR_INVALID_HANDLE' });
   first = null;
