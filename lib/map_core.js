@@ -66,12 +66,14 @@ class MapCore {
   }
 
   // Iteration is weakly consistent: it copies one shard at a time, so it sees
-  // every entry present for its whole duration exactly once.
+  // every entry present for its whole duration exactly once. (The lock-free
+  // maps' shards are parts of the hash space, as many as shardCount() said
+  // when the iteration started: see lock_free_wrap.cc.)
   * entries() {
     const n = this[kNative];
     const shards = n.shardCount();
     for (let s = 0; s < shards; s++) {
-      const flat = n.shardEntries(s);
+      const flat = n.shardEntries(s, shards);
       for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
     }
   }

@@ -484,8 +484,10 @@ export interface HopscotchMapOptions {
  * maps freely, but a write to its own map throws `ERR_WOULD_DEADLOCK` (it
  * would make the callback's own change lose its CAS forever).
  *
- * Iteration copies the whole map in one weakly consistent pass (`shardCount`
- * is 1): an entry present for the whole pass is seen once.
+ * Iteration copies the map in parts of about 8,192 entries, split by hash
+ * (`shardCount` of them, 1 for a small map), so a loop over a big map that
+ * stops early copies little; weakly consistent: an entry present for the
+ * whole loop is seen once, whatever resizes happen meanwhile.
  *
  * An interface (there is no such class at run time): LockFreeMap and
  * HopscotchMap each have all of it.
@@ -495,7 +497,7 @@ export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Itera
   readonly handle: SharedArrayBuffer;
   /** Number of entries: exact when no write runs concurrently, an estimate otherwise. Wait-free. */
   readonly size: number;
-  /** Always 1: iteration copies the whole map at once. */
+  /** The parts an iteration starting now copies one at a time (about 8,192 entries each; 1 for a small map). */
   readonly shardCount: number;
 
   /** A copy of the value for `key`, or undefined; lock-free. TypeError for an invalid key. */

@@ -15,6 +15,7 @@
 #include "lock_free_wrap.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <string>
 #include <utility>
 #include <vector>
@@ -337,24 +338,38 @@ Napi::Value LockFreeWrap<Engine>::Retain(const Napi::CallbackInfo& info) {
 
 // ---- whole map ----
 
-// One "shard": the engines resize their tables while an iteration runs,
-// so a range of buckets does not name a stable set of entries. The whole
-// map is copied by one for_each (weakly consistent: an entry present for
-// the whole copy is in it once).
+// Iteration (lib/map_core.js, entries()) copies the map one "shard" at a
+// time. For these maps a shard is a part of the hash space (the engines'
+// for_each_part), about iteration_part_entries entries each: a big map is
+// not copied all at once, and a loop that stops early copies little. The
+// parts split hashes, not the table, so a resize between two parts loses
+// or repeats nothing.
+constexpr std::size_t iteration_part_entries = 8192;
+constexpr std::size_t max_iteration_parts = std::size_t{1} << 12;
+
+// shardCount() -> how many parts an iteration that starts now walks: a
+// power of two.
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::ShardCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), 1);
+  const std::size_t n = map().size();
+  const std::size_t parts = std::min(max_iteration_parts, std::bit_ceil(n / iteration_part_entries + 1));
+  return Napi::Number::New(info.Env(), static_cast<double>(parts));
 }
 
-// shardEntries(0) -> [k0, v0, k1, v1, ...]
+// shardEntries(part, parts) -> [k0, v0, k1, v1, ...], the entries of one part
+// (parts: what shardCount() gave when the iteration started).
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Value iv = arg(info, 0);
-  if (!iv.IsNumber() || iv.As<Napi::Number>().DoubleValue() != 0)
-    throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  const std::size_t parts = arg(info, 1).IsUndefined()
+                                ? 1
+                                : size_arg(env, arg(info, 1), max_iteration_parts, "shardEntries: parts");
+  if (!std::has_single_bit(parts)) throw Napi::RangeError::New(env, "shardEntries: parts must be a power of two");
+  const std::size_t part = size_arg(env, arg(info, 0), static_cast<double>(parts - 1), "shardEntries: part");
   std::vector<std::pair<Key, addon::Value>> copy;
-  guarded(env, [&] { map().for_each([&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
+  guarded(env, [&] {
+    map().for_each_part(part, parts, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
+  });
   return entries_array(env, Addon::of(env), copy);
 }
 

@@ -210,9 +210,9 @@ describe('lock-free classes: their own rules', () => {
         assert.equal(m.size, 0);
       });
 
-      test('iteration is one shard: the whole map, also across growth', () => {
+      test('iteration copies the map part by part, each entry once, also when the table resizes between parts', () => {
         const m = new Class();
-        assert.equal(m.shardCount, 1);
+        assert.equal(m.shardCount, 1, 'a small map is one part');
         for (let i = 0; i < 5000; i++) m.set(i, i * 2);
         assert.ok(m.bucketCount() >= 4096, `grew to ${m.bucketCount()} buckets`);
         const seen = [...m.keys()].sort((a, b) => a - b);
@@ -222,7 +222,28 @@ describe('lock-free classes: their own rules', () => {
         assert.equal([...m.values()].length, 2500);
         assert.equal(m.retain((v) => v % 4 !== 2), 2500);
         assert.equal(m.size, 0);
-        assert.throws(() => m[Object.getOwnPropertySymbols(m)[0]].shardEntries(1), RangeError);
+        // A big map: parts of about 8,192 entries (by hash). Growing it to
+        // four times its size, then shrinking it back, while the loop is
+        // between parts loses or repeats none of the entries present
+        // throughout.
+        for (let i = 0; i < 50000; i++) m.set(i, i);
+        const parts = m.shardCount;
+        assert.ok(parts >= 4 && (parts & (parts - 1)) === 0, `${parts} parts`);
+        const count = new Map();
+        let step = 0;
+        for (const [k, v] of m) {
+          assert.equal(v, k);
+          count.set(k, (count.get(k) ?? 0) + 1);
+          if (++step === 20000) for (let i = 50000; i < 200000; i++) m.set(i, i);
+          if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
+        }
+        for (let i = 0; i < 50000; i++) assert.equal(count.get(i), 1, `key ${i}`);
+        const native = m[Object.getOwnPropertySymbols(m)[0]];
+        assert.throws(() => native.shardEntries(parts, parts), RangeError);
+        assert.throws(() => native.shardEntries(0, 3), RangeError, 'not a power of two');
+        assert.throws(() => native.shardEntries(0, 2 ** 40), RangeError);
+        assert.throws(() => native.shardEntries(-1, 2), RangeError);
+        assert.throws(() => native.shardEntries(1), RangeError, 'one part by default');
       });
     });
   }

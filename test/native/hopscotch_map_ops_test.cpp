@@ -17,6 +17,7 @@
 #include <threadmap/hopscotch_map.hpp>
 
 #include "hopscotch_storages.hpp"
+#include "lockfree_suite.hpp"
 #include "support.hpp"
 
 namespace {
@@ -38,6 +39,11 @@ TYPED_TEST(HopscotchMapOps, DefaultsAndCapacity) {
   TypeParam b(1000);
   EXPECT_EQ(b.bucket_count(), 2048u);
   EXPECT_THROW(TypeParam(TypeParam::max_size), std::invalid_argument);
+}
+
+TYPED_TEST(HopscotchMapOps, ForEachPartSplitsTheEntriesByHash) {
+  TypeParam m;
+  threadmap_test::check_parts(m, 3000);
 }
 
 TYPED_TEST(HopscotchMapOps, AllocatedBytesCountsSlotsAndNodes) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <threadmap/lock_free_map.hpp>
 
+#include "lockfree_suite.hpp"
 #include "support.hpp"
 
 namespace {
@@ -80,6 +81,13 @@ TEST(LockFreeMapOps, ClearGivesTheBucketsBack) {
   fixed.clear();
   EXPECT_EQ(fixed.bucket_count(), 1024u) << "the buckets option fixes the size";
   EXPECT_TRUE(fixed.empty());
+}
+
+TEST(LockFreeMapOps, ForEachPartSplitsTheEntriesByHash) {
+  map64 m;
+  threadmap_test::check_parts(m, 3000);
+  map64 one_bucket(threadmap::lock_free_map_options{0, 1});
+  threadmap_test::check_parts(one_bucket, 300);
 }
 
 TEST(LockFreeMapOps, SingleKeyCalls) {

@@ -94,7 +94,9 @@ TEST(LockMapBasic, TablesShrinkWhenMostKeysAreRemoved) {
       EXPECT_EQ(m.retain([](const uint64_t& k, const std::string&) { return k % 100 == 0; }), n - n / 100);
     } else {
       for (uint64_t i = 0; i < n; ++i) {
-        if (i % 100 != 0) ASSERT_TRUE(m.remove(i));
+        if (i % 100 != 0) {
+          ASSERT_TRUE(m.remove(i));
+        }
       }
     }
     // The states of the keys left, plus tables sized for them.

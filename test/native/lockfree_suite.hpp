@@ -300,6 +300,25 @@ void stress_counters(Map& m, std::size_t threads, std::size_t ops_per_thread) {
   ASSERT_EQ(m.size(), all);
 }
 
+// for_each_part: each of n entries in exactly one part, the part its hash's
+// low bits name, for part counts below, around and above the table's size.
+template <class Map>
+void check_parts(Map& m, uint64_t n) {
+  for (uint64_t k = 0; k < n; ++k) m.insert(k, k * 3);
+  for (const std::size_t parts : {std::size_t{1}, std::size_t{2}, std::size_t{16}, std::size_t{1024}, std::size_t{65536}}) {
+    std::vector<int> seen(n, 0);
+    for (std::size_t part = 0; part < parts; ++part) {
+      m.for_each_part(part, parts, [&](const uint64_t& k, const uint64_t& v) {
+        ASSERT_LT(k, n);
+        EXPECT_EQ(v, k * 3);
+        EXPECT_EQ(m.hash_function()(k) & (parts - 1), part) << k << " in the wrong part";
+        ++seen[k];
+      });
+    }
+    for (uint64_t k = 0; k < n; ++k) ASSERT_EQ(seen[k], 1) << "key " << k << " with " << parts << " parts";
+  }
+}
+
 // Writers store values that encode their key; readers (get, visit,
 // for_each) check every value they see, and that a set of keys never
 // removed is never missing, while the table grows and shrinks.
@@ -336,16 +355,23 @@ void stress_readers(Map& m, std::size_t writers, std::size_t readers, std::size_
           if ((v >> 32) != k) log.fail("visit ", k, " saw ", v);
         });
         if (r.chance(1, 2000)) {
+          // The whole map in one call, or part by part (the table may
+          // resize between two parts; 4096 parts outnumber the buckets
+          // while it is small).
+          static constexpr std::size_t part_counts[] = {1, 2, 8, 64, 4096};
+          const std::size_t parts = part_counts[r.below(5)];
           std::vector<bool> seen(stable, false);
-          m.for_each([&](const uint64_t& key, const uint64_t& v) {
-            if ((v >> 32) != key) log.fail("for_each ", key, " saw ", v);
-            if (key < stable) {
-              if (seen[key]) log.fail("for_each saw ", key, " twice");
-              seen[key] = true;
-            }
-          });
+          for (std::size_t part = 0; part < parts; ++part) {
+            m.for_each_part(part, parts, [&](const uint64_t& key, const uint64_t& v) {
+              if ((v >> 32) != key) log.fail("for_each ", key, " saw ", v);
+              if (key < stable) {
+                if (seen[key]) log.fail("for_each (", parts, " parts) saw ", key, " twice");
+                seen[key] = true;
+              }
+            });
+          }
           for (uint64_t s = 0; s < stable; ++s)
-            if (!seen[s]) log.fail("for_each missed stable key ", s);
+            if (!seen[s]) log.fail("for_each (", parts, " parts) missed stable key ", s);
         }
       }
     }

@@ -585,11 +585,29 @@ class HopscotchMap {
   // once. Lock-free; pins for the whole call. f may call into any map.
   template <class F>
   void for_each(F&& f) const {
+    for_each_part(0, 1, std::forward<F>(f));
+  }
+
+  // for_each over one part of the map: the entries whose hash has `part`
+  // in its low bits, of `parts` (a power of two) such parts. The parts
+  // split the hash space, not the table, so they stay the same whatever
+  // resizes happen between two calls: an iteration that walks the parts
+  // one call at a time (pinned only for each) sees an entry present
+  // throughout exactly once. Each call reads every min(parts, homes)-th
+  // home. Requires: parts a power of two, part < parts.
+  template <class F>
+  void for_each_part(std::size_t part, std::size_t parts, F&& f) const {
     static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
+    THREADMAP_REQUIRE(std::has_single_bit(parts) && part < parts);
     epoch::guard g;
     table* t = table_.load(std::memory_order_acquire);
     std::conditional_t<Inline, words, const node*> found[H];
-    for (std::size_t home = 0; home < t->size; ++home) {
+    // Homes with home = part mod stride hold every entry of the part; with
+    // more parts than homes, a home also holds other parts' entries,
+    // filtered by hash (recomputed for inline words, which keep none).
+    const std::size_t stride = std::min(parts, t->size);
+    const bool filter = parts > t->size;
+    for (std::size_t home = part & (stride - 1); home < t->size; home += stride) {
       std::size_t n;
       for (;;) {
         n = 0;
@@ -612,9 +630,11 @@ class HopscotchMap {
       for (std::size_t i = 0; i < n; ++i) {
         if constexpr (Inline) {
           const K k = from_word<K>(found[i].key);
+          if (filter && (hash_(k) & (parts - 1)) != part) continue;
           const V v = from_word<V>(found[i].value);
           f(k, v);
         } else {
+          if (filter && (found[i]->hash & (parts - 1)) != part) continue;
           f(static_cast<const K&>(found[i]->key), static_cast<const V&>(found[i]->value));
         }
       }

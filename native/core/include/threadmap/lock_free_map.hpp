@@ -381,29 +381,47 @@ class LockFreeMap {
   // once. Pins for the whole call (a long iteration delays reclamation).
   template <class F>
   void for_each(F&& f) const {
+    for_each_part(0, 1, std::forward<F>(f));
+  }
+
+  // for_each over one part of the map: the entries whose hash has `part`
+  // in its low bits, of `parts` (a power of two) such parts. The parts
+  // split the hash space, not the table, so they stay the same whatever
+  // resizes happen between two calls: an iteration that walks the parts
+  // one call at a time (pinned only for each) sees an entry present
+  // throughout exactly once. Each call visits every min(parts, buckets)-th
+  // bucket. Requires: parts a power of two, part < parts.
+  template <class F>
+  void for_each_part(std::size_t part, std::size_t parts, F&& f) const {
     static_assert(std::is_invocable_v<F&, const K&, const V&>, "for_each's callback takes (const K&, const V&)");
+    THREADMAP_REQUIRE(std::has_single_bit(parts) && part < parts);
     epoch::guard g;
     table* t = table_.load(std::memory_order_acquire);
-    for (std::size_t j = 0; j < t->size; ++j) {
+    // Buckets j with j = part mod stride hold every entry of the part (a
+    // bucket's hashes all have j in their low bits); with more parts than
+    // buckets, a bucket also holds other parts' entries: filtered by hash.
+    const std::size_t stride = std::min(parts, t->size);
+    const auto visit = [&](const node* n) {
+      if ((n->hash & (parts - 1)) == part) f(static_cast<const K&>(n->key), static_cast<const V&>(n->value));
+    };
+    for (std::size_t j = part & (stride - 1); j < t->size; j += stride) {
       uintptr_t w = t->bucket[j].load(std::memory_order_acquire);
       if (w == uninit) {
         if (table* p = t->prev.load(std::memory_order_acquire)) {
           // Read the source(s), keeping only what belongs to bucket j.
           if (t->size > p->size) {
             for_chain(chain(p->bucket[j & p->mask].load(std::memory_order_acquire)), [&](const node* n) {
-              if ((n->hash & t->mask) == j) f(static_cast<const K&>(n->key), static_cast<const V&>(n->value));
+              if ((n->hash & t->mask) == j) visit(n);
             });
           } else {
-            for (std::size_t src : {j, j + t->size})
-              for_chain(chain(p->bucket[src].load(std::memory_order_acquire)),
-                        [&](const node* n) { f(static_cast<const K&>(n->key), static_cast<const V&>(n->value)); });
+            for (std::size_t src : {j, j + t->size}) for_chain(chain(p->bucket[src].load(std::memory_order_acquire)), visit);
           }
           continue;
         }
         // prev is cleared only after every bucket is built: read it again.
         w = t->bucket[j].load(std::memory_order_acquire);
       }
-      for_chain(chain(w), [&](const node* n) { f(static_cast<const K&>(n->key), static_cast<const V&>(n->value)); });
+      for_chain(chain(w), visit);
     }
   }
 
