@@ -142,6 +142,9 @@ TEST(DashMapOptimistic, InsideACallbackTheLockedRulesDecide) {
 TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
   constexpr uint64_t stable = 2000;
   constexpr uint64_t churn_base = 1 << 20;
+  // Per writer and round: with 2 writers, a shard's table grows to about
+  // 13 times the stable keys it keeps, so erasing the churn shrinks it.
+  constexpr uint64_t churn = 12000;
   DashMap<uint64_t, pair_value, fixed_hash> m(0, 4);
   for (uint64_t k = 0; k < stable; ++k) m.insert(k, pair_value::of(k, 0));
   std::atomic<bool> stop{false};
@@ -153,16 +156,17 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
     rng r(threadmap_test::test_seed() + t);
     if (t < 2) {
       // Each round grows the churn set well past the tables' size, then
-      // erases it (tombstones, then rehashes in place), updating stable
-      // values all along.
+      // erases it (tombstones, rehashes in place, and, once a table is
+      // at most 1/8 full, a rebuild smaller), updating stable values all
+      // along.
       for (std::size_t round = 0; round < rounds; ++round) {
         const uint64_t base = churn_base * (t + 1) + round * 100'000;
-        for (uint64_t i = 0; i < 3000; ++i) {
+        for (uint64_t i = 0; i < churn; ++i) {
           m.insert(base + i, pair_value::of(base + i, round));
           const uint64_t s = r.below(stable);
-          m.insert(s, pair_value::of(s, round * 3000 + i));
+          m.insert(s, pair_value::of(s, round * churn + i));
         }
-        for (uint64_t i = 0; i < 3000; ++i) m.erase(base + i);
+        for (uint64_t i = 0; i < churn; ++i) m.erase(base + i);
       }
       writers_left.fetch_sub(1);
       return;
@@ -170,7 +174,7 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
     uint64_t mine_found = 0, mine_unavailable = 0;
     while (writers_left.load(std::memory_order_relaxed) > 0) {
       const bool want_stable = r.below(2) == 0;
-      const uint64_t k = want_stable ? r.below(stable) : churn_base * (1 + r.below(2)) + r.below(rounds) * 100'000 + r.below(3000);
+      const uint64_t k = want_stable ? r.below(stable) : churn_base * (1 + r.below(2)) + r.below(rounds) * 100'000 + r.below(churn);
       optimistic_read got;
       const std::optional<pair_value> v = read(m, k, got);
       if (got == optimistic_read::unavailable) {
@@ -191,6 +195,10 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
   // Most reads find no writer in their shard (4 shards, 2 writers).
   EXPECT_LT(unavailable.load(), found.load());
   for (uint64_t k = 0; k < stable; ++k) ASSERT_TRUE(m.find(k).has_value());
+  // The tables did shrink back (else the readers never met a rebuild smaller).
+  DashMap<uint64_t, pair_value, fixed_hash> only_stable(0, 4);
+  for (uint64_t k = 0; k < stable; ++k) only_stable.insert(k, pair_value::of(k, 0));
+  EXPECT_LE(m.allocated_bytes(), 4 * only_stable.allocated_bytes()) << "about 15 times without the rebuilds";
 }
 
 // One small table whose few slots a writer fills with different keys over
