@@ -107,7 +107,6 @@ std::pair<named_ref, bool> name_map(const std::u16string& name, std::shared_ptr<
 // Frees the name; its map lives on while anything else reaches it.
 // Returns whether the name held a map.
 bool drop_name(const std::u16string& name);
-// Every name that holds a map, in no particular order.
 // A count of the changes to the name table (a name made or dropped), for
 // lib/'s per-thread cache of named() results: a cached name -> map pair is
 // current while this count is what it was when the pair was looked up.
@@ -115,6 +114,7 @@ bool drop_name(const std::u16string& name);
 // the mutex, so a thread that learns of a change through any synchronization
 // (a message, a join) reads the new count.
 std::uint64_t names_generation() noexcept;
+// Every name that holds a map, in no particular order.
 std::vector<std::u16string> map_names();
 
 }  // namespace threadmap::addon
