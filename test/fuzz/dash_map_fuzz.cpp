@@ -1,6 +1,6 @@
 // Differential fuzz target: DashMap against std::unordered_map (differential.hpp).
-// Its keys opt into key_packing for the keys below 48 only, so a program that
-// touches keys 48-63 turns shards' tables from packed to wide mid-run (and a
+// Its keys opt into key_packing for the keys below 192 only, so a program that
+// touches keys 192-255 turns shards' tables from packed to wide mid-run (and a
 // clear packs them again). get() and add() go through the optimistic read
 // and update_shared first, as the addon's fast paths do.
 #include <threadmap/dash_map.hpp>
@@ -26,7 +26,7 @@ struct threadmap::key_packing<fuzz_key> {
   static constexpr bool enabled = true;
   static bool pack(const fuzz_key& k, uint64_t& word) noexcept {
     word = k.v;
-    return k.v < 48;
+    return k.v < 192;
   }
   static fuzz_key unpack(uint64_t word) noexcept { return fuzz_key(word); }
 };
@@ -39,7 +39,7 @@ using ops = threadmap_fuzz::alter_ops<engine, threadmap::alter_entry<uint64_t>>;
 struct adaptor {
   engine m{0, 4};
   std::optional<uint64_t> insert(uint64_t k, uint64_t v) { return m.insert(k, v); }
-  // Reads optimistically first (they answer in packed tables, keys < 48, and
+  // Reads optimistically first (they answer in packed tables, keys < 192, and
   // must agree with the model there too), under the lock otherwise.
   std::optional<uint64_t> get(uint64_t k) {
     uint64_t out = 0;

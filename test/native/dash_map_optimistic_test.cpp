@@ -195,10 +195,13 @@ TEST(DashMapOptimistic, StableKeysNeverReadAbsentWhileTablesGrowAndRehash) {
   // Most reads find no writer in their shard (4 shards, 2 writers).
   EXPECT_LT(unavailable.load(), found.load());
   for (uint64_t k = 0; k < stable; ++k) ASSERT_TRUE(m.find(k).has_value());
-  // The tables did shrink back (else the readers never met a rebuild smaller).
+  // The tables did shrink back (else the readers never met a rebuild
+  // smaller). A rebuild happens at 1/8 load and leaves room for twice the
+  // entries left, and the erasures that follow leave fewer: up to about 5
+  // times a fresh table's bytes, against about 15 without the rebuilds.
   DashMap<uint64_t, pair_value, fixed_hash> only_stable(0, 4);
   for (uint64_t k = 0; k < stable; ++k) only_stable.insert(k, pair_value::of(k, 0));
-  EXPECT_LE(m.allocated_bytes(), 4 * only_stable.allocated_bytes()) << "about 15 times without the rebuilds";
+  EXPECT_LE(m.allocated_bytes(), 8 * only_stable.allocated_bytes());
 }
 
 // One small table whose few slots a writer fills with different keys over
