@@ -406,8 +406,9 @@ struct table_core {
   // grows takes it. Amortized O(1) per erasure: a table rebuilt at 7/16 (or
   // grown to 5/8) loses 5/16 of its capacity or more in erasures before it
   // shrinks again, and grows again only after as many inserts. Out of
-  // memory keeps the table as it is. Slot pointers taken before are invalid
-  // after, as after an insert: not while a for_each walks the table.
+  // memory keeps the table as it is; the hash must not throw, as in a
+  // growth. Slot pointers taken before are invalid after, as after an
+  // insert: not while a for_each walks the table.
   template <class SlotHash>
   static void shrink_if_sparse(table_header& t, std::size_t floor, const SlotHash& slot_hash) noexcept {
     const std::size_t cap = t.capacity();
