@@ -147,12 +147,14 @@ function fromHandle(Class, NativeClass, handle, init) {
 }
 
 // The options of a named() call as a string that another call's can be
-// compared with, and shown: own options in name order, undefined ones left
-// out (as the constructors read them).
-// Options whose value is their documented default are left out too, so
-// that `{ capacity: 0 }` and `{}` (the same map) agree. Only defaults that do
-// not depend on the machine: `shards` does, so it is always shown.
-const optionDefaults = { capacity: 0, maxKeyBytes: 65536, maxValueBytes: 64 * 1024 * 1024, timeout: Infinity };
+// compared with, and shown: own options in name order, leaving out the
+// undefined ones (as the constructors read them) and those given at their
+// documented default, so that `{ capacity: 0 }` and `{}` (the same map)
+// agree. Only defaults that do not depend on the machine: `shards` does, so
+// it is always shown. The size limits' defaults come from the addon.
+const optionDefaults = {
+  capacity: 0, maxKeyBytes: native.defaultMaxKeyBytes, maxValueBytes: native.defaultMaxValueBytes, timeout: Infinity,
+};
 function optionsText(options) {
   const shown = {};
   for (const key of Object.keys(options ?? {}).sort()) {

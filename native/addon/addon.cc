@@ -82,6 +82,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("LockFreeMap", LockFreeWrap<LockFreeEngine>::Define(env));
   exports.Set("HopscotchMap", LockFreeWrap<HopscotchEngine>::Define(env));
   exports.Set("Entry", locks->entry_class(env));
+  // The defaults of the maxKeyBytes and maxValueBytes options (registry.hpp),
+  // for lib/ to compare options with (named maps).
+  exports.Set("defaultMaxKeyBytes", Napi::Number::New(env, static_cast<double>(size_limits::default_key_bytes)));
+  exports.Set("defaultMaxValueBytes", Napi::Number::New(env, static_cast<double>(size_limits::default_value_bytes)));
   // Last: a constructor that threw above leaves no check pointing at it.
   threadmap::detail::tl_wait_interrupt = {&thread_is_stopping, this};
 }

@@ -373,7 +373,7 @@ class DashMap {
     detail::stoppable_exclusive_access guard(s.lock);
     if (entry e = s.table.find(key, h, eq_)) {
       s.table.erase(e);
-      erased(s);
+      after_erasures(s);
       return true;
     }
     return false;
@@ -387,7 +387,7 @@ class DashMap {
     if (entry e = s.table.find(key, h, eq_)) {
       std::optional<V> v(std::move(*e.value));
       s.table.erase(e);
-      erased(s);
+      after_erasures(s);
       return v;
     }
     return std::nullopt;
@@ -404,7 +404,7 @@ class DashMap {
     entry e = s.table.find(key, h, eq_);
     if (!e || !pred(static_cast<const V&>(*e.value))) return false;
     s.table.erase(e);
-    erased(s);
+    after_erasures(s);
     return true;
   }
 
@@ -463,7 +463,7 @@ class DashMap {
       shard& s = shards_[i];
       detail::stoppable_exclusive_callback_access guard(s.lock);
       removed += s.table.erase_if([&](const K& k, V& v) { return !pred(k, v); });
-      erased(s);  // after the walk: a rebuild moves every slot
+      after_erasures(s);  // after the walk: a rebuild moves every slot
     }
     return removed;
   }
@@ -614,14 +614,14 @@ class DashMap {
   // its table): a table left at most 1/8 full is rebuilt smaller, so a map
   // that lost most of its entries gives the memory back. The old table is
   // freed as a grown one is (epoch_free: after any optimistic reader).
-  void erased(shard& s) noexcept { s.table.shrink_if_sparse(hash_, shard_floor_); }
+  void after_erasures(shard& s) noexcept { s.table.shrink_if_sparse(hash_, shard_floor_); }
 
   // Applies an alter decision. Requires: s's exclusive lock is held.
   void apply(shard& s, entry e, const K& key, uint64_t h, alter_entry<V>& decision) {
     if (decision.erase_) {
       if (e) {
         s.table.erase(e);
-        erased(s);
+        after_erasures(s);
       }
     } else if (decision.next_) {
       if (e) {

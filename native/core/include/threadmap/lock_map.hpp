@@ -726,8 +726,12 @@ class basic_lock_map {
         }
       });
       // An emptied table's array goes entirely (the states live on the
-      // heap, nothing points into it).
-      if (s.table.size() == 0) s.table.clear();
+      // heap, nothing points into it); otherwise it may be rebuilt smaller.
+      if (s.table.size() == 0) {
+        s.table.clear();
+      } else {
+        after_erasures(s);
+      }
     }
     for (const K& k : held) remove(k, owner, dl);
   }
@@ -761,6 +765,7 @@ class basic_lock_map {
           ++removed;
         }
       });
+      after_erasures(s);
     }
     for (const K& k : held) {
       removed += alter(
@@ -921,12 +926,18 @@ class basic_lock_map {
     // (flat_table.hpp, shrink_if_sparse), so a map that lost most of its
     // keys gives the memory back. Safe here: nothing keeps a slot pointer
     // across this call (states live on the heap and are reached by
-    // pointer), except a walk of the table, which rebuilds after it ends.
-    if (!s.walking) s.table.shrink_if_sparse(state_hash{}, shard_floor_);
+    // pointer), except a walk of the table, whose caller calls
+    // after_erasures when it ends.
+    if (!s.walking) after_erasures(s);
   }
 
-  // Walks s's table with f, which may erase states, then gives memory back
-  // as erase_state would have. Requires: s's exclusive lock.
+  // After erasures from s, under its exclusive lock and not inside a walk
+  // of its table: a table left at most 1/8 full is rebuilt smaller.
+  void after_erasures(shard& s) noexcept { s.table.shrink_if_sparse(state_hash{}, shard_floor_); }
+
+  // Walks s's table with f, which may erase states (erase_state then leaves
+  // the table as it is: the caller calls after_erasures, or frees the
+  // emptied table, after the walk). Requires: s's exclusive lock.
   template <class F>
   void walk_erasing(shard& s, F&& f) {
     struct walk_scope {
@@ -934,11 +945,8 @@ class basic_lock_map {
       explicit walk_scope(shard& sh) : s(sh) { s.walking = true; }
       ~walk_scope() { s.walking = false; }  // also when f throws (a retain predicate)
     };
-    {
-      walk_scope scope(s);
-      s.table.for_each(f);
-    }
-    s.table.shrink_if_sparse(state_hash{}, shard_floor_);
+    walk_scope scope(s);
+    s.table.for_each(f);
   }
 
   // Drops a reference; frees the state if nothing keeps it.
