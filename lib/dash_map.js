@@ -8,6 +8,18 @@ const { FastMapCore, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
 
+// The native constructor's arguments (capacity, shards, maxKeyBytes,
+// maxValueBytes) from the options of a DashMap or a DashSet (className),
+// which takes the DashMap options but `extra`'s.
+function engineArgs(options, className, extra) {
+  const opts = checkOptions(options, className, ['capacity', 'shards', 'maxKeyBytes', ...extra]);
+  const capacity = opts.capacity === undefined ? 0
+    : integerOption(opts.capacity, 'capacity', className, { min: 0, max: 2 ** 32 });
+  const shards = opts.shards === undefined ? 0
+    : powerOfTwoOption(opts.shards, 'shards', className, MAX_SHARDS);
+  return [capacity, shards, ...limitOptions(opts, className)];
+}
+
 // Besides the Node-API object (every method, every type, every error), a
 // DashMap has a V8-level fast path for get, set, has, delete and add
 // (FastMapCore, lib/fast_map.js).
@@ -20,12 +32,7 @@ class DashMap extends FastMapCore {
   constructor(entriesOrOptions, maybeOptions) {
     super();
     const [entries, options] = constructorArgs(entriesOrOptions, maybeOptions, 'DashMap');
-    const opts = checkOptions(options, 'DashMap', ['capacity', 'shards', 'maxKeyBytes', 'maxValueBytes']);
-    const capacity = opts.capacity === undefined ? 0
-      : integerOption(opts.capacity, 'capacity', 'DashMap', { min: 0, max: 2 ** 32 });
-    const shards = opts.shards === undefined ? 0
-      : powerOfTwoOption(opts.shards, 'shards', 'DashMap', MAX_SHARDS);
-    attachNative(this, new native.DashMap(capacity, shards, ...limitOptions(opts, 'DashMap')));
+    attachNative(this, new native.DashMap(...engineArgs(options, 'DashMap', ['maxValueBytes'])));
     attachFast(this);
     fillEntries(this, entries);
   }
@@ -53,4 +60,4 @@ class DashMap extends FastMapCore {
   get [Symbol.toStringTag]() { return 'DashMap'; }
 }
 
-module.exports = { DashMap };
+module.exports = { DashMap, engineArgs };

@@ -1,6 +1,7 @@
 'use strict';
 const { native } = require('./native');
 const { DashMap } = require('./dash_map');
+const { DashSet } = require('./dash_set');
 const { LockMap, LruLockMap, Entry, BatchEntry } = require('./lock_map');
 const { LockFreeMap, HopscotchMap } = require('./lock_free_map');
 const { codes } = require('./errors');
@@ -32,5 +33,5 @@ function heldLocks() {
 }
 
 module.exports = {
-  DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, namedMaps, dropName, codes,
+  DashMap, DashSet, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, namedMaps, dropName, codes,
 };

@@ -1,6 +1,6 @@
 import threadmap from './index.js';
 
 export const {
-  DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, namedMaps, dropName, codes,
+  DashMap, DashSet, LockMap, LruLockMap, LockFreeMap, HopscotchMap, Entry, BatchEntry, liveMaps, heldLocks, namedMaps, dropName, codes,
 } = threadmap;
 export default threadmap;

@@ -19,7 +19,9 @@ function nestedInspectOptions(options) {
   return { ...options, depth: options.depth === null ? null : options.depth - 1 };
 }
 
-class MapCore {
+// What every shared collection has, whatever it holds: its handle, its
+// size, clear. MapCore (the maps) and DashSet build on it.
+class SharedCore {
   /** A SharedArrayBuffer naming this map; post it to a worker and pass it to from(). */
   get handle() {
     if (this[kHandle] === undefined) {
@@ -30,7 +32,10 @@ class MapCore {
 
   get size() { return this[kNative].size(); }
   get shardCount() { return this[kNative].shardCount(); }
+  clear() { this[kNative].clear(); }
+}
 
+class MapCore extends SharedCore {
   get(key) { return this[kNative].get(key); }
   set(key, value) {
     this[kNative].set(key, value);
@@ -38,7 +43,6 @@ class MapCore {
   }
   has(key) { return this[kNative].has(key); }
   delete(key) { return this[kNative].delete(key); }
-  clear() { this[kNative].clear(); }
 
   getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
   setMany(entries) {
@@ -77,7 +81,7 @@ class MapCore {
       for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
     }
   }
-  * keys() { for (const [k] of this.entries()) yield k; }
+  keys() { return shardKeys(this[kNative]); }
   * values() { for (const [, v] of this.entries()) yield v; }
   [Symbol.iterator]() { return this.entries(); }
   forEach(fn, thisArg) {
@@ -86,26 +90,38 @@ class MapCore {
   }
 
   // console.log / util.inspect: the class, the size and the first entries, as
-  // Node shows a Map (at most options.maxArrayLength entries, 100 by default).
-  // The native half is a non-enumerable symbol, so without this a map showed
-  // as an empty object.
+  // Node shows a Map. The native half is a non-enumerable symbol, so without
+  // this a map showed as an empty object.
   [inspect.custom](depth, options, inspectValue) {
-    const name = this.constructor.name;
-    if (depth < 0) return options.stylize(`[${name}]`, 'special');
-    const max = options.maxArrayLength ?? 100;
-    const nested = nestedInspectOptions(options);
-    const parts = [];
-    const size = this.size;
-    if (max > 0) {
-      for (const [k, v] of this.entries()) {
-        parts.push(`${inspectValue(k, nested)} => ${inspectValue(v, nested)}`);
-        if (parts.length >= max) break;
-      }
-    }
-    const rest = size - parts.length;  // other threads may write meanwhile: only a hint
-    if (rest > 0) parts.push(`... ${rest} more item${rest > 1 ? 's' : ''}`);
-    return `${name}(${size}) ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
+    return inspectCollection(this.constructor.name, this.size, this.entries(), depth, options,
+      ([k, v], nested) => `${inspectValue(k, nested)} => ${inspectValue(v, nested)}`);
   }
+}
+
+// The keys of a map or the members of a DashSet, one shard (or part) at a
+// time as MapCore's entries(), without decoding any value (shardKeys).
+function* shardKeys(nativeMap) {
+  const shards = nativeMap.shardCount();
+  for (let s = 0; s < shards; s++) yield* nativeMap.shardKeys(s, shards);
+}
+
+// What console.log shows of a shared collection: `Name(size) { item, ... }`,
+// as Node shows a Map or Set: at most options.maxArrayLength items (100 by
+// default), each shown by show(item, options one level deeper).
+function inspectCollection(name, size, items, depth, options, show) {
+  if (depth < 0) return options.stylize(`[${name}]`, 'special');
+  const max = options.maxArrayLength ?? 100;
+  const nested = nestedInspectOptions(options);
+  const parts = [];
+  if (max > 0) {
+    for (const item of items) {
+      parts.push(show(item, nested));
+      if (parts.length >= max) break;
+    }
+  }
+  const rest = size - parts.length;  // other threads may write meanwhile: only a hint
+  if (rest > 0) parts.push(`... ${rest} more item${rest > 1 ? 's' : ''}`);
+  return `${name}(${size}) ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
 }
 
 // A map's state is native, so structured clone (postMessage, workerData,
@@ -279,5 +295,5 @@ function forgetNamed(name) {
 }
 
 module.exports = {
-  MapCore, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
+  SharedCore, MapCore, nestedInspectOptions, inspectCollection, shardKeys, kNative, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
 };

@@ -5,7 +5,7 @@
 // `import { DashMap } from 'threadmap'` (ESM, lib/index.mjs) and
 // `const { DashMap } = require('threadmap')` (CommonJS, lib/index.js).
 //
-// Declared here: DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap,
+// Declared here: DashMap, DashSet, LockMap, LruLockMap, LockFreeMap, HopscotchMap,
 // Entry, BatchEntry, liveMaps(), heldLocks(), namedMaps(), dropName() and codes.
 
 /**
@@ -216,6 +216,91 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   nativeBytes(): number;
 
   /** `'DashMap'`, for `Object.prototype.toString`. */
+  readonly [Symbol.toStringTag]: string;
+}
+
+/** Options of `new DashSet(options)`: DashMap's, less `maxValueBytes` (a set holds no values). */
+export type DashSetOptions = Omit<DashMapOptions, 'maxValueBytes'>;
+
+/**
+ * A concurrent set in native memory, shared by every thread of the process,
+ * with the API of a JS `Set` (dashmap's `DashSet`): the DashMap engine, each
+ * member a key. Members are what a map's keys are ({@link Key}): `0` and `-0`
+ * are one member, `NaN` is one, byte arrays are members by content and are
+ * read back as a `Buffer`; any other value is a `TypeError`, set unchanged.
+ *
+ * Share it by posting `set.handle` to a worker and calling
+ * `DashSet.from(handle)` there, or by name (`DashSet.named`). Every
+ * single-value call is atomic and locks at most one shard; `has`, and `add`
+ * or `insert` of a member already there, take no lock for an inline value
+ * (a number, a boolean, a short string) while no writer is in its shard.
+ * Its `size`, `has` and `keys` make it a set-like object for Node 22's
+ * `Set.prototype.union` and the like.
+ *
+ * @typeParam T the member type (see {@link Key})
+ */
+export declare class DashSet<T extends Key = Key> implements Iterable<T> {
+  /** Creates an empty set in native memory. TypeError/RangeError for bad options. */
+  constructor(options?: DashSetOptions);
+  /**
+   * Creates a set holding `values`, as `new Set(values)` does (any iterable but a string, which is one value). Every value is
+   * checked before any is stored: TypeError/RangeError for a bad one or a bad option; no set then.
+   */
+  constructor(values: Iterable<T>, options?: DashSetOptions);
+
+  /**
+   * Attaches to a set created in any thread of this process, given its `handle`; locks nothing. The type argument is not checked.
+   * @throws TypeError with code `ERR_INVALID_HANDLE` if `handle` is not a live DashSet handle (a DashMap's is not one).
+   */
+  static from<T extends Key = Key>(handle: SharedArrayBuffer): DashSet<T>;
+  /** The set `name` holds in this process, as `DashMap.named`: made by the first call, attached by the later ones. */
+  static named<T extends Key = Key>(name: string, options?: DashSetOptions): DashSet<T>;
+
+  /** The set's SharedArrayBuffer handle, as a DashMap's. */
+  readonly handle: SharedArrayBuffer;
+  /** Number of members; read-locks each shard in turn (a snapshot per shard under concurrent writes). */
+  readonly size: number;
+  /** Number of shards (fixed at construction). */
+  readonly shardCount: number;
+
+  /** Adds `value` and returns the set, as `Set#add`. TypeError for a value that cannot be a member. */
+  add(value: T): this;
+  /**
+   * Adds `value` if it is not a member; returns whether it added it. Of several threads inserting one value, exactly one gets
+   * `true` (claim a job, deduplicate messages). A member already there is found without a lock (see the class); an absent one
+   * is added under its shard's write lock.
+   */
+  insert(value: T): boolean;
+  /** Whether `value` is a member; usually takes no lock (see the class). */
+  has(value: T): boolean;
+  /** Removes `value`; returns whether it was a member; write-locks its shard. */
+  delete(value: T): boolean;
+  /** Removes every member; write-locks each shard in turn (not atomic as a whole). */
+  clear(): void;
+  /** Removes every value of `values`; returns how many were members; one shard lock per value. TypeError for an invalid value (set unchanged). */
+  deleteMany(values: KeyList<T>): number;
+  /**
+   * Keeps the members for which `fn(value)` is truthy; returns how many it removed. Write-locks each shard in turn while `fn`
+   * runs on its members: a call from `fn` into the same shard throws `ERR_WOULD_DEADLOCK`. If `fn` throws, retain stops there.
+   */
+  retain(fn: (value: T) => unknown): number;
+
+  /** Iterates the members (byte arrays as Buffer); weakly consistent: one shard at a time, every member present throughout seen once. */
+  values(): IterableIterator<T>;
+  /** Same as `values()`, as `Set#keys`. */
+  keys(): IterableIterator<T>;
+  /** Iterates `[value, value]` pairs, as `Set#entries`. */
+  entries(): IterableIterator<[T, T]>;
+  /** Same as `values()`: `for (const v of set)`. */
+  [Symbol.iterator](): IterableIterator<T>;
+  /** Calls `fn(value, value, set)` for every member, as `Set#forEach`, with no lock held. */
+  forEach(fn: (value: T, value2: T, set: DashSet<T>) => void, thisArg?: unknown): void;
+
+  /** Members per shard, a diagnostic of the hash distribution. */
+  shardSizes(): number[];
+  /** Bytes of native memory the set holds, a diagnostic; walks every member. */
+  nativeBytes(): number;
+  /** `'DashSet'`, for `Object.prototype.toString`. */
   readonly [Symbol.toStringTag]: string;
 }
 

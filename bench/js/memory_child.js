@@ -3,8 +3,8 @@
 // (started by run.js):  node --expose-gc bench/js/memory_child.js IMPL str|int [n]
 //   IMPL: map (a JS Map), dash, lock, lru, lockfree, hopscotch (DashMap,
 //   LockMap, LruLockMap with capacity n, LockFreeMap, HopscotchMap; run.js
-//   measures map and dash)
-//   str: 'k' + i -> i        int: i -> i   (small ints)
+//   measures map and dash), set (a JS Set), dashset (DashSet)
+//   str: 'k' + i -> i        int: i -> i   (small ints); a set holds the keys
 // Prints one JSON object on stdout:
 //   heapDelta   process.memoryUsage().heapUsed after - before (V8 heap; the JS Map's cost)
 //   rssDelta    process.memoryUsage().rss after - before (everything the process touched)
@@ -30,9 +30,11 @@ function settle() {
 // Load the addon (and its code) before the baseline.
 const threadmap = require(path.resolve(__dirname, '..', '..'));
 const { DashMap } = threadmap;
-const classes = { dash: 'DashMap', lock: 'LockMap', lru: 'LruLockMap', lockfree: 'LockFreeMap', hopscotch: 'HopscotchMap' };
-if (impl !== 'map' && !classes[impl]) {
-  console.error(`memory_child.js: unknown map ${impl} (map, ${Object.keys(classes).join(', ')})`);
+const classes = {
+  dash: 'DashMap', lock: 'LockMap', lru: 'LruLockMap', lockfree: 'LockFreeMap', hopscotch: 'HopscotchMap', dashset: 'DashSet',
+};
+if (impl !== 'map' && impl !== 'set' && !classes[impl]) {
+  console.error(`memory_child.js: unknown map ${impl} (map, set, ${Object.keys(classes).join(', ')})`);
   process.exit(2);
 }
 {
@@ -51,8 +53,12 @@ if (impl !== 'map' && !classes[impl]) {
 settle();
 
 const before = process.memoryUsage();
-const map = impl === 'map' ? new Map() : new threadmap[classes[impl]](impl === 'lru' ? { capacity: n } : undefined);
-if (keyType === 'str') {
+const map = impl === 'map' ? new Map() : impl === 'set' ? new Set()
+  : new threadmap[classes[impl]](impl === 'lru' ? { capacity: n } : undefined);
+const isSet = impl === 'set' || impl === 'dashset';
+if (isSet) {
+  for (let i = 0; i < n; i++) map.add(keyType === 'str' ? 'k' + i : i);
+} else if (keyType === 'str') {
   for (let i = 0; i < n; i++) map.set('k' + i, i);
 } else {
   for (let i = 0; i < n; i++) map.set(i, i);

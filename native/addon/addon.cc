@@ -53,8 +53,6 @@ Addon::~Addon() {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
   interrupt_probe = Napi::Persistent(env.RunScript("(function threadmapInterruptProbe() {})").As<Napi::Function>());
-  Napi::Function dash = DashMapWrap::Define(env);
-  dash_map_ctor = Napi::Persistent(dash);
   buffer_ctor = Napi::Persistent(env.Global().Get("Buffer").As<Napi::Function>());
   locks = std::make_unique<LockHub>(env);
   fast = std::make_unique<FastPath>(env, *locks, lock_free_callbacks);
@@ -76,7 +74,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("setLockDispatch", &Addon::SetLockDispatch),
                            InstanceMethod("heldEntries", &Addon::HeldEntries),
                        });
-  exports.Set("DashMap", dash);
+  exports.Set("DashMap", DashMapWrap::Define(env, map_kind::dash_map));
+  exports.Set("DashSet", DashMapWrap::Define(env, map_kind::dash_set));
   exports.Set("LockMap", LockMapWrap<false>::Define(env));
   exports.Set("LruLockMap", LockMapWrap<true>::Define(env));
   exports.Set("LockFreeMap", LockFreeWrap<LockFreeEngine>::Define(env));

@@ -20,7 +20,6 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports);
 
-  Napi::FunctionReference dash_map_ctor;
   Napi::FunctionReference buffer_ctor;
   Napi::FunctionReference serialize;    // (value) -> Buffer, set by lib/ (setCodec)
   Napi::FunctionReference deserialize;  // (Buffer) -> value

@@ -20,8 +20,15 @@
 
 namespace threadmap::addon {
 
-Napi::Function DashMapWrap::Define(Napi::Env env) {
-  return DefineClass(env, "DashMap",
+namespace {
+// The kinds Define can make, as the `data` of their constructors.
+constexpr map_kind kind_dash_map = map_kind::dash_map;
+constexpr map_kind kind_dash_set = map_kind::dash_set;
+}  // namespace
+
+Napi::Function DashMapWrap::Define(Napi::Env env, map_kind kind) {
+  const map_kind* data = kind == map_kind::dash_set ? &kind_dash_set : &kind_dash_map;
+  return DefineClass(env, map_kind_name(kind),
                      {
                          InstanceMethod<&DashMapWrap::Get>("get"),
                          InstanceMethod<&DashMapWrap::Set>("set"),
@@ -39,29 +46,35 @@ Napi::Function DashMapWrap::Define(Napi::Env env) {
                          InstanceMethod<&DashMapWrap::Take>("take"),
                          InstanceMethod<&DashMapWrap::Update>("update"),
                          InstanceMethod<&DashMapWrap::Retain>("retain"),
+                         InstanceMethod<&DashMapWrap::Insert>("insert"),
                          InstanceMethod<&DashMapWrap::ShardCount>("shardCount"),
                          InstanceMethod<&DashMapWrap::ShardEntries>("shardEntries"),
+                         InstanceMethod<&DashMapWrap::ShardKeys>("shardKeys"),
                          InstanceMethod<&DashMapWrap::ShardSizes>("shardSizes"),
                          InstanceMethod<&DashMapWrap::Handle>("handle"),
                          InstanceMethod<&DashMapWrap::NativeBytes>("nativeBytes"),
                          InstanceMethod<&DashMapWrap::FastPathObject>("fastPath"),
-                     });
+                     },
+                     const_cast<map_kind*>(data));
 }
 
 // new DashMap(capacity, shards, maxKeyBytes?, maxValueBytes?) creates a map;
-// new DashMap(handle) attaches.
+// new DashMap(handle) attaches. The same for DashSet (Define's kind, passed
+// as the constructor's data).
 DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap>(info) {
   Napi::Env env = info.Env();
+  const map_kind kind = *static_cast<const map_kind*>(info.Data());
+  const std::string name = map_kind_name(kind);
   Napi::Value first = arg(info, 0);
-  ref_ = attach_handle(env, first, map_kind::dash_map);
+  ref_ = attach_handle(env, first, kind);
   if (ref_.map) return;
   if (!first.IsNumber() || !arg(info, 1).IsNumber())
-    throw Napi::TypeError::New(env, "DashMap: expected (capacity, shards) or (handle)");
-  const size_t capacity = size_arg(env, first, 1e12, "DashMap: capacity");
-  const size_t shards = size_arg(env, arg(info, 1), 65536, "DashMap: shards");
+    throw Napi::TypeError::New(env, name + ": expected (capacity, shards) or (handle)");
+  const size_t capacity = size_arg(env, first, 1e12, (name + ": capacity").c_str());
+  const size_t shards = size_arg(env, arg(info, 1), 65536, (name + ": shards").c_str());
   const size_limits limits = limits_args(env, arg(info, 2), arg(info, 3));
   guarded(env, [&] {
-    auto core = std::make_unique<dash_map_core>(capacity, shards == 0 ? default_shard_count() : shards);
+    auto core = std::make_unique<dash_map_core>(kind, capacity, shards == 0 ? default_shard_count() : shards);
     core->limits = limits;
     ref_ = register_map(std::move(core));
   });
@@ -235,23 +248,48 @@ Napi::Value DashMapWrap::Retain(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(removed));
 }
 
+// insert(key) -> whether the key was absent (and is now stored, holding
+// true): DashSet's add. A member already there is found without a lock
+// (find's optimistic read, where the key allows it); an absent one is
+// inserted under its shard's exclusive lock.
+Napi::Value DashMapWrap::Insert(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  return Napi::Boolean::New(env, guarded(env, [&] {
+    return !map().contains(key) && map().try_insert(std::move(key), addon::Value::boolean(true));
+  }));
+}
+
 Napi::Value DashMapWrap::ShardCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(map().shard_count()));
+}
+
+// The shard index argument of shardEntries and shardKeys.
+size_t DashMapWrap::shard_index(Napi::Env env, Napi::Value iv) {
+  const double i = iv.IsNumber() ? iv.As<Napi::Number>().DoubleValue() : -1;
+  if (!(i >= 0 && i < static_cast<double>(map().shard_count())) || i != static_cast<double>(static_cast<size_t>(i)))
+    throw Napi::RangeError::New(env, "no such shard");
+  return static_cast<size_t>(i);
 }
 
 // shardEntries(i) -> [k0, v0, k1, v1, ...]: a copy of one shard taken under
 // its read lock, so an entry present throughout an iteration is seen once.
 Napi::Value DashMapWrap::ShardEntries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Value iv = arg(info, 0);
-  const double i = iv.IsNumber() ? iv.As<Napi::Number>().DoubleValue() : -1;
-  if (!(i >= 0 && i < static_cast<double>(map().shard_count())) || i != static_cast<double>(static_cast<size_t>(i)))
-    throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  const size_t i = shard_index(env, arg(info, 0));
   std::vector<std::pair<Key, addon::Value>> copy;
-  guarded(env, [&] {
-    map().for_each_in_shard(static_cast<size_t>(i), [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
-  });
+  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
   return entries_array(env, Addon::of(env), copy);
+}
+
+// shardKeys(i) -> [k0, k1, ...]: as shardEntries, without the values
+// (keys() decodes no value, a DashSet's iteration no `true`).
+Napi::Value DashMapWrap::ShardKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t i = shard_index(env, arg(info, 0));
+  std::vector<Key> copy;
+  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
+  return keys_array(env, copy);
 }
 
 Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {

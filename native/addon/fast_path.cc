@@ -214,6 +214,19 @@ void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
 }
 
+// insert(key) -> whether the key was absent (DashSet's add; DashMapWrap::Insert).
+void Insert(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    // A member already there is found without a lock, as in Has.
+    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const Value&) { return true; });
+    if (r == threadmap::optimistic_read::found) return info.GetReturnValue().Set(false);
+    info.GetReturnValue().Set(engine.try_insert(std::move(key), Value::boolean(true)));
+  });
+}
+
 // The key and value arguments of a set, if the fast path handles both (a
 // failure to allocate the value counts as "does not": the full path reports it).
 bool fast_entry(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value) {
@@ -464,7 +477,8 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
     return tmpl;
   };
   template_.Reset(isolate_, make_template("DashMapFastPath", {{"get", Get}, {"set", Set}, {"has", Has},
-                                                              {"delete", Delete}, {"add", Add}}));
+                                                              {"delete", Delete}, {"add", Add},
+                                                              {"insert", Insert}}));
   lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
                                                                    {"tryLock", LockMethod<true>},
                                                                    {"get", LockRead<lock_read::get>},

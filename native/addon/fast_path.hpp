@@ -1,4 +1,5 @@
-// native/addon/fast_path.hpp: DashMap's hot methods as plain V8 functions.
+// native/addon/fast_path.hpp: DashMap's (and DashSet's) hot methods as plain
+// V8 functions.
 //
 // Why: a Node-API method call costs several times a JS Map.get on this
 // class of machine (callback info, napi_unwrap of the wrapper), and Node 20
@@ -51,7 +52,8 @@ class FastPath {
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
-  // A new fast object over `ref` (a DashMap).
+  // A new fast object over `ref` (a DashMap or DashSet): get, set, has,
+  // delete, add, insert.
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);

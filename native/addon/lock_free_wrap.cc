@@ -67,6 +67,7 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::Retain>("retain"),
                             W::template InstanceMethod<&W::ShardCount>("shardCount"),
                             W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
+                            W::template InstanceMethod<&W::ShardKeys>("shardKeys"),
                             W::template InstanceMethod<&W::BucketCount>("bucketCount"),
                             W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
                             W::template InstanceMethod<&W::Handle>("handle"),
@@ -356,21 +357,36 @@ Napi::Value LockFreeWrap<Engine>::ShardCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(parts));
 }
 
-// shardEntries(part, parts) -> [k0, v0, k1, v1, ...], the entries of one part
-// (parts: what shardCount() gave when the iteration started).
+// The (part, parts) arguments of shardEntries and shardKeys (parts: what
+// shardCount() gave when the iteration started; 1 when left out).
+template <class Engine>
+std::pair<std::size_t, std::size_t> LockFreeWrap<Engine>::part_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::size_t parts = arg(info, 1).IsUndefined() ? 1 : size_arg(env, arg(info, 1), max_iteration_parts, "parts");
+  if (!std::has_single_bit(parts)) throw Napi::RangeError::New(env, "parts must be a power of two");
+  return {size_arg(env, arg(info, 0), static_cast<double>(parts - 1), "part"), parts};
+}
+
+// shardEntries(part, parts) -> [k0, v0, k1, v1, ...], the entries of one part.
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::size_t parts = arg(info, 1).IsUndefined()
-                                ? 1
-                                : size_arg(env, arg(info, 1), max_iteration_parts, "shardEntries: parts");
-  if (!std::has_single_bit(parts)) throw Napi::RangeError::New(env, "shardEntries: parts must be a power of two");
-  const std::size_t part = size_arg(env, arg(info, 0), static_cast<double>(parts - 1), "shardEntries: part");
+  const auto [part, parts] = part_args(info);
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] {
     map().for_each_part(part, parts, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
   });
   return entries_array(env, Addon::of(env), copy);
+}
+
+// shardKeys(part, parts?): as shardEntries, the keys only.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::ShardKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto [part, parts] = part_args(info);
+  std::vector<Key> copy;
+  guarded(env, [&] { map().for_each_part(part, parts, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
+  return keys_array(env, copy);
 }
 
 // The engine's current number of buckets (a diagnostic).

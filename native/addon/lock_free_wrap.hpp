@@ -79,6 +79,8 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value Retain(const Napi::CallbackInfo& info);
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
+  Napi::Value ShardKeys(const Napi::CallbackInfo& info);
+  std::pair<std::size_t, std::size_t> part_args(const Napi::CallbackInfo& info);
   Napi::Value BucketCount(const Napi::CallbackInfo& info);
   Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);

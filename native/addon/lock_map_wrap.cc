@@ -69,6 +69,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::OrderKeys>("orderKeys"),
       W::template InstanceMethod<&W::ShardCount>("shardCount"),
       W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
+      W::template InstanceMethod<&W::ShardKeys>("shardKeys"),
       W::template InstanceMethod<&W::StateCount>("stateCount"),
       W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
       W::template InstanceMethod<&W::Handle>("handle"),
@@ -435,13 +436,29 @@ Napi::Value LockMapWrap<Lru>::ShardCount(const Napi::CallbackInfo& info) {
 
 // shardEntries(i) -> [k0, v0, k1, v1, ...], copied under the shard's read lock.
 template <bool Lru>
+size_t LockMapWrap<Lru>::shard_index(Napi::Env env, Napi::Value iv) {
+  const size_t i = size_arg(env, iv, 65535, "shard");
+  if (i >= map().shard_count()) throw Napi::RangeError::New(env, "no such shard");
+  return i;
+}
+
+template <bool Lru>
 Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t i = size_arg(env, arg(info, 0), 65535, "shardEntries: shard");
-  if (i >= map().shard_count()) throw Napi::RangeError::New(env, "shardEntries: no such shard");
+  const size_t i = shard_index(env, arg(info, 0));
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
   return entries_array(env, Addon::of(env), copy);
+}
+
+// shardKeys(i): as shardEntries, the keys only.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::ShardKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t i = shard_index(env, arg(info, 0));
+  std::vector<Key> copy;
+  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
+  return keys_array(env, copy);
 }
 
 // Native bytes held by this map (wrap_support.hpp). Walks every entry.

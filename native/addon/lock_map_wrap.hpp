@@ -66,6 +66,8 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value OrderKeys(const Napi::CallbackInfo& info);
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
+  Napi::Value ShardKeys(const Napi::CallbackInfo& info);
+  size_t shard_index(Napi::Env env, Napi::Value i);
   Napi::Value StateCount(const Napi::CallbackInfo& info);
   Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

@@ -70,6 +70,7 @@ const char* map_kind_name(map_kind k) noexcept {
     case map_kind::lru_lock_map: return "LruLockMap";
     case map_kind::lock_free_map: return "LockFreeMap";
     case map_kind::hopscotch_map: return "HopscotchMap";
+    case map_kind::dash_set: return "DashSet";
   }
   return "map";
 }

@@ -87,6 +87,12 @@ Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pa
   return out;
 }
 
+Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys) {
+  Napi::Array out = Napi::Array::New(env, keys.size());
+  for (uint32_t j = 0; j < keys.size(); ++j) out.Set(j, decode_key(env, keys[j]));
+  return out;
+}
+
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value) {
   size_limits l;
   if (!max_key.IsUndefined()) l.key_bytes = size_arg(env, max_key, 1 << 30, "maxKeyBytes");

@@ -53,6 +53,8 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
 // [k0, v0, k1, v1, ...] from a copy taken under the engine's locks (or
 // epoch), decoded with no lock held.
 Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pair<Key, Value>>& copy);
+// shardKeys: [k0, k1, ...] (keys() and a DashSet's members: no value decoded).
+Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys);
 
 // getMany: `get(key) -> std::optional<Value>` per key, one call at a time.
 template <class Get>

@@ -40,6 +40,19 @@ function snapshot(map) {
   return { size: map.size, entries: sortedEntries(map.entries()) };
 }
 
+// A small seeded generator (mulberry32): rng(seed)() is in [0, 1), and a
+// failing random test replays from its seed.
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function requireGc() {
@@ -158,6 +171,7 @@ module.exports = {
   sortedEntries,
   sortedKeys,
   snapshot,
+  rng,
   tick,
   gcUntil,
   gcHard,

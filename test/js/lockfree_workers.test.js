@@ -238,7 +238,18 @@ describe('lock-free classes: their own rules', () => {
           if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
         }
         for (let i = 0; i < 50000; i++) assert.equal(count.get(i), 1, `key ${i}`);
+        // keys() walks the same parts (shardKeys, no value copied).
+        const keyCount = new Uint8Array(50000);
+        step = 0;
+        for (const k of m.keys()) {
+          if (k < 50000) keyCount[k]++;
+          if (++step === 20000) for (let i = 50000; i < 200000; i++) m.set(i, i);
+          if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
+        }
+        for (let i = 0; i < 50000; i++) assert.equal(keyCount[i], 1, `keys(): key ${i}`);
         const native = m[Object.getOwnPropertySymbols(m)[0]];
+        assert.throws(() => native.shardKeys(parts, parts), RangeError);
+        assert.throws(() => native.shardKeys(0, 3), RangeError, 'not a power of two');
         assert.throws(() => native.shardEntries(parts, parts), RangeError);
         assert.throws(() => native.shardEntries(0, 3), RangeError, 'not a power of two');
         assert.throws(() => native.shardEntries(0, 2 ** 40), RangeError);

@@ -5,7 +5,7 @@
 // both and compares every result.
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
-const { threadmap, sortedEntries, sortedKeys, keyTag } = require('./helpers');
+const { threadmap, sortedEntries, sortedKeys, keyTag, rng } = require('./helpers');
 
 const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
 
@@ -482,16 +482,6 @@ describe('DashMap only', () => {
 
 // ---- differential test: one random sequence on Map and DashMap ----
 
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pool with aliases (-0/0, two NaNs, equal strings built differently).
 const poolKeys = [...distinctKeys, -0, 0 / 0, -0n, ['\ud83d', '\ude00'].join(''), long15.slice(0)];

@@ -1,0 +1,35 @@
+// DashSet<T>: the Set API over the DashMap engine.
+import { DashSet, DashMap, Key } from 'threadmap';
+
+const ids = new DashSet<string>();
+const chained: DashSet<string> = ids.add('a').add('b');
+const claimed: boolean = ids.insert('c');
+const present: boolean = ids.has('a');
+const removed: boolean = ids.delete('b');
+const gone: number = ids.deleteMany(['a', 'x']);
+const dropped: number = ids.retain((v: string) => v.startsWith('a'));
+for (const v of ids) { const s: string = v; void s; }
+for (const [a, b] of ids.entries()) { const s: string = a + b; void s; }
+ids.forEach((v, v2, set) => { const t: DashSet<string> = set; void [v.length, v2.length, t]; });
+const copied = new DashSet([1, 2, 3], { shards: 4, capacity: 100 });
+const fromSet: DashSet<bigint> = new DashSet(new Set([1n, 2n]));
+const bytes = new DashSet<Uint8Array>([Buffer.from('x')]);
+const attached: DashSet<string> = DashSet.from(ids.handle);
+const named: DashSet<number> = DashSet.named('seen', { maxKeyBytes: 64 });
+const any: DashSet<Key> = new DashSet();
+const n: number = ids.size + ids.shardCount + ids.nativeBytes() + ids.shardSizes().length;
+void [chained, claimed, present, removed, gone, dropped, copied, fromSet, bytes, attached, named, any, n];
+
+// @ts-expect-error an object cannot be a member
+new DashSet<{ id: number }>();
+// @ts-expect-error a member of the wrong type
+ids.add(1);
+// @ts-expect-error a set holds no values: no maxValueBytes
+new DashSet({ maxValueBytes: 10 });
+// @ts-expect-error a set is not a map: no get
+ids.get('a');
+// @ts-expect-error a DashSet is not a DashMap
+const notMap: DashMap<string, true> = ids;
+// @ts-expect-error retain's callback takes the value only
+ids.retain((v: string, k: string) => v === k);
+void notMap;
