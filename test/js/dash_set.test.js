@@ -91,6 +91,14 @@ test('DashSet: retain and deleteMany', () => {
   assert.equal(s.size, 330);
 });
 
+test('DashSet: a retain callback that calls into its own shard gets ERR_WOULD_DEADLOCK, set unchanged', () => {
+  const s = new DashSet([1, 2, 3], { shards: 1 });
+  for (const call of [(v) => s.add(100 + v), (v) => s.insert(v), (v) => s.has(v), (v) => s.delete(v)]) {
+    assert.throws(() => s.retain((v) => { call(v); return false; }), (e) => e.code === 'ERR_WOULD_DEADLOCK');
+    assert.deepEqual(sortedKeys(s), [1, 2, 3]);
+  }
+});
+
 test('DashSet: console.log shows the members as Node shows a Set', () => {
   assert.equal(inspect(new DashSet()), 'DashSet(0) {}');
   assert.equal(inspect(new DashSet(['a'])), "DashSet(1) { 'a' }");
