@@ -1,8 +1,8 @@
 'use strict';
 // DashSet: a shared set, Set-like (dashmap's DashSet): the DashMap engine
-// holding `true` for each member, with the Set API over it. Members are what
-// a map's keys are (strings, numbers, bigints, booleans, byte arrays by
-// content). Shared between threads by handle, like every map.
+// with no values (native/addon/dash_map_wrap.hpp), with the Set API over it.
+// Members are what a map's keys are (strings, numbers, bigints, booleans,
+// byte arrays by content). Shared between threads by handle, like every map.
 const { native, FALLBACK } = require('./native');
 const { engineArgs } = require('./dash_map');
 const { SharedCore, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, shardKeys } = require('./map_core');
@@ -28,9 +28,9 @@ class DashSet extends SharedCore {
     }
     attachNative(this, new native.DashSet(...engineArgs(options, 'DashSet', [])));
     attachFast(this);
-    // Every value is checked before the first is stored (setMany), so a bad
-    // one throws with the set still empty.
-    if (values !== undefined && values.length > 0) this[kNative].setMany(values, values.map(() => true));
+    // Every value is checked before the first is stored (insertMany), so a
+    // bad one throws with the set still empty.
+    if (values !== undefined && values.length > 0) this[kNative].insertMany(values);
   }
 
   /** Attaches to a set created in any thread of this process. */
@@ -77,7 +77,7 @@ class DashSet extends SharedCore {
    */
   retain(fn) {
     if (typeof fn !== 'function') throw new TypeError('retain: fn must be a function');
-    return this[kNative].retain((_, value) => fn(value));
+    return this[kNative].retain(fn);
   }
 
   // Iteration is weakly consistent, as a DashMap's: one shard's members are

@@ -74,8 +74,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("setLockDispatch", &Addon::SetLockDispatch),
                            InstanceMethod("heldEntries", &Addon::HeldEntries),
                        });
-  exports.Set("DashMap", DashMapWrap::Define(env, map_kind::dash_map));
-  exports.Set("DashSet", DashMapWrap::Define(env, map_kind::dash_set));
+  exports.Set("DashMap", DashMapWrap<false>::Define(env));
+  exports.Set("DashSet", DashMapWrap<true>::Define(env));
   exports.Set("LockMap", LockMapWrap<false>::Define(env));
   exports.Set("LruLockMap", LockMapWrap<true>::Define(env));
   exports.Set("LockFreeMap", LockFreeWrap<LockFreeEngine>::Define(env));

@@ -20,53 +20,51 @@
 
 namespace threadmap::addon {
 
-namespace {
-// The kinds Define can make, as the `data` of their constructors.
-constexpr map_kind kind_dash_map = map_kind::dash_map;
-constexpr map_kind kind_dash_set = map_kind::dash_set;
-}  // namespace
-
-Napi::Function DashMapWrap::Define(Napi::Env env, map_kind kind) {
-  const map_kind* data = kind == map_kind::dash_set ? &kind_dash_set : &kind_dash_map;
-  return DefineClass(env, map_kind_name(kind),
-                     {
-                         InstanceMethod<&DashMapWrap::Get>("get"),
-                         InstanceMethod<&DashMapWrap::Set>("set"),
-                         InstanceMethod<&DashMapWrap::Has>("has"),
-                         InstanceMethod<&DashMapWrap::Delete>("delete"),
-                         InstanceMethod<&DashMapWrap::Clear>("clear"),
-                         InstanceMethod<&DashMapWrap::Size>("size"),
-                         InstanceMethod<&DashMapWrap::GetMany>("getMany"),
-                         InstanceMethod<&DashMapWrap::SetMany>("setMany"),
-                         InstanceMethod<&DashMapWrap::DeleteMany>("deleteMany"),
-                         InstanceMethod<&DashMapWrap::Add>("add"),
-                         InstanceMethod<&DashMapWrap::GetOrInsert>("getOrInsert"),
-                         InstanceMethod<&DashMapWrap::GetOrInsertComputed>("getOrInsertComputed"),
-                         InstanceMethod<&DashMapWrap::CompareAndSet>("compareAndSet"),
-                         InstanceMethod<&DashMapWrap::Take>("take"),
-                         InstanceMethod<&DashMapWrap::Update>("update"),
-                         InstanceMethod<&DashMapWrap::Retain>("retain"),
-                         InstanceMethod<&DashMapWrap::Insert>("insert"),
-                         InstanceMethod<&DashMapWrap::ShardCount>("shardCount"),
-                         InstanceMethod<&DashMapWrap::ShardEntries>("shardEntries"),
-                         InstanceMethod<&DashMapWrap::ShardKeys>("shardKeys"),
-                         InstanceMethod<&DashMapWrap::ShardSizes>("shardSizes"),
-                         InstanceMethod<&DashMapWrap::Handle>("handle"),
-                         InstanceMethod<&DashMapWrap::NativeBytes>("nativeBytes"),
-                         InstanceMethod<&DashMapWrap::FastPathObject>("fastPath"),
-                     },
-                     const_cast<map_kind*>(data));
+template <bool IsSet>
+Napi::Function DashMapWrap<IsSet>::Define(Napi::Env env) {
+  using W = DashMapWrap<IsSet>;
+  std::vector<typename W::PropertyDescriptor> props = {
+      W::template InstanceMethod<&W::Has>("has"),
+      W::template InstanceMethod<&W::Delete>("delete"),
+      W::template InstanceMethod<&W::Clear>("clear"),
+      W::template InstanceMethod<&W::Size>("size"),
+      W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
+      W::template InstanceMethod<&W::Retain>("retain"),
+      W::template InstanceMethod<&W::ShardCount>("shardCount"),
+      W::template InstanceMethod<&W::ShardKeys>("shardKeys"),
+      W::template InstanceMethod<&W::ShardSizes>("shardSizes"),
+      W::template InstanceMethod<&W::Handle>("handle"),
+      W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
+      W::template InstanceMethod<&W::FastPathObject>("fastPath"),
+  };
+  if constexpr (IsSet) {
+    props.push_back(W::template InstanceMethod<&W::Insert>("insert"));
+    props.push_back(W::template InstanceMethod<&W::InsertMany>("insertMany"));
+  } else {
+    props.push_back(W::template InstanceMethod<&W::Get>("get"));
+    props.push_back(W::template InstanceMethod<&W::Set>("set"));
+    props.push_back(W::template InstanceMethod<&W::GetMany>("getMany"));
+    props.push_back(W::template InstanceMethod<&W::SetMany>("setMany"));
+    props.push_back(W::template InstanceMethod<&W::Add>("add"));
+    props.push_back(W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"));
+    props.push_back(W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"));
+    props.push_back(W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"));
+    props.push_back(W::template InstanceMethod<&W::Take>("take"));
+    props.push_back(W::template InstanceMethod<&W::Update>("update"));
+    props.push_back(W::template InstanceMethod<&W::ShardEntries>("shardEntries"));
+  }
+  return W::DefineClass(env, IsSet ? "DashSet" : "DashMap", props);
 }
 
 // new DashMap(capacity, shards, maxKeyBytes?, maxValueBytes?) creates a map;
-// new DashMap(handle) attaches. The same for DashSet (Define's kind, passed
-// as the constructor's data).
-DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap>(info) {
+// new DashMap(handle) attaches. The same for DashSet (its maxValueBytes is
+// never given).
+template <bool IsSet>
+DashMapWrap<IsSet>::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DashMapWrap<IsSet>>(info) {
   Napi::Env env = info.Env();
-  const map_kind kind = *static_cast<const map_kind*>(info.Data());
-  const std::string name = map_kind_name(kind);
+  const std::string name = IsSet ? "DashSet" : "DashMap";
   Napi::Value first = arg(info, 0);
-  ref_ = attach_handle(env, first, kind);
+  ref_ = attach_handle(env, first, IsSet ? map_kind::dash_set : map_kind::dash_map);
   if (ref_.map) return;
   if (!first.IsNumber() || !arg(info, 1).IsNumber())
     throw Napi::TypeError::New(env, name + ": expected (capacity, shards) or (handle)");
@@ -74,20 +72,22 @@ DashMapWrap::DashMapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Dash
   const size_t shards = size_arg(env, arg(info, 1), 65536, (name + ": shards").c_str());
   const size_limits limits = limits_args(env, arg(info, 2), arg(info, 3));
   guarded(env, [&] {
-    auto core = std::make_unique<dash_map_core>(kind, capacity, shards == 0 ? default_shard_count() : shards);
+    auto core = std::make_unique<dash_core<IsSet>>(capacity, shards == 0 ? default_shard_count() : shards);
     core->limits = limits;
     ref_ = register_map(std::move(core));
   });
 }
 
-Napi::Value DashMapWrap::Get(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); });
   return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
 }
 
-Napi::Value DashMapWrap::Set(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Set(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   addon::Value value = value_arg(env, Addon::of(env), *ref_.map, arg(info, 1));
@@ -95,28 +95,33 @@ Napi::Value DashMapWrap::Set(const Napi::CallbackInfo& info) {
   return info.This();
 }
 
-Napi::Value DashMapWrap::Has(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().contains(key); }));
 }
 
-Napi::Value DashMapWrap::Delete(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   return Napi::Boolean::New(env, guarded(env, [&] { return map().erase(key); }));
 }
 
-Napi::Value DashMapWrap::Clear(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Clear(const Napi::CallbackInfo& info) {
   guarded(info.Env(), [&] { map().clear(); });
   return info.Env().Undefined();
 }
 
-Napi::Value DashMapWrap::Size(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return map().size(); })));
 }
 
-Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
   return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().find(k); });
@@ -124,7 +129,8 @@ Napi::Value DashMapWrap::GetMany(const Napi::CallbackInfo& info) {
 
 // setMany(keys, values): every key and value is encoded (validated) before
 // the first one is stored, so a bad entry leaves the map unchanged.
-Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::SetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto entries = entry_args(env, Addon::of(env), *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
@@ -133,7 +139,8 @@ Napi::Value DashMapWrap::SetMany(const Napi::CallbackInfo& info) {
   return info.This();
 }
 
-Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::DeleteMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array keys = require_array(env, arg(info, 0), "deleteMany: keys");
   std::vector<Key> encoded = key_args(env, *ref_.map, keys);
@@ -146,7 +153,8 @@ Napi::Value DashMapWrap::DeleteMany(const Napi::CallbackInfo& info) {
 }
 
 // add(key, delta = 1): counts from 0 (0n) for an absent key.
-Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
@@ -158,7 +166,8 @@ Napi::Value DashMapWrap::Add(const Napi::CallbackInfo& info) {
   return decode_value(env, addon, result);
 }
 
-Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::GetOrInsert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
@@ -172,7 +181,8 @@ Napi::Value DashMapWrap::GetOrInsert(const Napi::CallbackInfo& info) {
 // it. A present key is a read (a cache's usual case: no exclusive lock);
 // an absent one is looked up again under the key's shard lock, where fn
 // runs (as update's), so at most once per insertion across every thread.
-Napi::Value DashMapWrap::GetOrInsertComputed(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Napi::Value js_key = arg(info, 0);
@@ -191,7 +201,8 @@ Napi::Value DashMapWrap::GetOrInsertComputed(const Napi::CallbackInfo& info) {
 }
 
 // compareAndSet(key, expected, value): expected undefined means "absent".
-Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::CompareAndSet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
@@ -206,7 +217,8 @@ Napi::Value DashMapWrap::CompareAndSet(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, swapped);
 }
 
-Napi::Value DashMapWrap::Take(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Take(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
@@ -214,7 +226,8 @@ Napi::Value DashMapWrap::Take(const Napi::CallbackInfo& info) {
 }
 
 // update(key, fn): fn(old) -> new under the key's shard lock; undefined deletes.
-Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
@@ -235,37 +248,60 @@ Napi::Value DashMapWrap::Update(const Napi::CallbackInfo& info) {
   return result ? decode_value(env, addon, *result) : env.Undefined();
 }
 
-// retain(fn): keeps entries where fn(value, key) is truthy; returns how many it removed.
-Napi::Value DashMapWrap::Retain(const Napi::CallbackInfo& info) {
+// retain(fn): keeps entries where fn(value, key) (a set: fn(member)) is
+// truthy; returns how many it removed.
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Retain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
   size_t removed = guarded(env, [&] {
-    return map().retain([&](const Key& k, addon::Value& v) {
-      return callback_result(env, fn.Call({decode_value(env, addon, v), decode_key(env, k)}), "retain: fn").ToBoolean().Value();
+    return map().retain([&](const Key& k, auto& v) {
+      Napi::Value keep;
+      if constexpr (IsSet) {
+        keep = fn.Call({decode_key(env, k)});
+      } else {
+        keep = fn.Call({decode_value(env, addon, v), decode_key(env, k)});
+      }
+      return callback_result(env, keep, "retain: fn").ToBoolean().Value();
     });
   });
   return Napi::Number::New(env, static_cast<double>(removed));
 }
 
-// insert(key) -> whether the key was absent (and is now stored, holding
-// true): DashSet's add. A member already there is found without a lock
-// (find's optimistic read, where the key allows it); an absent one is
-// inserted under its shard's exclusive lock.
-Napi::Value DashMapWrap::Insert(const Napi::CallbackInfo& info) {
+// insert(member) -> whether it was absent (and is now a member). One already
+// there is found without a lock (contains' optimistic read, where the key
+// allows it); an absent one is inserted under its shard's exclusive lock.
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Insert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  return Napi::Boolean::New(env, guarded(env, [&] {
-    return !map().contains(key) && map().try_insert(std::move(key), addon::Value::boolean(true));
-  }));
+  return Napi::Boolean::New(env, guarded(env, [&] { return !map().contains(key) && map().try_insert(std::move(key), {}); }));
 }
 
-Napi::Value DashMapWrap::ShardCount(const Napi::CallbackInfo& info) {
+// insertMany(members): every member is encoded (validated) before the first
+// is inserted, so a bad one leaves the set unchanged. Returns how many were
+// new.
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::InsertMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "insertMany: members"));
+  const size_t added = guarded(env, [&] {
+    size_t n = 0;
+    for (Key& k : keys) n += map().try_insert(std::move(k), {}) ? 1 : 0;
+    return n;
+  });
+  return Napi::Number::New(env, static_cast<double>(added));
+}
+
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(map().shard_count()));
 }
 
 // The shard index argument of shardEntries and shardKeys.
-size_t DashMapWrap::shard_index(Napi::Env env, Napi::Value iv) {
+template <bool IsSet>
+size_t DashMapWrap<IsSet>::shard_index(Napi::Env env, Napi::Value iv) {
   const double i = iv.IsNumber() ? iv.As<Napi::Number>().DoubleValue() : -1;
   if (!(i >= 0 && i < static_cast<double>(map().shard_count())) || i != static_cast<double>(static_cast<size_t>(i)))
     throw Napi::RangeError::New(env, "no such shard");
@@ -274,7 +310,8 @@ size_t DashMapWrap::shard_index(Napi::Env env, Napi::Value iv) {
 
 // shardEntries(i) -> [k0, v0, k1, v1, ...]: a copy of one shard taken under
 // its read lock, so an entry present throughout an iteration is seen once.
-Napi::Value DashMapWrap::ShardEntries(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardEntries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t i = shard_index(env, arg(info, 0));
   std::vector<std::pair<Key, addon::Value>> copy;
@@ -283,16 +320,18 @@ Napi::Value DashMapWrap::ShardEntries(const Napi::CallbackInfo& info) {
 }
 
 // shardKeys(i) -> [k0, k1, ...]: as shardEntries, without the values
-// (keys() decodes no value, a DashSet's iteration no `true`).
-Napi::Value DashMapWrap::ShardKeys(const Napi::CallbackInfo& info) {
+// (keys() decodes no value); a DashSet's members.
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t i = shard_index(env, arg(info, 0));
   std::vector<Key> copy;
-  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
+  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const auto&) { copy.push_back(k); }); });
   return keys_array(env, copy);
 }
 
-Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardSizes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<size_t> sizes = guarded(env, [&] { return map().shard_sizes(); });
   Napi::Array out = Napi::Array::New(env, sizes.size());
@@ -301,14 +340,23 @@ Napi::Value DashMapWrap::ShardSizes(const Napi::CallbackInfo& info) {
 }
 
 // A new SharedArrayBuffer over the map's one BackingStore (see registry.hpp).
-Napi::Value DashMapWrap::Handle(const Napi::CallbackInfo& info) { return make_handle(info.Env(), ref_); }
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::Handle(const Napi::CallbackInfo& info) { return make_handle(info.Env(), ref_); }
 
 // Native bytes held by this map (wrap_support.hpp). Walks every entry.
-Napi::Value DashMapWrap::NativeBytes(const Napi::CallbackInfo& info) { return native_bytes(info.Env(), map()); }
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::NativeBytes(const Napi::CallbackInfo& info) { return native_bytes(info.Env(), map()); }
 
 // A V8-level object with the hot methods (fast_path.hpp), sharing this map.
-Napi::Value DashMapWrap::FastPathObject(const Napi::CallbackInfo& info) {
-  return Addon::of(info.Env()).fast->make(info.Env(), ref_);
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::FastPathObject(const Napi::CallbackInfo& info) {
+  FastPath& fast = *Addon::of(info.Env()).fast;
+  return IsSet ? fast.make_set(info.Env(), ref_) : fast.make(info.Env(), ref_);
 }
+
+// Define names the methods each class has; they are instantiated from it
+// (the map-only ones would not compile over a set's engine, nor the reverse).
+template Napi::Function DashMapWrap<false>::Define(Napi::Env);
+template Napi::Function DashMapWrap<true>::Define(Napi::Env);
 
 }  // namespace threadmap::addon

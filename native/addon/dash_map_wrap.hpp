@@ -1,12 +1,17 @@
-// native/addon/dash_map_wrap.hpp: the native half of the JS classes DashMap
-// and DashSet. lib/dash_map.js and lib/dash_set.js are the public faces; they
-// validate options and implement iteration on top of shardEntries() and
-// shardKeys(). A DashSet is the same engine holding `true` for each member,
-// registered as its own kind (map_kind::dash_set), so that the handle of one
-// class never attaches as the other.
+// native/addon/dash_map_wrap.hpp: the native halves of the JS classes DashMap
+// and DashSet (one template over the engine, as LockMapWrap). lib/dash_map.js
+// and lib/dash_set.js are the public faces; they validate options and
+// implement iteration on top of shardEntries() and shardKeys().
+//
+// A DashSet is the DashMap engine whose value type is empty (set_member):
+// an empty V takes no bytes in a table slot, so a member costs its key's
+// slot and control byte. Its own kind in the registry (map_kind::dash_set)
+// keeps a handle of one class from attaching as the other.
 #pragma once
 
 #include <napi.h>
+
+#include <type_traits>
 
 #include <threadmap/dash_map.hpp>
 
@@ -16,47 +21,66 @@
 
 namespace threadmap::addon {
 
-using DashEngine = threadmap::DashMap<Key, Value, KeyHash>;
-
-struct dash_map_core final : shared_map {
-  dash_map_core(map_kind kind, std::size_t capacity, std::size_t shards) : shared_map(kind), engine(capacity, shards) {}
-  DashEngine engine;
+// What a DashSet stores beside each member: nothing.
+struct set_member {
+  std::size_t heap_bytes() const noexcept { return 0; }
 };
 
-class DashMapWrap : public Napi::ObjectWrap<DashMapWrap> {
+using DashEngine = threadmap::DashMap<Key, Value, KeyHash>;
+using DashSetEngine = threadmap::DashMap<Key, set_member, KeyHash>;
+
+template <bool IsSet>
+struct dash_core final : shared_map {
+  using Engine = std::conditional_t<IsSet, DashSetEngine, DashEngine>;
+  dash_core(std::size_t capacity, std::size_t shards)
+      : shared_map(IsSet ? map_kind::dash_set : map_kind::dash_map), engine(capacity, shards) {}
+  Engine engine;
+};
+using dash_map_core = dash_core<false>;
+using dash_set_core = dash_core<true>;
+
+// IsSet: DashSet's native half (the members common to both, plus insert and
+// insertMany), else DashMap's. Each instantiation defines (and compiles)
+// only the methods its Define lists.
+template <bool IsSet>
+class DashMapWrap : public Napi::ObjectWrap<DashMapWrap<IsSet>> {
  public:
-  // kind: map_kind::dash_map (the class DashMap) or map_kind::dash_set (DashSet).
-  static Napi::Function Define(Napi::Env env, map_kind kind);
+  using Engine = typename dash_core<IsSet>::Engine;
+  static Napi::Function Define(Napi::Env env);
   explicit DashMapWrap(const Napi::CallbackInfo& info);
 
  private:
-  DashEngine& map() { return static_cast<dash_map_core*>(ref_.map)->engine; }
+  Engine& map() { return static_cast<dash_core<IsSet>*>(ref_.map)->engine; }
   size_t shard_index(Napi::Env env, Napi::Value i);
 
-  Napi::Value Get(const Napi::CallbackInfo& info);
-  Napi::Value Set(const Napi::CallbackInfo& info);
+  // Both.
   Napi::Value Has(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value Clear(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value DeleteMany(const Napi::CallbackInfo& info);
+  Napi::Value Retain(const Napi::CallbackInfo& info);
+  Napi::Value ShardCount(const Napi::CallbackInfo& info);
+  Napi::Value ShardKeys(const Napi::CallbackInfo& info);
+  Napi::Value ShardSizes(const Napi::CallbackInfo& info);
+  Napi::Value Handle(const Napi::CallbackInfo& info);
+  Napi::Value NativeBytes(const Napi::CallbackInfo& info);
+  Napi::Value FastPathObject(const Napi::CallbackInfo& info);
+  // DashMap only.
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value Set(const Napi::CallbackInfo& info);
   Napi::Value GetMany(const Napi::CallbackInfo& info);
   Napi::Value SetMany(const Napi::CallbackInfo& info);
-  Napi::Value DeleteMany(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsert(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsertComputed(const Napi::CallbackInfo& info);
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value Take(const Napi::CallbackInfo& info);
   Napi::Value Update(const Napi::CallbackInfo& info);
-  Napi::Value Retain(const Napi::CallbackInfo& info);
-  Napi::Value Insert(const Napi::CallbackInfo& info);
-  Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
-  Napi::Value ShardKeys(const Napi::CallbackInfo& info);
-  Napi::Value ShardSizes(const Napi::CallbackInfo& info);
-  Napi::Value Handle(const Napi::CallbackInfo& info);
-  Napi::Value NativeBytes(const Napi::CallbackInfo& info);
-  Napi::Value FastPathObject(const Napi::CallbackInfo& info);
+  // DashSet only.
+  Napi::Value Insert(const Napi::CallbackInfo& info);
+  Napi::Value InsertMany(const Napi::CallbackInfo& info);
 
   MapRef ref_;
 };

@@ -24,6 +24,7 @@ struct fast_ref {
   v8::Global<v8::Object> self;
   FastPath* owner;
   DashEngine& engine() { return static_cast<dash_map_core*>(ref.map)->engine; }
+  DashSetEngine& set_engine() { return static_cast<dash_set_core*>(ref.map)->engine; }
 };
 
 namespace {
@@ -196,34 +197,46 @@ void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// The DashMap or DashSet engine of the receiver (IsSet: which template made it).
+template <bool IsSet>
+auto& dash_engine(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if constexpr (IsSet) {
+    return self(info)->set_engine();
+  } else {
+    return self(info)->engine();
+  }
+}
+
+template <bool IsSet>
 void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    auto& engine = dash_engine<IsSet>(info);
     // As Get: first without the lock; under it if a writer is in the shard.
-    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const Value&) { return true; });
+    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const auto&) { return true; });
     info.GetReturnValue().Set(r == threadmap::optimistic_read::unavailable ? engine.contains(key)
                                                                            : r == threadmap::optimistic_read::found);
   });
 }
 
+template <bool IsSet>
 void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { info.GetReturnValue().Set(self(info)->engine().erase(key)); });
+  run(info, [&] { info.GetReturnValue().Set(dash_engine<IsSet>(info).erase(key)); });
 }
 
-// insert(key) -> whether the key was absent (DashSet's add; DashMapWrap::Insert).
+// A DashSet's insert(member) -> whether it was absent (DashMapWrap<true>::Insert).
 void Insert(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    DashSetEngine& engine = self(info)->set_engine();
     // A member already there is found without a lock, as in Has.
-    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const Value&) { return true; });
+    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const set_member&) { return true; });
     if (r == threadmap::optimistic_read::found) return info.GetReturnValue().Set(false);
-    info.GetReturnValue().Set(engine.try_insert(std::move(key), Value::boolean(true)));
+    info.GetReturnValue().Set(engine.try_insert(std::move(key), {}));
   });
 }
 
@@ -476,9 +489,10 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
     }
     return tmpl;
   };
-  template_.Reset(isolate_, make_template("DashMapFastPath", {{"get", Get}, {"set", Set}, {"has", Has},
-                                                              {"delete", Delete}, {"add", Add},
-                                                              {"insert", Insert}}));
+  template_.Reset(isolate_, make_template("DashMapFastPath", {{"get", Get}, {"set", Set}, {"has", Has<false>},
+                                                              {"delete", Delete<false>}, {"add", Add}}));
+  set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
+                                                                  {"delete", Delete<true>}}));
   lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
                                                                    {"tryLock", LockMethod<true>},
                                                                    {"get", LockRead<lock_read::get>},
@@ -506,6 +520,8 @@ void FastPath::set_fallback(Napi::Value sentinel, Napi::Value counted) {
 }
 
 Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) { return wrap(env, template_.Get(isolate_), ref); }
+
+Napi::Value FastPath::make_set(Napi::Env env, const MapRef& ref) { return wrap(env, set_template_.Get(isolate_), ref); }
 
 Napi::Value FastPath::make_lock(Napi::Env env, const MapRef& ref) { return wrap(env, lock_template_.Get(isolate_), ref); }
 

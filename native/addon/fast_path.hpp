@@ -52,9 +52,10 @@ class FastPath {
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
-  // A new fast object over `ref` (a DashMap or DashSet): get, set, has,
-  // delete, add, insert.
+  // A new fast object over `ref` (a DashMap): get, set, has, delete, add.
   Napi::Value make(Napi::Env env, const MapRef& ref);
+  // A new fast object over a DashSet: has, insert, delete.
+  Napi::Value make_set(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockFreeMap or HopscotchMap: get, has, set, delete, add.
@@ -73,6 +74,7 @@ class FastPath {
   v8::Isolate* isolate_;
   Napi::Value wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref);
   v8::Global<v8::FunctionTemplate> template_;
+  v8::Global<v8::FunctionTemplate> set_template_;
   v8::Global<v8::FunctionTemplate> lock_template_;
   v8::Global<v8::FunctionTemplate> lock_free_template_;
   v8::Global<v8::Value> fallback_;

@@ -39,7 +39,7 @@ enum class map_kind : unsigned char {
   lru_lock_map = 3,
   lock_free_map = 4,
   hopscotch_map = 5,
-  dash_set = 6,  // the DashMap engine holding `true` for each member (lib/dash_set.js)
+  dash_set = 6,  // the DashMap engine with no values (dash_map_wrap.hpp)
 };
 const char* map_kind_name(map_kind k) noexcept;
 

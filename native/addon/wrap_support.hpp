@@ -91,7 +91,7 @@ template <class Map>
 Napi::Value native_bytes(Napi::Env env, Map& map) {
   const std::size_t bytes = guarded(env, [&] {
     std::size_t n = map.allocated_bytes();
-    map.for_each([&](const Key& k, const Value& v) { n += k.heap_bytes() + v.heap_bytes(); });
+    map.for_each([&](const Key& k, const auto& v) { n += k.heap_bytes() + v.heap_bytes(); });
     return n;
   });
   return Napi::Number::New(env, static_cast<double>(bytes));

@@ -217,3 +217,15 @@ test('DashSet: the ES module exports the same class', async () => {
   assert.equal(esm.DashSet, DashSet);
   assert.equal(esm.default.DashSet, DashSet);
 });
+
+test('DashSet: a member costs its key\'s slot only, about half a DashMap entry\'s table bytes', () => {
+  const n = 100000;
+  const set = new DashSet();
+  const map = new DashMap();
+  for (let i = 0; i < n; i++) {
+    set.add(i);
+    map.set(i, true);
+  }
+  // Packed tables: 8-byte slots and a control byte against 16 and 1.
+  assert.ok(set.nativeBytes() < map.nativeBytes() * 0.6, `set ${set.nativeBytes()} B, map ${map.nativeBytes()} B`);
+});

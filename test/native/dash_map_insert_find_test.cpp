@@ -198,6 +198,46 @@ TEST_P(DashMapInsertFind, CollidingHashesStillFindEveryKey) {
   EXPECT_EQ(m.size(), n);
 }
 
+// A set: an empty V takes no bytes in a slot ([[no_unique_address]]), so a
+// packed table holds 8-byte slots and a wide one sizeof(K) slots, and every
+// operation works as with a value.
+struct member {
+  bool operator==(const member&) const = default;
+};
+
+TEST_P(DashMapInsertFind, EmptyValuesMakeASetWithHalfTheTableBytes) {
+  const std::size_t n = scaled(100000, 20000);
+  DashMap<uint64_t, member, fixed_hash> set(0, GetParam());
+  IntMap map(0, GetParam());
+  for (uint64_t k = 0; k < n; ++k) {
+    ASSERT_TRUE(set.try_insert(k, member{})) << k;
+    ASSERT_FALSE(set.try_insert(k, member{})) << k;
+    map.insert(k, k);
+  }
+  EXPECT_EQ(set.size(), n);
+  for (uint64_t k = 0; k < n + 100; ++k) ASSERT_EQ(set.contains(k), k < n) << k;
+  const auto r = set.read_optimistic(3, [](const member&) { return true; });
+  EXPECT_NE(r, threadmap::optimistic_read::absent);
+  // The same capacities (one growth rule), half the slot bytes: the tables'
+  // bytes are 8 + 1 per slot against 16 + 1, plus per-shard constants.
+  EXPECT_LT(set.allocated_bytes() * 10, map.allocated_bytes() * 6)
+      << set.allocated_bytes() << " vs " << map.allocated_bytes();
+  for (uint64_t k = 0; k < n; k += 2) ASSERT_TRUE(set.erase(k)) << k;
+  EXPECT_EQ(set.retain([](const uint64_t& k, member&) { return k % 3 != 0; }), n / 6 + (n % 6 > 3 ? 1 : 0));
+  std::size_t seen = 0;
+  set.for_each([&](const uint64_t& k, const member&) {
+    EXPECT_TRUE(k % 2 == 1 && k % 3 != 0) << k;
+    ++seen;
+  });
+  EXPECT_EQ(seen, set.size());
+
+  DashMap<std::string, member> strings(0, GetParam());
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(strings.try_insert(std::string(40, 'x') + std::to_string(i), member{}));
+  EXPECT_EQ(strings.size(), 3000u);
+  EXPECT_TRUE(strings.contains(std::string(40, 'x') + "2999"));
+  EXPECT_FALSE(strings.contains("x"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Shards, DashMapInsertFind, ::testing::Values(1, 4, 64),
                          [](const ::testing::TestParamInfo<std::size_t>& info) {
                            return "shards" + std::to_string(info.param);

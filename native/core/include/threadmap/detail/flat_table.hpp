@@ -52,7 +52,7 @@
 //                     pack turns the whole table into {K; V} slots for good
 //                     (until clear()). For the addon's 16-byte keys holding
 //                     numbers and V an 8-byte value, a slot is 16 bytes
-//                     instead of 24.
+//                     instead of 24; with an empty V (a set), 8.
 //
 // Costs: find, insert and erase are O(1) expected; a rehash (growth, or the
 // one-time change of slot layout) is O(capacity) and happens under the
@@ -503,7 +503,7 @@ class flat_table {
   struct slot {
     static constexpr std::size_t layout = 0;
     K key;
-    V value;
+    [[no_unique_address]] V value;  // an empty V (a set's) takes no bytes
   };
 
   flat_table() noexcept = default;
@@ -753,16 +753,18 @@ class dual_table {
   void clear() noexcept { release(); }
 
  private:
+  // An empty V (a set's) takes no bytes: a packed set's slot is its key word.
   struct wide_slot {
     static constexpr std::size_t layout = 0;
     K key;
-    V value;
+    [[no_unique_address]] V value;
   };
   struct packed_slot {
     static constexpr std::size_t layout = 1;
     uint64_t key;
-    V value;
+    [[no_unique_address]] V value;
   };
+  static_assert(!std::is_empty_v<V> || sizeof(packed_slot) == sizeof(uint64_t));
   using wide_core = table_core<wide_slot, Free>;
   using packed_core = table_core<packed_slot, Free>;
   static constexpr std::size_t initial_layout = packs ? 1 : 0;
