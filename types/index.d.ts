@@ -638,7 +638,7 @@ export interface LockFreeMapCore<K extends Key = Key, V = unknown> extends Itera
   update(key: K, fn: (old: V | undefined) => V | undefined): V | undefined;
   /**
    * Keeps the entries for which `fn(value, key)` is truthy and removes the others; returns how many it removed.
-   * Visits the keys present when it starts, one atomic decision per key; `fn` may run more than once for a key another thread changes meanwhile. A write to this map from `fn` throws `ERR_WOULD_DEADLOCK`.
+   * Visits every key present throughout once (one part of the hash space at a time, as iteration; a key added meanwhile may or may not be visited), one atomic decision per key; `fn` may run more than once for a key another thread changes meanwhile. A write to this map from `fn` throws `ERR_WOULD_DEADLOCK`.
    * If `fn` throws, retain stops there and the error reaches the caller (entries already removed stay removed).
    */
   retain(fn: (value: V, key: K) => unknown): number;

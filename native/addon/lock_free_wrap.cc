@@ -305,20 +305,52 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
   return result ? decode_value(env, addon, *result) : env.Undefined();
 }
 
+// Iteration (lib/map_core.js, entries()) copies the map one "shard" at a
+// time. For these maps a shard is a part of the hash space (the engines'
+// for_each_part), about iteration_part_entries entries each: a big map is
+// not copied all at once, and a loop that stops early copies little. The
+// parts split hashes, not the table, so a resize between two parts loses
+// or repeats nothing.
+constexpr std::size_t iteration_part_entries = 8192;
+constexpr std::size_t max_iteration_parts = std::size_t{1} << 12;
+
+// How many parts an iteration (or a retain) that starts now walks: a power
+// of two, about iteration_part_entries entries each.
+template <class Engine>
+std::size_t LockFreeWrap<Engine>::iteration_parts() {
+  return std::min(max_iteration_parts, std::bit_ceil(map().size() / iteration_part_entries + 1));
+}
+
 // retain(fn): keeps the entries where fn(value, key) is truthy; returns how
-// many it removed. Weakly consistent, like iteration: it visits the keys
-// present when it starts, each by one compute (fn may run again for a key
-// whose value changed meanwhile; a key removed meanwhile is skipped).
+// many it removed. Weakly consistent, like iteration, and part by part as
+// iteration: it collects one part's keys, then visits each by one compute
+// (fn may run again for a key whose value changed meanwhile; a key removed
+// meanwhile is skipped), so it holds one part's keys at a time, not a copy
+// of every key. An entry present throughout is visited once (a key's part
+// is fixed by its hash); one added meanwhile may or may not be.
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::Retain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_write_in_callback(env, "retain");
   Addon& addon = Addon::of(env);
   Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
-  std::vector<Key> keys;
-  guarded(env, [&] { map().for_each([&](const Key& k, const addon::Value&) { keys.push_back(k); }); });
   size_t removed = 0;
+  const std::size_t parts = iteration_parts();
+  std::vector<Key> keys;
+  for (std::size_t part = 0; part < parts; ++part) {
+    keys.clear();
+    guarded(env, [&] { map().for_each_part(part, parts, [&](const Key& k, const addon::Value&) { keys.push_back(k); }); });
+    removed += retain_keys(env, addon, fn, keys);
+  }
+  return Napi::Number::New(env, static_cast<double>(removed));
+}
+
+// retain's decisions on one part's keys; returns how many it removed.
+template <class Engine>
+std::size_t LockFreeWrap<Engine>::retain_keys(Napi::Env env, Addon& addon, Napi::Function fn, const std::vector<Key>& keys) {
+  std::size_t removed = 0;
   for (const Key& k : keys) {
+    Napi::HandleScope scope(env);  // this key's handles go with it, not at the end of the walk
     const bool erased = guarded(env, [&] {
       return map().compute(k, [&](compute_entry<addon::Value>& e) {
         if (!e.exists()) return false;
@@ -334,27 +366,16 @@ Napi::Value LockFreeWrap<Engine>::Retain(const Napi::CallbackInfo& info) {
     });
     removed += erased ? 1 : 0;
   }
-  return Napi::Number::New(env, static_cast<double>(removed));
+  return removed;
 }
 
 // ---- whole map ----
-
-// Iteration (lib/map_core.js, entries()) copies the map one "shard" at a
-// time. For these maps a shard is a part of the hash space (the engines'
-// for_each_part), about iteration_part_entries entries each: a big map is
-// not copied all at once, and a loop that stops early copies little. The
-// parts split hashes, not the table, so a resize between two parts loses
-// or repeats nothing.
-constexpr std::size_t iteration_part_entries = 8192;
-constexpr std::size_t max_iteration_parts = std::size_t{1} << 12;
 
 // shardCount() -> how many parts an iteration that starts now walks: a
 // power of two.
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::ShardCount(const Napi::CallbackInfo& info) {
-  const std::size_t n = map().size();
-  const std::size_t parts = std::min(max_iteration_parts, std::bit_ceil(n / iteration_part_entries + 1));
-  return Napi::Number::New(info.Env(), static_cast<double>(parts));
+  return Napi::Number::New(info.Env(), static_cast<double>(iteration_parts()));
 }
 
 // The (part, parts) arguments of shardEntries and shardKeys (parts: what

@@ -14,6 +14,8 @@
 
 #include <napi.h>
 
+#include <vector>
+
 #include <threadmap/hopscotch_map.hpp>
 #include <threadmap/lock_free_map.hpp>
 
@@ -22,6 +24,8 @@
 #include "value.hpp"
 
 namespace threadmap::addon {
+
+class Addon;
 
 using LockFreeEngine = threadmap::LockFreeMap<Key, Value, KeyHash>;
 using HopscotchEngine = threadmap::HopscotchMap<Key, Value, KeyHash>;
@@ -81,6 +85,8 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value ShardKeys(const Napi::CallbackInfo& info);
   std::pair<std::size_t, std::size_t> part_args(const Napi::CallbackInfo& info);
+  std::size_t iteration_parts();
+  std::size_t retain_keys(Napi::Env env, Addon& addon, Napi::Function fn, const std::vector<Key>& keys);
   Napi::Value BucketCount(const Napi::CallbackInfo& info);
   Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Handle(const Napi::CallbackInfo& info);

@@ -248,6 +248,12 @@ describe('lock-free classes: their own rules', () => {
         }
         for (let i = 0; i < 50000; i++) assert.equal(keyCount[i], 1, `keys(): key ${i}`);
         const native = m[Object.getOwnPropertySymbols(m)[0]];
+        // retain walks the same parts: every entry once, holding one part's keys at a time.
+        const visits = new Uint8Array(50000);
+        assert.equal(m.retain((v, k) => { visits[k]++; return k % 3 !== 0; }), 16667);
+        for (let i = 0; i < 50000; i++) assert.equal(visits[i], 1, `retain visited key ${i} ${visits[i]} times`);
+        assert.equal(m.size, 50000 - 16667);
+        assert.ok(!m.has(0) && m.has(1) && !m.has(49998) && m.has(49999));
         assert.throws(() => native.shardKeys(parts, parts), RangeError);
         assert.throws(() => native.shardKeys(0, 3), RangeError, 'not a power of two');
         assert.throws(() => native.shardEntries(parts, parts), RangeError);
