@@ -89,9 +89,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   threadmap::detail::tl_wait_interrupt = {&thread_is_stopping, this};
 }
 
-// setCodec({ serialize, deserialize, contentEqual, fallback, counted }): the functions
-// used for values that have no native form (objects), given by lib/native.js,
-// and the sentinels of the fast path (fast_path.hpp).
+// setCodec({ deepEqual, fallback, counted }): compareAndSet's comparison of
+// two object values (util.isDeepStrictEqual), given by lib/native.js, and
+// the sentinels of the fast path (fast_path.hpp).
 Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "setCodec takes an object");
@@ -101,9 +101,7 @@ Napi::Value Addon::SetCodec(const Napi::CallbackInfo& info) {
     if (!v.IsFunction()) throw Napi::TypeError::New(env, std::string("setCodec: ") + name + " must be a function");
     return Napi::Persistent(v.As<Napi::Function>());
   };
-  serialize = fn("serialize");
-  deserialize = fn("deserialize");
-  content_equal = fn("contentEqual");
+  deep_equal = fn("deepEqual");
   Napi::Value fallback = codec.Get("fallback");
   Napi::Value counted = codec.Get("counted");
   if (!fallback.IsSymbol() || !counted.IsSymbol())

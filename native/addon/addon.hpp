@@ -21,9 +21,7 @@ class Addon : public Napi::Addon<Addon> {
   Addon(Napi::Env env, Napi::Object exports);
 
   Napi::FunctionReference buffer_ctor;
-  Napi::FunctionReference serialize;    // (value) -> Buffer, set by lib/ (setCodec)
-  Napi::FunctionReference deserialize;  // (Buffer) -> value
-  Napi::FunctionReference content_equal;  // (Buffer, Buffer) -> whether the clones are deep-equal
+  Napi::FunctionReference deep_equal;  // (a, b) -> util.isDeepStrictEqual(a, b), set by lib/ (setCodec)
   std::unique_ptr<FastPath> fast;       // V8-level hot methods (fast_path.hpp)
   // This thread's key locks (lock_hub.hpp). Destroyed with the environment:
   // that releases every lock the thread holds and drops its waits.

@@ -7,9 +7,20 @@
 #include <vector>
 
 #include "addon.hpp"
+#include "clone.hpp"
 #include "v8_bridge.hpp"
 
 namespace threadmap::addon {
+
+std::size_t typed_array_element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
 namespace {
 
 // bigint -> sign byte + little-endian magnitude without trailing zero bytes.
@@ -46,15 +57,6 @@ Napi::Value bigint_from_payload(Napi::Env env, const unsigned char* p, size_t le
   napi_value out;
   NAPI_THROW_IF_FAILED(env, napi_create_bigint_words(env, sign, words.size(), words.data(), &out), Napi::Value());
   return Napi::Value(env, out);
-}
-
-size_t element_size(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
-    default: return 1;
-  }
 }
 
 const char* type_name(napi_valuetype t) {
@@ -186,14 +188,10 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
           auto type = static_cast<uint8_t>(ta);
           if (ta == napi_uint8_array && v.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
             type = static_cast<uint8_t>(byte_type::buffer);
-          return Value::make_blob(blob_kind::bytes, data, length * element_size(ta), type);
+          return Value::make_blob(blob_kind::bytes, data, length * typed_array_element_size(ta), type);
         }
       }
-      if (addon.serialize.IsEmpty()) throw Napi::Error::New(env, "threadmap: value codec not initialised");
-      Napi::Value bytes = addon.serialize.Call({v});
-      if (!bytes.IsBuffer()) throw Napi::TypeError::New(env, "threadmap: serializer did not return a Buffer");
-      auto b = bytes.As<Napi::Buffer<uint8_t>>();
-      return Value::make_blob(blob_kind::serialized, b.Data(), b.Length());
+      return serialize_object(env, addon, v);
     }
     default:
       throw Napi::TypeError::New(env, std::string("invalid value: ") + type_name(v.Type()) +
@@ -201,7 +199,7 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
   }
 }
 
-Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v) {
+Napi::Value decode_value(Napi::Env env, [[maybe_unused]] Addon& addon, const Value& v) {
   if (v.is_number()) return Napi::Number::New(env, v.as_number());
   if (v.is_special()) {
     switch (v.as_special()) {
@@ -232,13 +230,10 @@ Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v) {
       if (b->size) std::memcpy(ab.Data(), b->data(), b->size);
       const auto type = static_cast<napi_typedarray_type>(b->sub);
       napi_value arr;
-      NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, b->size / element_size(type), ab, 0, &arr), Napi::Value());
+      NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, b->size / typed_array_element_size(type), ab, 0, &arr), Napi::Value());
       return Napi::Value(env, arr);
     }
-    case blob_kind::serialized: {
-      auto buf = Napi::Buffer<uint8_t>::Copy(env, b->data(), b->size);
-      return addon.deserialize.Call({buf});
-    }
+    case blob_kind::serialized: return deserialize_object(env, b);
   }
   return env.Undefined();
 }
@@ -248,9 +243,11 @@ bool values_match(Napi::Env env, Addon& addon, const Value& a, const Value& b) {
   const blob* p = a.as_blob();
   const blob* q = b.as_blob();
   if (!p || !q || p->kind != blob_kind::serialized || q->kind != blob_kind::serialized) return false;
-  auto x = Napi::Buffer<uint8_t>::Copy(env, p->data(), p->size);
-  auto y = Napi::Buffer<uint8_t>::Copy(env, q->data(), q->size);
-  return addon.content_equal.Call({x, y}).ToBoolean().Value();
+  // Two serializations of equal content can differ in bytes (V8 writes a
+  // number as a small integer or a double depending on how it holds it), so
+  // the clones are compared.
+  if (p->size == q->size && std::memcmp(p->data(), q->data(), p->size) == 0) return true;
+  return addon.deep_equal.Call({deserialize_object(env, p), deserialize_object(env, q)}).ToBoolean().Value();
 }
 
 namespace {

@@ -2,8 +2,8 @@
 //
 // Keys: string, number, bigint, boolean, Uint8Array/Buffer; anything else is
 // a TypeError. Values: primitives and typed arrays take the native path;
-// other objects go through the per-thread serializer that lib/ registers
-// (node:v8 serialize/deserialize); functions and symbols are TypeErrors.
+// other objects are stored as V8's structured-clone bytes (v8::ValueSerializer,
+// called from codec.cc); functions and symbols are TypeErrors.
 // Encoding happens before any lock is taken, so a throwing getter or a
 // value that cannot be cloned leaves the map untouched.
 #pragma once
@@ -31,10 +31,12 @@ bool string_payload(v8::Local<v8::String> str, std::string& out);
 Napi::Value decode_key(Napi::Env env, const Key& k);
 
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);
+// Bytes per element of a typed array type.
+std::size_t typed_array_element_size(napi_typedarray_type t);
 Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v);
 
 // compareAndSet's match: SameValueZero for primitives, equal cloned content
-// for objects (may call lib/'s contentEqual, which deserializes both).
+// for objects (equal bytes, or clones that lib/'s deepEqual finds equal).
 bool values_match(Napi::Env env, Addon& addon, const Value& a, const Value& b);
 
 // bigint arithmetic for add(): a + b, both bigint blobs or encoded payloads

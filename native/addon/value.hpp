@@ -15,7 +15,7 @@
 //   string2     UTF-16 code units
 //   bigint      sign byte, magnitude little-endian (as in key.hpp)
 //   bytes       a typed array's bytes; `sub` names its type (byte_type)
-//   serialized  node:v8 serializer output (objects, arrays, Map, Date, ...)
+//   serialized  V8 structured-clone bytes (objects, arrays, Map, Date, ...; clone.hpp)
 //
 // Values are immutable once stored: a write replaces the Value. Copying a
 // Value copies its blob (reads copy values out of the map under the shard

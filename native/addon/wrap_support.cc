@@ -60,7 +60,10 @@ Value computed_value(Napi::Env env, Addon& addon, const shared_map& map, Napi::F
 std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys) {
   std::vector<Key> out;
   out.reserve(keys.Length());
-  for (uint32_t i = 0; i < keys.Length(); ++i) out.push_back(key_arg(env, map, keys.Get(i)));
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    Napi::HandleScope scope(env);  // this key's handles go now, not when the call returns
+    out.push_back(key_arg(env, map, keys.Get(i)));
+  }
   return out;
 }
 
@@ -72,6 +75,9 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
   std::vector<std::pair<Key, Value>> entries;
   entries.reserve(keys.Length());
   for (uint32_t i = 0; i < keys.Length(); ++i) {
+    // This entry's handles (a value's serialized copy above all) go now,
+    // not when the call returns.
+    Napi::HandleScope scope(env);
     Key k = key_arg(env, map, keys.Get(i));
     entries.emplace_back(std::move(k), value_arg(env, addon, map, values.Get(i)));
   }

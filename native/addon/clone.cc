@@ -1,0 +1,172 @@
+// native/addon/clone.cc: see clone.hpp.
+//
+// Compiled without RTTI (CMakeLists.txt): the delegates below derive from
+// V8's, and Node's binary, built with -fno-rtti, exports no type info for
+// them to refer to.
+#include "clone.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "addon.hpp"
+#include "codec.hpp"
+#include "v8_bridge.hpp"
+
+namespace threadmap::addon {
+namespace {
+
+constexpr uint32_t host_view_buffer = 100;    // a Buffer (else a napi_typedarray_type)
+constexpr uint32_t host_view_dataview = 101;  // a DataView
+
+v8::Local<v8::String> v8_string(v8::Isolate* isolate, const char* s) {
+  return v8::String::NewFromUtf8(isolate, s).ToLocalChecked();
+}
+
+uint32_t view_type(Napi::Env env, Addon& addon, v8::Local<v8::ArrayBufferView> view) {
+  if (view->IsDataView()) return host_view_dataview;
+  if (view->IsUint8Array() && Napi::Value(env, to_napi(view)).As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
+    return host_view_buffer;
+  if (view->IsInt8Array()) return napi_int8_array;
+  if (view->IsUint8Array()) return napi_uint8_array;
+  if (view->IsUint8ClampedArray()) return napi_uint8_clamped_array;
+  if (view->IsInt16Array()) return napi_int16_array;
+  if (view->IsUint16Array()) return napi_uint16_array;
+  if (view->IsInt32Array()) return napi_int32_array;
+  if (view->IsUint32Array()) return napi_uint32_array;
+  if (view->IsFloat32Array()) return napi_float32_array;
+  if (view->IsFloat64Array()) return napi_float64_array;
+  if (view->IsBigInt64Array()) return napi_bigint64_array;
+  return napi_biguint64_array;
+}
+
+class clone_writer final : public v8::ValueSerializer::Delegate {
+ public:
+  clone_writer(Napi::Env env, Addon& addon, v8::Isolate* isolate) : env_(env), addon_(addon), isolate_(isolate), ser_(isolate, this) {
+    ser_.SetTreatArrayBufferViewsAsHostObjects(true);
+  }
+  v8::ValueSerializer& serializer() { return ser_; }
+
+  void ThrowDataCloneError(v8::Local<v8::String> message) override {
+    v8::Local<v8::String> text = v8::String::Concat(
+        isolate_, v8::String::Concat(isolate_, v8_string(isolate_, "invalid value: it cannot be cloned ("), message),
+        v8_string(isolate_, ")"));
+    isolate_->ThrowException(v8::Exception::TypeError(text));
+  }
+  v8::Maybe<uint32_t> GetSharedArrayBufferId(v8::Isolate* isolate, v8::Local<v8::SharedArrayBuffer>) override {
+    isolate->ThrowException(v8::Exception::TypeError(v8_string(
+        isolate, "invalid value: a SharedArrayBuffer cannot be stored in a map (it would be copied, not shared)")));
+    return v8::Nothing<uint32_t>();
+  }
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    if (!object->IsArrayBufferView()) {
+      ThrowDataCloneError(v8_string(isolate, "a host object"));
+      return v8::Nothing<bool>();
+    }
+    v8::Local<v8::ArrayBufferView> view = object.As<v8::ArrayBufferView>();
+    if (view->Buffer()->IsSharedArrayBuffer()) {
+      isolate->ThrowException(v8::Exception::TypeError(v8_string(
+          isolate,
+          "invalid value: a view of a SharedArrayBuffer cannot be stored in a map (it would be copied, not shared); "
+          "store a copy (e.g. new Uint8Array(view)) or post the SharedArrayBuffer itself")));
+      return v8::Nothing<bool>();
+    }
+    const size_t length = view->ByteLength();
+    if (length > UINT32_MAX) {
+      isolate->ThrowException(v8::Exception::RangeError(v8_string(isolate, "invalid value: a typed array over 4 GiB")));
+      return v8::Nothing<bool>();
+    }
+    bytes_.resize(length);
+    if (length) view->CopyContents(bytes_.data(), length);
+    ser_.WriteUint32(view_type(env_, addon_, view));
+    ser_.WriteUint32(static_cast<uint32_t>(length));
+    ser_.WriteRawBytes(bytes_.data(), length);
+    return v8::Just(true);
+  }
+
+ private:
+  Napi::Env env_;
+  Addon& addon_;
+  v8::Isolate* isolate_;
+  v8::ValueSerializer ser_;
+  std::vector<uint8_t> bytes_;
+};
+
+class clone_reader final : public v8::ValueDeserializer::Delegate {
+ public:
+  clone_reader(Napi::Env env, v8::Isolate* isolate, const uint8_t* data, size_t size)
+      : env_(env), des_(isolate, data, size, this) {}
+  v8::ValueDeserializer& deserializer() { return des_; }
+
+  v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    uint32_t type = 0, length = 0;
+    const void* data = nullptr;
+    if (!des_.ReadUint32(&type) || !des_.ReadUint32(&length) || !des_.ReadRawBytes(length, &data)) {
+      isolate->ThrowException(v8::Exception::Error(v8_string(isolate, "threadmap: a stored value is corrupt")));
+      return {};
+    }
+    napi_value out = nullptr;
+    if (type == host_view_buffer) {
+      out = Napi::Buffer<uint8_t>::Copy(env_, static_cast<const uint8_t*>(data), length);
+    } else {
+      auto ab = Napi::ArrayBuffer::New(env_, length);
+      if (length) std::memcpy(ab.Data(), data, length);
+      if (type == host_view_dataview) {
+        out = Napi::DataView::New(env_, ab);
+      } else {
+        const auto t = static_cast<napi_typedarray_type>(type);
+        NAPI_THROW_IF_FAILED(env_, napi_create_typedarray(env_, t, length / typed_array_element_size(t), ab, 0, &out), {});
+      }
+    }
+    return to_v8(out).As<v8::Object>();
+  }
+
+ private:
+  Napi::Env env_;
+  v8::ValueDeserializer des_;
+};
+
+// Rethrows, as the C++ exception node-addon-api turns back into a JS one, what
+// a V8 call left in `tc` (a TypeError of ours, a throwing getter's error).
+[[noreturn]] void rethrow(Napi::Env env, v8::TryCatch& tc, const char* otherwise) {
+  if (tc.HasCaught()) {
+    v8::Local<v8::Value> e = tc.Exception();
+    tc.Reset();
+    throw Napi::Error(env, to_napi(e));
+  }
+  throw Napi::Error::New(env, otherwise);
+}
+
+}  // namespace
+
+Value serialize_object(Napi::Env env, Addon& addon, Napi::Value v) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::TryCatch tc(isolate);
+  clone_writer writer(env, addon, isolate);
+  writer.serializer().WriteHeader();
+  if (writer.serializer().WriteValue(context, to_v8(v)).IsNothing()) rethrow(env, tc, "threadmap: a value could not be serialized");
+  std::pair<uint8_t*, size_t> bytes = writer.serializer().Release();
+  struct freer {
+    void operator()(uint8_t* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, freer> owned(bytes.first);
+  return Value::make_blob(blob_kind::serialized, bytes.first, bytes.second);
+}
+
+Napi::Value deserialize_object(Napi::Env env, const blob* b) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::EscapableHandleScope scope(isolate);
+  v8::TryCatch tc(isolate);
+  clone_reader reader(env, isolate, b->data(), b->size);
+  v8::Local<v8::Value> out;
+  if (!reader.deserializer().ReadHeader(context).FromMaybe(false) || !reader.deserializer().ReadValue(context).ToLocal(&out))
+    rethrow(env, tc, "threadmap: a stored value could not be read");
+  return Napi::Value(env, to_napi(scope.Escape(out)));
+}
+
+}  // namespace threadmap::addon
