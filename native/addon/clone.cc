@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,24 @@ constexpr uint32_t host_view_dataview = 101;  // a DataView
 
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, const char* s) {
   return v8::String::NewFromUtf8(isolate, s).ToLocalChecked();
+}
+
+// Runs a delegate's body. V8 calls the delegates from inside its own
+// frames, which a C++ exception must never cross: an error (a Napi::Error
+// from a Node-API call, bad_alloc) becomes the pending JS exception and
+// the delegate returns `failed`, which makes V8 unwind its own way.
+template <class R, class F>
+R in_v8_frame(v8::Isolate* isolate, R failed, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const Napi::Error& e) {
+    isolate->ThrowException(to_v8(e.Value()));
+  } catch (const std::bad_alloc&) {
+    isolate->ThrowException(v8::Exception::RangeError(v8_string(isolate, "threadmap: out of memory while cloning a value")));
+  } catch (...) {
+    isolate->ThrowException(v8::Exception::Error(v8_string(isolate, "threadmap: an internal error while cloning a value")));
+  }
+  return failed;
 }
 
 uint32_t view_type(Napi::Env env, Addon& addon, v8::Local<v8::ArrayBufferView> view) {
@@ -62,6 +81,11 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
     return v8::Nothing<uint32_t>();
   }
   v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    return in_v8_frame(isolate, v8::Nothing<bool>(), [&] { return write_view(isolate, object); });
+  }
+
+ private:
+  v8::Maybe<bool> write_view(v8::Isolate* isolate, v8::Local<v8::Object> object) {
     if (!object->IsArrayBufferView()) {
       ThrowDataCloneError(v8_string(isolate, "a host object"));
       return v8::Nothing<bool>();
@@ -87,7 +111,6 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
     return v8::Just(true);
   }
 
- private:
   Napi::Env env_;
   Addon& addon_;
   v8::Isolate* isolate_;
@@ -102,6 +125,11 @@ class clone_reader final : public v8::ValueDeserializer::Delegate {
   v8::ValueDeserializer& deserializer() { return des_; }
 
   v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    return in_v8_frame(isolate, v8::MaybeLocal<v8::Object>(), [&] { return read_view(isolate); });
+  }
+
+ private:
+  v8::MaybeLocal<v8::Object> read_view(v8::Isolate* isolate) {
     uint32_t type = 0, length = 0;
     const void* data = nullptr;
     if (!des_.ReadUint32(&type) || !des_.ReadUint32(&length) || !des_.ReadRawBytes(length, &data)) {
@@ -124,7 +152,6 @@ class clone_reader final : public v8::ValueDeserializer::Delegate {
     return to_v8(out).As<v8::Object>();
   }
 
- private:
   Napi::Env env_;
   v8::ValueDeserializer des_;
 };

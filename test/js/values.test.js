@@ -321,3 +321,40 @@ describe('get returns a copy', () => {
     assert.deepStrictEqual(m.get('k'), { n: 2 });
   });
 });
+
+// Objects are cloned by V8's serializer, driven from the addon (clone.cc),
+// which calls back into the addon for every typed array inside a value.
+describe('object values: the clone\'s callbacks', () => {
+  test('an error thrown while a typed array inside a value is written reaches the caller; map unchanged', () => {
+    const m = new DashMap([['k', 1]]);
+    const u8 = new Uint8Array([1, 2, 3]);
+    // Telling a Buffer from a Uint8Array walks the prototype chain: make it throw.
+    Object.setPrototypeOf(u8, new Proxy(Uint8Array.prototype, { getPrototypeOf() { throw new RangeError('proxy says no'); } }));
+    assert.throws(() => m.set('k', { u8 }), (e) => e instanceof RangeError && e.message === 'proxy says no');
+    assert.throws(() => m.compareAndSet('k', 1, [u8]), RangeError);
+    assert.deepEqual([...m], [['k', 1]]);
+  });
+
+  test('every kind of view inside an object comes back as its kind, with only its own bytes', () => {
+    const m = new DashMap();
+    const empty = m.nativeBytes();
+    const pool = Buffer.from('pooled');  // a slice of Node's 8 KiB pool
+    const value = {
+      pool, u8: new Uint8Array([1, 2]), i16: new Int16Array([-2]), f64: new Float64Array([0.5]),
+      big: new BigUint64Array([2n ** 64n - 1n]), clamped: new Uint8ClampedArray([300]),
+      dv: new DataView(new Uint8Array([9, 8, 7]).buffer, 1, 2), sub: new Uint16Array(new ArrayBuffer(8), 2, 2),
+    };
+    m.set('v', value);
+    const back = m.get('v');
+    for (const [k, v] of Object.entries(value)) {
+      assert.equal(back[k].constructor, v.constructor, k);
+      assert.equal(back[k].byteLength, v.byteLength, k);
+      assert.deepEqual(Buffer.from(back[k].buffer, back[k].byteOffset, back[k].byteLength),
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength), k);
+    }
+    assert.ok(Buffer.isBuffer(back.pool));
+    assert.equal(back.pool.toString(), 'pooled');
+    // Only the view's bytes are stored, not the pool slab behind it (8 KiB).
+    assert.ok(m.nativeBytes() - empty < 4096, `${m.nativeBytes() - empty} native bytes for one small value`);
+  });
+});
