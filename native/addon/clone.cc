@@ -176,6 +176,8 @@ Value serialize_object(Napi::Env env, Addon& addon, Napi::Value v) {
   clone_writer writer(env, addon, isolate);
   writer.serializer().WriteHeader();
   if (writer.serializer().WriteValue(context, to_v8(v)).IsNothing()) rethrow(env, tc, "threadmap: a value could not be serialized");
+  // Release() hands over a buffer that the delegate's default
+  // ReallocateBufferMemory (realloc) grew: free() is its deleter.
   std::pair<uint8_t*, size_t> bytes = writer.serializer().Release();
   struct freer {
     void operator()(uint8_t* p) const noexcept { std::free(p); }
