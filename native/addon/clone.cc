@@ -20,9 +20,6 @@
 namespace threadmap::addon {
 namespace {
 
-constexpr uint32_t host_view_buffer = 100;    // a Buffer (else a napi_typedarray_type)
-constexpr uint32_t host_view_dataview = 101;  // a DataView
-
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, const char* s) {
   return v8::String::NewFromUtf8(isolate, s).ToLocalChecked();
 }
@@ -43,23 +40,6 @@ R in_v8_frame(v8::Isolate* isolate, R failed, F&& body) noexcept {
     isolate->ThrowException(v8::Exception::Error(v8_string(isolate, "threadmap: an internal error while cloning a value")));
   }
   return failed;
-}
-
-uint32_t view_type(Napi::Env env, Addon& addon, v8::Local<v8::ArrayBufferView> view) {
-  if (view->IsDataView()) return host_view_dataview;
-  if (view->IsUint8Array() && Napi::Value(env, to_napi(view)).As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
-    return host_view_buffer;
-  if (view->IsInt8Array()) return napi_int8_array;
-  if (view->IsUint8Array()) return napi_uint8_array;
-  if (view->IsUint8ClampedArray()) return napi_uint8_clamped_array;
-  if (view->IsInt16Array()) return napi_int16_array;
-  if (view->IsUint16Array()) return napi_uint16_array;
-  if (view->IsInt32Array()) return napi_int32_array;
-  if (view->IsUint32Array()) return napi_uint32_array;
-  if (view->IsFloat32Array()) return napi_float32_array;
-  if (view->IsFloat64Array()) return napi_float64_array;
-  if (view->IsBigInt64Array()) return napi_bigint64_array;
-  return napi_biguint64_array;
 }
 
 class clone_writer final : public v8::ValueSerializer::Delegate {
@@ -103,9 +83,16 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
       isolate->ThrowException(v8::Exception::RangeError(v8_string(isolate, "invalid value: a typed array over 4 GiB")));
       return v8::Nothing<bool>();
     }
+    byte_type kind = byte_type::dataview;
+    if (!view->IsDataView()) {
+      napi_typedarray_type ta;
+      NAPI_THROW_IF_FAILED(env_, napi_get_typedarray_info(env_, to_napi(view), &ta, nullptr, nullptr, nullptr, nullptr),
+                           v8::Nothing<bool>());
+      kind = typed_array_kind(addon_, Napi::Value(env_, to_napi(view)), ta);
+    }
     bytes_.resize(length);
     if (length) view->CopyContents(bytes_.data(), length);
-    ser_.WriteUint32(view_type(env_, addon_, view));
+    ser_.WriteUint32(static_cast<uint32_t>(kind));
     ser_.WriteUint32(static_cast<uint32_t>(length));
     ser_.WriteRawBytes(bytes_.data(), length);
     return v8::Just(true);
@@ -136,19 +123,7 @@ class clone_reader final : public v8::ValueDeserializer::Delegate {
       isolate->ThrowException(v8::Exception::Error(v8_string(isolate, "threadmap: a stored value is corrupt")));
       return {};
     }
-    napi_value out = nullptr;
-    if (type == host_view_buffer) {
-      out = Napi::Buffer<uint8_t>::Copy(env_, static_cast<const uint8_t*>(data), length);
-    } else {
-      auto ab = Napi::ArrayBuffer::New(env_, length);
-      if (length) std::memcpy(ab.Data(), data, length);
-      if (type == host_view_dataview) {
-        out = Napi::DataView::New(env_, ab);
-      } else {
-        const auto t = static_cast<napi_typedarray_type>(type);
-        NAPI_THROW_IF_FAILED(env_, napi_create_typedarray(env_, t, length / typed_array_element_size(t), ab, 0, &out), {});
-      }
-    }
+    const napi_value out = typed_array_copy(env_, static_cast<byte_type>(type), data, length);
     return to_v8(out).As<v8::Object>();
   }
 

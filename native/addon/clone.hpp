@@ -4,7 +4,7 @@
 // and node:v8 use), written and read in C++ by v8::ValueSerializer and
 // ValueDeserializer: no JS serializer object and no Buffer per call.
 // Typed arrays, Buffers and DataViews inside an object are written as host
-// objects (a type, a byte length, the bytes), so only the view's bytes are
+// objects (a byte_type, a byte length, the bytes), so only the view's bytes are
 // stored (V8's own format would write the whole ArrayBuffer behind a view,
 // e.g. Node's 8 KiB Buffer pool slab) and a Buffer comes back as a Buffer.
 // SharedArrayBuffers, and views of one, are TypeErrors: the map could only

@@ -12,7 +12,9 @@
 
 namespace threadmap::addon {
 
-std::size_t typed_array_element_size(napi_typedarray_type t) {
+namespace {
+
+std::size_t element_size(napi_typedarray_type t) {
   switch (t) {
     case napi_int16_array: case napi_uint16_array: return 2;
     case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
@@ -21,7 +23,6 @@ std::size_t typed_array_element_size(napi_typedarray_type t) {
   }
 }
 
-namespace {
 
 // bigint -> sign byte + little-endian magnitude without trailing zero bytes.
 void bigint_payload(Napi::Env env, napi_value v, std::string& out) {
@@ -160,6 +161,22 @@ Napi::Value decode_key(Napi::Env env, const Key& k) {
   return env.Undefined();
 }
 
+byte_type typed_array_kind(Addon& addon, Napi::Value view, napi_typedarray_type ta) {
+  if (ta == napi_uint8_array && view.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value())) return byte_type::buffer;
+  return static_cast<byte_type>(ta);
+}
+
+Napi::Value typed_array_copy(Napi::Env env, byte_type type, const void* data, std::size_t bytes) {
+  if (type == byte_type::buffer) return Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(data), bytes);
+  auto ab = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(ab.Data(), data, bytes);
+  if (type == byte_type::dataview) return Napi::DataView::New(env, ab);
+  const auto ta = static_cast<napi_typedarray_type>(type);
+  napi_value arr;
+  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, ta, bytes / element_size(ta), ab, 0, &arr), Napi::Value());
+  return Napi::Value(env, arr);
+}
+
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
   thread_local std::string buf;
   switch (v.Type()) {
@@ -182,13 +199,11 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
         napi_value buffer = nullptr;
         NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, &buffer, nullptr), Value());
         // A typed array over shared memory goes on to the serializer, which
-        // refuses it (lib/native.js, Serializer): the map could only copy
-        // the memory its writer expects to share.
+        // refuses it (clone.cc): the map could only copy the memory its
+        // writer expects to share.
         if (!to_v8(buffer)->IsSharedArrayBuffer()) {
-          auto type = static_cast<uint8_t>(ta);
-          if (ta == napi_uint8_array && v.As<Napi::Object>().InstanceOf(addon.buffer_ctor.Value()))
-            type = static_cast<uint8_t>(byte_type::buffer);
-          return Value::make_blob(blob_kind::bytes, data, length * typed_array_element_size(ta), type);
+          return Value::make_blob(blob_kind::bytes, data, length * element_size(ta),
+                                  static_cast<uint8_t>(typed_array_kind(addon, v, ta)));
         }
       }
       return serialize_object(env, addon, v);
@@ -224,15 +239,7 @@ Napi::Value decode_value(Napi::Env env, [[maybe_unused]] Addon& addon, const Val
       return Napi::Value(env, s);
     }
     case blob_kind::bigint: return bigint_from_payload(env, b->data(), b->size);
-    case blob_kind::bytes: {
-      if (b->sub == static_cast<uint8_t>(byte_type::buffer)) return Napi::Buffer<uint8_t>::Copy(env, b->data(), b->size);
-      auto ab = Napi::ArrayBuffer::New(env, b->size);
-      if (b->size) std::memcpy(ab.Data(), b->data(), b->size);
-      const auto type = static_cast<napi_typedarray_type>(b->sub);
-      napi_value arr;
-      NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, b->size / typed_array_element_size(type), ab, 0, &arr), Napi::Value());
-      return Napi::Value(env, arr);
-    }
+    case blob_kind::bytes: return typed_array_copy(env, static_cast<byte_type>(b->sub), b->data(), b->size);
     case blob_kind::serialized: return deserialize_object(env, b);
   }
   return env.Undefined();

@@ -31,8 +31,11 @@ bool string_payload(v8::Local<v8::String> str, std::string& out);
 Napi::Value decode_key(Napi::Env env, const Key& k);
 
 Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);
-// Bytes per element of a typed array type.
-std::size_t typed_array_element_size(napi_typedarray_type t);
+// The byte_type a typed array `view` of Node-API type `ta` is stored as
+// (a Buffer is remembered as one).
+byte_type typed_array_kind(Addon& addon, Napi::Value view, napi_typedarray_type ta);
+// A new typed array (or Buffer) of kind `type` holding a copy of `bytes`.
+Napi::Value typed_array_copy(Napi::Env env, byte_type type, const void* data, std::size_t bytes);
 Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v);
 
 // compareAndSet's match: SameValueZero for primitives, equal cloned content

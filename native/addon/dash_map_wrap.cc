@@ -270,14 +270,12 @@ Napi::Value DashMapWrap<IsSet>::Retain(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(removed));
 }
 
-// insert(member) -> whether it was absent (and is now a member). One already
-// there is found without a lock (contains' optimistic read, where the key
-// allows it); an absent one is inserted under its shard's exclusive lock.
+// insert(member) -> whether it was absent (and is now a member): insert_member.
 template <bool IsSet>
 Napi::Value DashMapWrap<IsSet>::Insert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  return Napi::Boolean::New(env, guarded(env, [&] { return !map().contains(key) && map().try_insert(std::move(key), {}); }));
+  return Napi::Boolean::New(env, guarded(env, [&] { return insert_member(map(), std::move(key)); }));
 }
 
 // insertMany(members): every member is encoded (validated) before the first

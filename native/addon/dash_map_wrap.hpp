@@ -29,6 +29,17 @@ struct set_member {
 using DashEngine = threadmap::DashMap<Key, Value, KeyHash>;
 using DashSetEngine = threadmap::DashMap<Key, set_member, KeyHash>;
 
+// A DashSet's insert (the Node-API method and the fast path's): whether
+// `key` was absent and is now a member. A member already there is found by
+// the optimistic read, with no lock (it was present during the call, so
+// false is a linearizable answer); otherwise try_insert decides under the
+// shard's exclusive lock, so of several threads inserting one member
+// exactly one gets true (test/js/dash_set.test.js, 4 workers).
+inline bool insert_member(DashSetEngine& set, Key key) {
+  if (set.read_optimistic(key, [](const set_member&) { return true; }) == threadmap::optimistic_read::found) return false;
+  return set.try_insert(std::move(key), {});
+}
+
 template <bool IsSet>
 struct dash_core final : shared_map {
   using Engine = std::conditional_t<IsSet, DashSetEngine, DashEngine>;

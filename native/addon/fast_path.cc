@@ -231,13 +231,7 @@ void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Insert(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] {
-    DashSetEngine& engine = self(info)->set_engine();
-    // A member already there is found without a lock, as in Has.
-    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const set_member&) { return true; });
-    if (r == threadmap::optimistic_read::found) return info.GetReturnValue().Set(false);
-    info.GetReturnValue().Set(engine.try_insert(std::move(key), {}));
-  });
+  run(info, [&] { info.GetReturnValue().Set(insert_member(self(info)->set_engine(), std::move(key))); });
 }
 
 // The key and value arguments of a set, if the fast path handles both (a

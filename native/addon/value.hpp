@@ -36,10 +36,11 @@ namespace threadmap::addon {
 enum class blob_kind : uint8_t { string1 = 1, string2 = 2, bigint = 3, bytes = 4, serialized = 5 };
 
 // The typed array kinds a `bytes` blob remembers (the value comes back as
-// the same kind). Numbered as Node-API's napi_typedarray_type, plus buffer.
+// the same kind). Numbered as Node-API's napi_typedarray_type, plus buffer;
+// dataview only for the views inside a serialized value (clone.hpp).
 enum class byte_type : uint8_t {
   int8 = 0, uint8 = 1, uint8_clamped = 2, int16 = 3, uint16 = 4, int32 = 5, uint32 = 6,
-  float32 = 7, float64 = 8, bigint64 = 9, biguint64 = 10, buffer = 64,
+  float32 = 7, float64 = 8, bigint64 = 9, biguint64 = 10, buffer = 64, dataview = 65,
 };
 
 struct blob {

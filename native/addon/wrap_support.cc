@@ -75,8 +75,8 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
   std::vector<std::pair<Key, Value>> entries;
   entries.reserve(keys.Length());
   for (uint32_t i = 0; i < keys.Length(); ++i) {
-    // This entry's handles (a value's serialized copy above all) go now,
-    // not when the call returns.
+    // This entry's handles (those a getter or a key's string makes) go
+    // now, not when the call returns.
     Napi::HandleScope scope(env);
     Key k = key_arg(env, map, keys.Get(i));
     entries.emplace_back(std::move(k), value_arg(env, addon, map, values.Get(i)));
