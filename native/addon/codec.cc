@@ -110,7 +110,16 @@ bool encode_string_key(v8::Isolate* isolate, v8::Local<v8::Value> value, Key& ou
   return true;
 }
 
-Key encode_key(Napi::Env env, Napi::Value v) {
+// "invalid key: <what>; keys are ..." or, for a member, "invalid member:
+// <what>; a DashSet's members are ...".
+[[noreturn]] static void throw_invalid_key(Napi::Env env, key_role role, const std::string& what, const char* note = "") {
+  const bool member = role == key_role::member;
+  throw Napi::TypeError::New(env, std::string(member ? "invalid member: " : "invalid key: ") + what +
+                                      (member ? "; a DashSet's members are" : "; keys are") +
+                                      " strings, numbers, bigints, booleans or Uint8Arrays/Buffers" + note);
+}
+
+Key encode_key(Napi::Env env, Napi::Value v, key_role role) {
   thread_local std::string buf;
   {
     Key k;
@@ -132,12 +141,9 @@ Key encode_key(Napi::Env env, Napi::Value v) {
         NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, nullptr, nullptr), Key());
         if (ta == napi_uint8_array) return Key(key_kind::bytes, data, length);
       }
-      throw Napi::TypeError::New(
-          env, "invalid key: an object; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers "
-               "(compared by content)");
+      throw_invalid_key(env, role, "an object", " (compared by content)");
     default:
-      throw Napi::TypeError::New(env, std::string("invalid key: ") + type_name(v.Type()) +
-                                          " is not a key type; keys are strings, numbers, bigints, booleans or Uint8Arrays/Buffers");
+      throw_invalid_key(env, role, std::string(type_name(v.Type())) + (role == key_role::member ? " is not a member type" : " is not a key type"));
   }
 }
 

@@ -20,7 +20,8 @@ namespace threadmap::addon {
 
 class Addon;
 
-Key encode_key(Napi::Env env, Napi::Value v);
+// TypeError for a value that cannot be a key (or member).
+Key encode_key(Napi::Env env, Napi::Value v, key_role role = key_role::key);
 // The hot path for the commonest key, a string: read straight from V8 (one
 // call, no UTF-16 round trip for one-byte strings). Returns false, leaving
 // `out` alone, if `v` is not a string. `isolate`: the current one.

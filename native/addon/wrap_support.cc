@@ -25,9 +25,12 @@ Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
   return v.As<Napi::Array>();
 }
 
-void check_key_size(Napi::Env env, const size_limits& limits, const Key& k) {
+void check_key_size(Napi::Env env, const size_limits& limits, const Key& k, key_role role) {
   if (k.size() > limits.key_bytes)
-    throw Napi::RangeError::New(env, "key of " + std::to_string(k.size()) + " bytes is over the map's maxKeyBytes (" +
+    throw Napi::RangeError::New(env, std::string(role == key_role::member ? "member of " : "key of ") +
+                                         std::to_string(k.size()) +
+                                         (role == key_role::member ? " bytes is over the set's maxKeyBytes ("
+                                                                   : " bytes is over the map's maxKeyBytes (") +
                                          std::to_string(limits.key_bytes) + ")");
 }
 
@@ -42,8 +45,9 @@ void check_value_size(Napi::Env env, const size_limits& limits, const Value& v) 
 // Encoding copies into native memory: guarded() turns a failed allocation
 // into RangeError('out of memory') instead of an exception no JS can catch.
 Key key_arg(Napi::Env env, const shared_map& map, Napi::Value v) {
-  Key k = guarded(env, [&] { return encode_key(env, v); });
-  check_key_size(env, map.limits, k);
+  const key_role role = map.kind == map_kind::dash_set ? key_role::member : key_role::key;
+  Key k = guarded(env, [&] { return encode_key(env, v, role); });
+  check_key_size(env, map.limits, k, role);
   return k;
 }
 

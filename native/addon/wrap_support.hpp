@@ -42,7 +42,7 @@ Value computed_value(Napi::Env env, Addon& addon, const shared_map& map, Napi::F
 // Every element as key_arg (the first bad one throws).
 std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys);
 // RangeError if k or v is over `limits` (for values encoded elsewhere).
-void check_key_size(Napi::Env env, const size_limits& limits, const Key& k);
+void check_key_size(Napi::Env env, const size_limits& limits, const Key& k, key_role role);
 void check_value_size(Napi::Env env, const size_limits& limits, const Value& v);
 
 // setMany's arguments (keys, values), every pair encoded and checked

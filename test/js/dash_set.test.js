@@ -112,13 +112,20 @@ test('DashSet: console.log shows the members as Node shows a Set', () => {
 test('DashSet: bad input is a TypeError or RangeError and leaves the set unchanged', () => {
   const s = new DashSet(['keep'], { maxKeyBytes: 8 });
   const before = sortedKeys(s);
+  // The messages speak of members (a DashMap's of keys).
+  const invalidMember = (e) => e instanceof TypeError && /^invalid member: .*; a DashSet's members are strings/.test(e.message);
   for (const bad of [{}, [], null, undefined, Symbol('s'), () => 1]) {
-    assert.throws(() => s.add(bad), TypeError);
-    assert.throws(() => s.insert(bad), TypeError);
-    assert.throws(() => s.has(bad), TypeError);
-    assert.throws(() => s.delete(bad), TypeError);
+    assert.throws(() => s.add(bad), invalidMember);
+    assert.throws(() => s.insert(bad), invalidMember);
+    assert.throws(() => s.has(bad), invalidMember);
+    assert.throws(() => s.delete(bad), invalidMember);
+    assert.throws(() => s.deleteMany(['keep', bad]), invalidMember);
   }
-  assert.throws(() => s.add('123456789'), RangeError, 'over maxKeyBytes');
+  assert.throws(() => s.add('123456789'), (e) => e instanceof RangeError
+    && e.message === "member of 9 bytes is over the set's maxKeyBytes (8)");
+  assert.throws(() => new DashMap({ maxKeyBytes: 8 }).set('123456789', 1), (e) => e instanceof RangeError
+    && e.message === "key of 9 bytes is over the map's maxKeyBytes (8)");
+  assert.throws(() => new DashMap().set({}, 1), (e) => e instanceof TypeError && /^invalid key: an object; keys are/.test(e.message));
   assert.throws(() => s.deleteMany('ab'), TypeError, 'a string is one value, not a list');
   assert.throws(() => s.retain(5), TypeError);
   assert.throws(() => s.forEach(null), TypeError);
