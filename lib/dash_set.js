@@ -92,6 +92,91 @@ class DashSet extends SharedCore {
     for (const v of this.values()) fn.call(thisArg, v, v, this);
   }
 
+  // ---- Set methods of ES2025 (Node 22's Set.prototype.union and the
+  // like), each over a snapshot: `other` is anything set-like (size, has,
+  // keys: a Set, a Map, another DashSet), read as the standard reads it.
+  // The new sets are JS Sets, local to this thread (`new DashSet(result)`
+  // shares one). This set is read as its iteration reads it (weakly
+  // consistent, one shard at a time); a value of `other` that cannot be a
+  // member is simply not one. Byte-array members come back as new Buffers,
+  // so a result holds them by reference, as any Set holds objects.
+
+  /** A new Set of the members of this set, then those of `other`. */
+  union(other) {
+    const rec = setRecord(other, 'union');
+    const result = new Set(this.values());
+    for (const v of otherKeys(rec)) result.add(v);
+    return result;
+  }
+
+  /** A new Set of the members of this set that are in `other`. */
+  intersection(other) {
+    const rec = setRecord(other, 'intersection');
+    const result = new Set();
+    if (this.size <= rec.size) {
+      for (const v of this.values()) if (rec.has(v)) result.add(v);
+    } else {
+      for (const v of otherKeys(rec)) if (this.#holds(v)) result.add(v);
+    }
+    return result;
+  }
+
+  /** A new Set of the members of this set that are not in `other`. */
+  difference(other) {
+    const rec = setRecord(other, 'difference');
+    const result = new Set(this.values());
+    if (result.size <= rec.size) {
+      for (const v of result) if (rec.has(v)) result.delete(v);
+    } else {
+      for (const v of otherKeys(rec)) result.delete(v);
+    }
+    return result;
+  }
+
+  /** A new Set of the values in exactly one of this set and `other`. */
+  symmetricDifference(other) {
+    const rec = setRecord(other, 'symmetricDifference');
+    const mine = new Set(this.values());
+    const result = new Set(mine);
+    for (const v of otherKeys(rec)) {
+      if (mine.has(v)) result.delete(v);
+      else result.add(v);
+    }
+    return result;
+  }
+
+  /** Whether every member of this set is in `other`. */
+  isSubsetOf(other) {
+    const rec = setRecord(other, 'isSubsetOf');
+    if (this.size > rec.size) return false;
+    for (const v of this.values()) if (!rec.has(v)) return false;
+    return true;
+  }
+
+  /** Whether every value of `other` is a member of this set. */
+  isSupersetOf(other) {
+    const rec = setRecord(other, 'isSupersetOf');
+    if (this.size < rec.size) return false;
+    for (const v of otherKeys(rec)) if (!this.#holds(v)) return false;  // for...of closes other's iterator
+    return true;
+  }
+
+  /** Whether no member of this set is in `other`. */
+  isDisjointFrom(other) {
+    const rec = setRecord(other, 'isDisjointFrom');
+    if (this.size <= rec.size) {
+      for (const v of this.values()) if (rec.has(v)) return false;
+    } else {
+      for (const v of otherKeys(rec)) if (this.#holds(v)) return false;
+    }
+    return true;
+  }
+
+  // has(v), but false for a value that cannot be a member (has throws).
+  #holds(v) {
+    return isMemberType(v) && this.has(v);
+  }
+
   /** Members per shard (a diagnostic of the hash distribution). */
   shardSizes() { return this[kNative].shardSizes(); }
   /** Bytes of native memory the set holds (walks every member). */
@@ -102,6 +187,61 @@ class DashSet extends SharedCore {
   // As Node shows a Set: DashSet(2) { 'a', 'b' }.
   [inspect.custom](depth, options, inspectValue) {
     return inspectCollection('DashSet', this.size, this.values(), depth, options, inspectValue);
+  }
+}
+
+// Whether v is of a type a member can have (see Keys in docs/api.md). Its
+// size is still checked by the native call: a value over maxKeyBytes is a
+// RangeError there, as it is for has().
+function isMemberType(v) {
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean' || v instanceof Uint8Array;
+}
+
+// GetSetRecord of ES2025: other's size (a number, not NaN, not negative),
+// has and keys (functions), read once each, in that order.
+function setRecord(other, method) {
+  if (other === null || (typeof other !== 'object' && typeof other !== 'function')) {
+    throw new TypeError(`DashSet.${method}: the argument must be a set-like object (with size, has and keys), not ${other === null ? 'null' : typeof other}`);
+  }
+  const rawSize = other.size;
+  const numSize = Number(rawSize);
+  if (Number.isNaN(numSize)) throw new TypeError(`DashSet.${method}: the argument's size must be a number, not ${rawSize === undefined ? 'undefined' : typeof rawSize}`);
+  const size = Math.trunc(numSize);
+  if (size < 0) throw new RangeError(`DashSet.${method}: the argument's size must not be negative (${rawSize})`);
+  const has = other.has;
+  if (typeof has !== 'function') throw new TypeError(`DashSet.${method}: the argument's has must be a function`);
+  const keys = other.keys;
+  if (typeof keys !== 'function') throw new TypeError(`DashSet.${method}: the argument's keys must be a function`);
+  return { size, has: (v) => Boolean(has.call(other, v)), keys: () => keys.call(other), method };
+}
+
+// The values of other's keys(), as the standard steps them: its iterator's
+// next is read once, each result must be an object; -0 comes out as 0.
+function* otherKeys(rec) {
+  const it = rec.keys();
+  if (it === null || (typeof it !== 'object' && typeof it !== 'function')) {
+    throw new TypeError(`DashSet.${rec.method}: the argument's keys() must return an iterator object`);
+  }
+  const next = it.next;
+  if (typeof next !== 'function') throw new TypeError(`DashSet.${rec.method}: the argument's keys() iterator has no next method`);
+  for (;;) {
+    // An error from the iterator itself (next, done, value) ends it as is;
+    // only a stop of ours, at a yield, closes it.
+    const r = next.call(it);
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) {
+      throw new TypeError(`DashSet.${rec.method}: the argument's keys() iterator returned a non-object result`);
+    }
+    if (r.done) return;
+    const v = r.value;
+    let stopped = true;
+    try {
+      yield Object.is(v, -0) ? 0 : v;
+      stopped = false;
+    } finally {
+      // The caller returned or threw while it held v: close other's iterator.
+      if (stopped && typeof it.return === 'function') it.return();
+    }
   }
 }
 

@@ -219,6 +219,17 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   readonly [Symbol.toStringTag]: string;
 }
 
+/**
+ * What the Set methods of ES2025 accept as their argument (TypeScript's `ReadonlySetLike`): a `Set`, a `Map` (its keys), a
+ * {@link DashSet}, or any object with these three.
+ */
+export interface SetLike<T> {
+  /** A number, not NaN, not negative (read once; converted as `Number(size)`, then truncated). */
+  readonly size: number;
+  has(value: T): boolean;
+  keys(): Iterator<T>;
+}
+
 /** Options of `new DashSet(options)`: DashMap's, less `maxValueBytes` (a set holds no values). */
 export type DashSetOptions = Omit<DashMapOptions, 'maxValueBytes'>;
 
@@ -295,6 +306,25 @@ export declare class DashSet<T extends Key = Key> implements Iterable<T> {
   [Symbol.iterator](): IterableIterator<T>;
   /** Calls `fn(value, value, set)` for every member, as `Set#forEach`, with no lock held. */
   forEach(fn: (value: T, value2: T, set: DashSet<T>) => void, thisArg?: unknown): void;
+
+  // The Set methods of ES2025, as `Set`'s in Node 22 (here on Node 20 too). Each reads this set as iteration does (weakly
+  // consistent) and `other` as the standard does: TypeError unless it is set-like, RangeError for a negative size. The sets
+  // they return are plain `Set`s, local to this thread (`new DashSet(result)` shares one). A value of `other` that cannot be a
+  // member is not one; byte-array members come back as new Buffers, held by reference in the result as any Set holds them.
+  /** A new Set of this set's members, then `other`'s values. */
+  union<U>(other: SetLike<U>): Set<T | U>;
+  /** A new Set of this set's members that `other` has. */
+  intersection<U>(other: SetLike<U>): Set<T & U>;
+  /** A new Set of this set's members that `other` does not have. */
+  difference<U>(other: SetLike<U>): Set<T>;
+  /** A new Set of the values in exactly one of this set and `other`. */
+  symmetricDifference<U>(other: SetLike<U>): Set<T | U>;
+  /** Whether `other` has every member of this set. */
+  isSubsetOf(other: SetLike<unknown>): boolean;
+  /** Whether every value of `other` is a member of this set. */
+  isSupersetOf(other: SetLike<unknown>): boolean;
+  /** Whether `other` has no member of this set. */
+  isDisjointFrom(other: SetLike<unknown>): boolean;
 
   /** Members per shard, a diagnostic of the hash distribution. */
   shardSizes(): number[];

@@ -236,3 +236,140 @@ test('DashSet: a member costs its key\'s slot only, about half a DashMap entry\'
   // Packed tables: 8-byte slots and a control byte against 16 and 1.
   assert.ok(set.nativeBytes() < map.nativeBytes() * 0.6, `set ${set.nativeBytes()} B, map ${map.nativeBytes()} B`);
 });
+
+// ---- The Set methods of ES2025 (union, intersection, ...). The model
+// follows the standard's steps over arrays, with this set read in its
+// iteration order; results must match it in content and order.
+function modelSetMethod(method, mine, other) {
+  const inMine = new Set(mine);
+  const otherSize = other.size;
+  const otherValues = () => [...other.keys()].map((v) => (Object.is(v, -0) ? 0 : v));
+  const otherHas = (v) => Boolean(other.has(v));
+  switch (method) {
+    case 'union': return new Set([...mine, ...otherValues()]);
+    case 'intersection':
+      return new Set(mine.length <= otherSize ? mine.filter(otherHas) : otherValues().filter((v) => inMine.has(v)));
+    case 'difference': {
+      const r = new Set(mine);
+      if (mine.length <= otherSize) { for (const v of mine) if (otherHas(v)) r.delete(v); } else for (const v of otherValues()) r.delete(v);
+      return r;
+    }
+    case 'symmetricDifference': {
+      const r = new Set(mine);
+      for (const v of otherValues()) if (inMine.has(v)) r.delete(v); else r.add(v);
+      return r;
+    }
+    case 'isSubsetOf': return mine.length <= otherSize && mine.every(otherHas);
+    case 'isSupersetOf': return mine.length >= otherSize && otherValues().every((v) => inMine.has(v));
+    case 'isDisjointFrom':
+      return mine.length <= otherSize ? !mine.some(otherHas) : !otherValues().some((v) => inMine.has(v));
+    default: throw new Error(method);
+  }
+}
+const SET_METHODS = ['union', 'intersection', 'difference', 'symmetricDifference', 'isSubsetOf', 'isSupersetOf', 'isDisjointFrom'];
+
+test('DashSet set methods match the standard\'s steps against Sets, Maps, DashSets and set-likes (400 random pairs)', () => {
+  const next = rng(0x5e7a1);
+  const pick = (n) => Array.from({ length: n }, () => VALUES[Math.floor(next() * VALUES.length)]);
+  // Values of `other` that cannot be members: simply not members of this set.
+  const strangers = [{}, null, undefined, Symbol('s')];
+  for (let round = 0; round < 400; round++) {
+    const mine = new DashSet(pick(Math.floor(next() * 12)));
+    const theirs = [...pick(Math.floor(next() * 12)), ...(next() < 0.3 ? [strangers[round % 4]] : [])];
+    const kind = round % 4;
+    const memberValues = theirs.filter((v) => v === null || typeof v !== 'object' && typeof v !== 'symbol' && v !== undefined);
+    const other = kind === 0 ? new Set(theirs)
+      : kind === 1 ? new Map(theirs.map((v) => [v, 'x']))
+        : kind === 2 ? new DashSet(memberValues.filter((v) => v !== null))
+          : { size: new Set(theirs).size, has: (v) => new Set(theirs).has(v), keys: () => new Set(theirs).keys() };
+    const order = [...mine];
+    for (const method of SET_METHODS) {
+      const got = mine[method](other);
+      const want = modelSetMethod(method, order, other);
+      if (typeof want === 'boolean') assert.equal(got, want, `${method} round ${round}`);
+      else {
+        assert.ok(got instanceof Set, `${method} returns a Set`);
+        assert.deepEqual([...got], [...want], `${method} round ${round}: ${inspect(order)} with ${inspect(other)}`);
+      }
+    }
+    assert.deepEqual([...mine], order, 'the set itself is unchanged');
+  }
+});
+
+test('DashSet set methods: the argument is read as the standard reads it, errors as Set\'s', () => {
+  const s = new DashSet([1, 2, 3]);
+  const like = (size, extra = {}) => ({ size, has: () => false, keys: () => [][Symbol.iterator](), ...extra });
+  for (const method of SET_METHODS) {
+    for (const bad of [undefined, null, 1, 'abc', [1, 2]]) {
+      assert.throws(() => s[method](bad), TypeError, `${method}(${inspect(bad)})`);
+    }
+    assert.throws(() => s[method](like(undefined)), /size must be a number/);
+    assert.throws(() => s[method](like(NaN)), TypeError);
+    assert.throws(() => s[method](like('x')), TypeError);
+    assert.throws(() => s[method](like(-1)), RangeError);
+    assert.throws(() => s[method](like(1, { has: 1 })), /has must be a function/);
+    assert.throws(() => s[method](like(1, { keys: undefined })), /keys must be a function/);
+    // A size that converts is accepted: '2' is 2, 2.9 is 2.
+    assert.doesNotThrow(() => s[method](like('2')));
+    assert.doesNotThrow(() => s[method](like(2.9)));
+  }
+  // keys() must give an iterator object with next, whose results are objects.
+  assert.throws(() => s.union(like(0, { keys: () => 5 })), /must return an iterator object/);
+  assert.throws(() => s.union(like(0, { keys: () => ({}) })), /no next method/);
+  assert.throws(() => s.union(like(0, { keys: () => ({ next: () => 1 }) })), /non-object result/);
+  assert.deepEqual([...s].sort(), [1, 2, 3]);
+});
+
+test('DashSet set methods: which of has and keys they call, -0, early exits close the iterator, byte arrays', () => {
+  const s = new DashSet([1, 2, 3, 'a']);
+  const calls = [];
+  let closed = 0;
+  const spy = (values, size = values.length) => ({
+    size,
+    has(v) { calls.push(['has', v]); return values.includes(v); },
+    keys() {
+      calls.push(['keys']);
+      let i = 0;
+      return { next: () => (i < values.length ? { value: values[i++], done: false } : { done: true }), return() { closed++; return {}; } };
+    },
+  });
+  // A smaller (or equal) this set asks other.has for each member; a bigger one iterates other.keys().
+  calls.length = 0;
+  assert.deepEqual([...s.intersection(spy([1, 'a', 9, 10]))].sort(), [1, 'a']);
+  assert.ok(calls.every(([f]) => f === 'has') && calls.length === 4);
+  calls.length = 0;
+  assert.deepEqual([...s.intersection(spy(['a', 7]))], ['a']);
+  assert.deepEqual(calls.map(([f]) => f), ['keys']);
+  // A set-like may yield a value twice: symmetricDifference asks this set,
+  // not its result so far (5 stays in, 1 stays out).
+  assert.deepEqual([...s.symmetricDifference(spy([5, 5, 1, 1]))].map(String).sort(), ['2', '3', '5', 'a']);
+  // -0 from other is 0, as Set#add makes it.
+  assert.deepEqual([...new DashSet().union(spy([-0, 0]))].map((v) => Object.is(v, -0)), [false]);
+  // isSupersetOf stops at the first value that is not a member, and closes other's iterator.
+  closed = 0;
+  assert.equal(s.isSupersetOf(spy([1, 'zz', 2])), false);
+  assert.equal(closed, 1);
+  closed = 0;
+  assert.equal(s.isDisjointFrom(spy([9, 2])), false);
+  assert.equal(closed, 1);
+  closed = 0;
+  assert.equal(s.isSupersetOf(spy([1, 2])), true);
+  assert.equal(closed, 0, 'an iterator run to its end is not closed');
+  // An iterator whose next throws is not closed.
+  closed = 0;
+  const throwing = { size: 0, has: () => false, keys: () => ({ next() { throw new Error('next broke'); }, return() { closed++; return {}; } }) };
+  assert.throws(() => s.union(throwing), /next broke/);
+  assert.equal(closed, 0);
+  // Byte arrays are members by content: this set's has() finds another
+  // array of the same bytes. Other's has() is other's: a Set's compares
+  // references, and the members come back as new Buffers.
+  const bytes = new DashSet([Buffer.from('ab')]);
+  assert.equal(bytes.isSupersetOf(new Set([new Uint8Array([0x61, 0x62])])), true);
+  assert.equal(bytes.intersection(new Set([Buffer.from('ab'), Buffer.from('cd')])).size, 0);
+  assert.deepEqual([...bytes.intersection(new Set([Buffer.from('ab')]).add(1).add(2))], []);
+  assert.deepEqual([...new DashSet([Buffer.from('ab'), 1, 2]).intersection(new Set([Buffer.from('ab')]))], [Buffer.from('ab')]);
+  // Another DashSet is a set-like argument too, and the result is a plain, local Set.
+  const u = s.union(new DashSet(['b']));
+  assert.ok(u instanceof Set && !(u instanceof DashSet));
+  assert.deepEqual([...u].sort(), [1, 2, 3, 'a', 'b'].sort());
+});

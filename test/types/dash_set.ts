@@ -20,6 +20,19 @@ const any: DashSet<Key> = new DashSet();
 const n: number = ids.size + ids.shardCount + ids.nativeBytes() + ids.shardSizes().length;
 void [chained, claimed, present, removed, gone, dropped, copied, fromSet, bytes, attached, named, any, n];
 
+// The Set methods: any set-like argument; plain Sets back.
+const u: Set<string | number> = ids.union(new Set([1, 2]));
+const i: Set<string> = ids.intersection(new Map([['a', 1]]));
+const d: Set<string> = ids.difference(new DashSet(['a']));
+const x: Set<string | bigint> = ids.symmetricDifference({ size: 1, has: (v: bigint) => v === 1n, keys: () => [1n][Symbol.iterator]() });
+const flags: boolean[] = [ids.isSubsetOf(new Set()), ids.isSupersetOf(new Set(['a'])), ids.isDisjointFrom(new DashSet([1]))];
+void [u, i, d, x, flags];
+// @ts-expect-error an array is not set-like (no has, no size)
+ids.union(['a']);
+// @ts-expect-error the result is a local Set, not a DashSet
+const shared: DashSet<string> = ids.union(new Set(['b']));
+void shared;
+
 // @ts-expect-error an object cannot be a member
 new DashSet<{ id: number }>();
 // @ts-expect-error a member of the wrong type
