@@ -172,9 +172,16 @@ class DashSet extends SharedCore {
     return true;
   }
 
-  // has(v), but false for a value that cannot be a member (has throws).
+  // has(v), but false for a value that cannot be a member, where has
+  // throws: one of no member type, or longer than maxKeyBytes.
   #holds(v) {
-    return isMemberType(v) && this.has(v);
+    if (!isMemberType(v)) return false;
+    try {
+      return this.has(v);
+    } catch (e) {
+      if (e instanceof RangeError && / is over the set's maxKeyBytes /.test(e.message)) return false;
+      throw e;
+    }
   }
 
   /** Members per shard (a diagnostic of the hash distribution). */
@@ -190,9 +197,8 @@ class DashSet extends SharedCore {
   }
 }
 
-// Whether v is of a type a member can have (see Keys in docs/api.md). Its
-// size is still checked by the native call: a value over maxKeyBytes is a
-// RangeError there, as it is for has().
+// Whether v is of a type a member can have (see Keys in docs/api.md); its
+// size is the native call's to check.
 function isMemberType(v) {
   const t = typeof v;
   return t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean' || v instanceof Uint8Array;

@@ -368,6 +368,12 @@ test('DashSet set methods: which of has and keys they call, -0, early exits clos
   assert.equal(bytes.intersection(new Set([Buffer.from('ab'), Buffer.from('cd')])).size, 0);
   assert.deepEqual([...bytes.intersection(new Set([Buffer.from('ab')]).add(1).add(2))], []);
   assert.deepEqual([...new DashSet([Buffer.from('ab'), 1, 2]).intersection(new Set([Buffer.from('ab')]))], [Buffer.from('ab')]);
+  // A value too long to be a member is not one (has() would throw a RangeError).
+  const small = new DashSet(['ab', 'cd'], { maxKeyBytes: 4 });
+  assert.throws(() => small.has('abcdefgh'), RangeError);
+  assert.deepEqual([...small.intersection(new Set(['abcdefgh']))], []);
+  assert.equal(small.isSupersetOf(new Set(['ab', 'abcdefgh'])), false);
+  assert.deepEqual([...small.union(new Set(['abcdefgh']))].sort(), ['ab', 'abcdefgh', 'cd']);
   // Another DashSet is a set-like argument too, and the result is a plain, local Set.
   const u = s.union(new DashSet(['b']));
   assert.ok(u instanceof Set && !(u instanceof DashSet));
