@@ -196,7 +196,7 @@ Napi::Value Addon::EntryGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   holder& h = locks->at(env, info[0]);
   std::optional<Value> v = guarded(env, [&] { return h.get(); });
-  return v ? decode_value(env, *this, *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 Napi::Value Addon::EntryExists(const Napi::CallbackInfo& info) {
@@ -228,7 +228,7 @@ Napi::Value Addon::EntryFailure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   holder& h = locks->at(env, info[0]);
   std::optional<Value> v = guarded(env, [&] { return h.failure(); });
-  return v ? decode_value(env, *this, *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 Napi::Value Addon::EntryPublishFailure(const Napi::CallbackInfo& info) {

@@ -220,7 +220,7 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
   }
 }
 
-Napi::Value decode_value(Napi::Env env, [[maybe_unused]] Addon& addon, const Value& v) {
+Napi::Value decode_value(Napi::Env env, const Value& v) {
   if (v.is_number()) return Napi::Number::New(env, v.as_number());
   if (v.is_special()) {
     switch (v.as_special()) {

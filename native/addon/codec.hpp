@@ -37,7 +37,7 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v);
 byte_type typed_array_kind(Addon& addon, Napi::Value view, napi_typedarray_type ta);
 // A new typed array (or Buffer) of kind `type` holding a copy of `bytes`.
 Napi::Value typed_array_copy(Napi::Env env, byte_type type, const void* data, std::size_t bytes);
-Napi::Value decode_value(Napi::Env env, Addon& addon, const Value& v);
+Napi::Value decode_value(Napi::Env env, const Value& v);
 
 // compareAndSet's match: SameValueZero for primitives, equal cloned content
 // for objects (equal bytes, or clones that lib/'s deepEqual finds equal).

@@ -83,7 +83,7 @@ Napi::Value DashMapWrap<IsSet>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 template <bool IsSet>
@@ -124,7 +124,7 @@ template <bool IsSet>
 Napi::Value DashMapWrap<IsSet>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
-  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().find(k); });
+  return values_array(env, keys, [&](const Key& k) { return map().find(k); });
 }
 
 // setMany(keys, values): every key and value is encoded (validated) before
@@ -163,7 +163,7 @@ Napi::Value DashMapWrap<IsSet>::Add(const Napi::CallbackInfo& info) {
   addon::Value result =
       guarded(env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, mismatch); }); });
   if (mismatch) throw Napi::TypeError::New(env, mismatch);
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 template <bool IsSet>
@@ -174,7 +174,7 @@ Napi::Value DashMapWrap<IsSet>::GetOrInsert(const Napi::CallbackInfo& info) {
   addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(
       env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }); });
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 // getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
@@ -188,7 +188,7 @@ Napi::Value DashMapWrap<IsSet>::GetOrInsertComputed(const Napi::CallbackInfo& in
   Napi::Value js_key = arg(info, 0);
   Key key = key_arg(env, *ref_.map, js_key);
   Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); })) return decode_value(env, addon, *v);
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); })) return decode_value(env, *v);
   addon::Value result = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
       if (e.exists()) return e.value();
@@ -197,7 +197,7 @@ Napi::Value DashMapWrap<IsSet>::GetOrInsertComputed(const Napi::CallbackInfo& in
       return computed;
     });
   });
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 // compareAndSet(key, expected, value): expected undefined means "absent".
@@ -222,7 +222,7 @@ Napi::Value DashMapWrap<IsSet>::Take(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 // update(key, fn): fn(old) -> new under the key's shard lock; undefined deletes.
@@ -234,7 +234,7 @@ Napi::Value DashMapWrap<IsSet>::Update(const Napi::CallbackInfo& info) {
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   std::optional<addon::Value> result = guarded(env, [&] {
     return map().alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
-      Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
+      Napi::Value old = e.exists() ? decode_value(env, e.value()) : env.Undefined();
       Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
@@ -245,7 +245,7 @@ Napi::Value DashMapWrap<IsSet>::Update(const Napi::CallbackInfo& info) {
       return stored;
     });
   });
-  return result ? decode_value(env, addon, *result) : env.Undefined();
+  return result ? decode_value(env, *result) : env.Undefined();
 }
 
 // retain(fn): keeps entries where fn(value, key) (a set: fn(member)) is
@@ -253,7 +253,6 @@ Napi::Value DashMapWrap<IsSet>::Update(const Napi::CallbackInfo& info) {
 template <bool IsSet>
 Napi::Value DashMapWrap<IsSet>::Retain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Addon& addon = Addon::of(env);
   Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
   size_t removed = guarded(env, [&] {
     return map().retain([&](const Key& k, auto& v) {
@@ -262,7 +261,7 @@ Napi::Value DashMapWrap<IsSet>::Retain(const Napi::CallbackInfo& info) {
       if constexpr (IsSet) {
         keep = fn.Call({decode_key(env, k)});
       } else {
-        keep = fn.Call({decode_value(env, addon, v), decode_key(env, k)});
+        keep = fn.Call({decode_value(env, v), decode_key(env, k)});
       }
       return callback_result(env, keep, "retain: fn").ToBoolean().Value();
     });
@@ -315,7 +314,7 @@ Napi::Value DashMapWrap<IsSet>::ShardEntries(const Napi::CallbackInfo& info) {
   const size_t i = shard_index(env, arg(info, 0));
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  return entries_array(env, Addon::of(env), copy);
+  return entries_array(env, copy);
 }
 
 // shardKeys(i) -> [k0, k1, ...]: as shardEntries, without the values

@@ -122,7 +122,7 @@ Napi::Value LockFreeWrap<Engine>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 template <class Engine>
@@ -141,7 +141,7 @@ template <class Engine>
 Napi::Value LockFreeWrap<Engine>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
-  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().get(k); });
+  return values_array(env, keys, [&](const Key& k) { return map().get(k); });
 }
 
 // ---- single-key writes ----
@@ -178,7 +178,7 @@ Napi::Value LockFreeWrap<Engine>::Take(const Napi::CallbackInfo& info) {
   refuse_write_in_callback(env, "take");
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 // setMany(keys, values): all encoded (validated) before the first store.
@@ -226,7 +226,7 @@ Napi::Value LockFreeWrap<Engine>::Add(const Napi::CallbackInfo& info) {
     });
   });
   if (mismatch) throw Napi::TypeError::New(env, mismatch);
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 template <class Engine>
@@ -237,7 +237,7 @@ Napi::Value LockFreeWrap<Engine>::GetOrInsert(const Napi::CallbackInfo& info) {
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   addon::Value value = value_arg(env, addon, *ref_.map, arg(info, 1));
   addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(value)); });
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 // getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
@@ -253,10 +253,10 @@ Napi::Value LockFreeWrap<Engine>::GetOrInsertComputed(const Napi::CallbackInfo& 
   Napi::Value js_key = arg(info, 0);
   Key key = key_arg(env, *ref_.map, js_key);
   Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, addon, *v);
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, *v);
   addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
   addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(computed)); });
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 // compareAndSet(key, expected, value): expected undefined means "absent".
@@ -291,7 +291,7 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
   std::optional<addon::Value> result = guarded(env, [&] {
     return map().compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
       callback_scope scope(addon, ref_.map);
-      Napi::Value old = e.exists() ? decode_value(env, addon, e.value()) : env.Undefined();
+      Napi::Value old = e.exists() ? decode_value(env, e.value()) : env.Undefined();
       Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
@@ -302,7 +302,7 @@ Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
       return stored;
     });
   });
-  return result ? decode_value(env, addon, *result) : env.Undefined();
+  return result ? decode_value(env, *result) : env.Undefined();
 }
 
 // Iteration (lib/map_core.js, entries()) copies the map one "shard" at a
@@ -356,7 +356,7 @@ std::size_t LockFreeWrap<Engine>::retain_keys(Napi::Env env, Addon& addon, Napi:
         if (!e.exists()) return false;
         callback_scope scope(addon, ref_.map);
         const bool keep =
-            callback_result(env, fn.Call({decode_value(env, addon, e.value()), decode_key(env, k)}), "retain: fn")
+            callback_result(env, fn.Call({decode_value(env, e.value()), decode_key(env, k)}), "retain: fn")
                 .ToBoolean()
                 .Value();
         if (keep) return false;
@@ -397,7 +397,7 @@ Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
   guarded(env, [&] {
     map().for_each_part(part, parts, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
   });
-  return entries_array(env, Addon::of(env), copy);
+  return entries_array(env, copy);
 }
 
 // shardKeys(part, parts?): as shardEntries, the keys only.

@@ -119,7 +119,7 @@ Napi::Value LockMapWrap<Lru>::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 // probe(key): like get, but an absent key is the fallback symbol (so that a
@@ -131,7 +131,7 @@ Napi::Value LockMapWrap<Lru>::Probe(const Napi::CallbackInfo& info) {
   std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); });
   Addon& addon = Addon::of(env);
   if (!v) return Napi::Value(env, to_napi(addon.fast->fallback(v8::Isolate::GetCurrent())));
-  return decode_value(env, addon, *v);
+  return decode_value(env, *v);
 }
 
 template <bool Lru>
@@ -139,7 +139,7 @@ Napi::Value LockMapWrap<Lru>::Peek(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().peek(key); });
-  return v ? decode_value(env, Addon::of(env), *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 template <bool Lru>
@@ -153,7 +153,7 @@ template <bool Lru>
 Napi::Value LockMapWrap<Lru>::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Key> keys = key_args(env, *ref_.map, require_array(env, arg(info, 0), "getMany: keys"));
-  return values_array(env, Addon::of(env), keys, [&](const Key& k) { return map().get(k); });
+  return values_array(env, keys, [&](const Key& k) { return map().get(k); });
 }
 
 template <bool Lru>
@@ -193,7 +193,7 @@ Napi::Value LockMapWrap<Lru>::Take(const Napi::CallbackInfo& info) {
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   Addon& addon = Addon::of(env);
   std::optional<addon::Value> v = guarded(env, [&] { return map().take(key, addon.locks->owner(), write_deadline()); });
-  return v ? decode_value(env, addon, *v) : env.Undefined();
+  return v ? decode_value(env, *v) : env.Undefined();
 }
 
 template <bool Lru>
@@ -244,7 +244,7 @@ Napi::Value LockMapWrap<Lru>::Add(const Napi::CallbackInfo& info) {
         write_deadline());
   });
   if (mismatch) throw Napi::TypeError::New(env, mismatch);
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 template <bool Lru>
@@ -258,7 +258,7 @@ Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
         key, [&](alter_entry<addon::Value>& e) { return apply_get_or_insert(e, value); }, addon.locks->owner(),
         write_deadline());
   });
-  return decode_value(env, addon, result);
+  return decode_value(env, result);
 }
 
 // getOrInsertComputed(key, fn): the stored value, or fn(key) after storing
@@ -273,12 +273,12 @@ Napi::Value LockMapWrap<Lru>::GetOrInsertComputed(const Napi::CallbackInfo& info
   Napi::Value js_key = arg(info, 0);
   Key key = key_arg(env, *ref_.map, js_key);
   Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, addon, *v);
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, *v);
   auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
-  if (std::optional<addon::Value> old = entry.get()) return decode_value(env, addon, *old);
+  if (std::optional<addon::Value> old = entry.get()) return decode_value(env, *old);
   addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
   guarded(env, [&] { entry.set(computed); });
-  return decode_value(env, addon, computed);
+  return decode_value(env, computed);
 }
 
 template <bool Lru>
@@ -309,14 +309,14 @@ Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
   Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
   auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
   std::optional<addon::Value> old = entry.get();
-  Napi::Value next = callback_result(env, fn.Call({old ? decode_value(env, addon, *old) : env.Undefined()}), "update: fn");
+  Napi::Value next = callback_result(env, fn.Call({old ? decode_value(env, *old) : env.Undefined()}), "update: fn");
   if (next.IsUndefined()) {
     guarded(env, [&] { entry.remove(); });
     return env.Undefined();
   }
   addon::Value stored = value_arg(env, addon, *ref_.map, next);
   guarded(env, [&] { entry.set(stored); });
-  return decode_value(env, addon, stored);
+  return decode_value(env, stored);
 }
 
 // retain(fn): keeps the values where fn(value, key) is truthy; returns how
@@ -331,7 +331,7 @@ Napi::Value LockMapWrap<Lru>::Retain(const Napi::CallbackInfo& info) {
     return map().retain(
         [&](const Key& k, const addon::Value& v) {
           Napi::HandleScope scope(env);  // this entry's handles go with it, not at the end of the walk
-          return callback_result(env, fn.Call({decode_value(env, addon, v), decode_key(env, k)}), "retain: fn")
+          return callback_result(env, fn.Call({decode_value(env, v), decode_key(env, k)}), "retain: fn")
               .ToBoolean()
               .Value();
         },
@@ -449,7 +449,7 @@ Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
   const size_t i = shard_index(env, arg(info, 0));
   std::vector<std::pair<Key, addon::Value>> copy;
   guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  return entries_array(env, Addon::of(env), copy);
+  return entries_array(env, copy);
 }
 
 // shardKeys(i): as shardEntries, the keys only.

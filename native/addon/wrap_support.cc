@@ -88,11 +88,11 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
   return entries;
 }
 
-Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pair<Key, Value>>& copy) {
+Napi::Array entries_array(Napi::Env env, const std::vector<std::pair<Key, Value>>& copy) {
   Napi::Array out = Napi::Array::New(env, copy.size() * 2);
   for (uint32_t j = 0; j < copy.size(); ++j) {
     out.Set(2 * j, decode_key(env, copy[j].first));
-    out.Set(2 * j + 1, decode_value(env, addon, copy[j].second));
+    out.Set(2 * j + 1, decode_value(env, copy[j].second));
   }
   return out;
 }

@@ -52,13 +52,13 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
 
 // [k0, v0, k1, v1, ...] from a copy taken under the engine's locks (or
 // epoch), decoded with no lock held.
-Napi::Array entries_array(Napi::Env env, Addon& addon, const std::vector<std::pair<Key, Value>>& copy);
+Napi::Array entries_array(Napi::Env env, const std::vector<std::pair<Key, Value>>& copy);
 // shardKeys: [k0, k1, ...] (keys() and a DashSet's members: no value decoded).
 Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys);
 
 // getMany: `get(key) -> std::optional<Value>` per key, one call at a time.
 template <class Get>
-Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get);
+Napi::Array values_array(Napi::Env env, const std::vector<Key>& keys, Get&& get);
 
 // nativeBytes(): the engine's allocated_bytes() plus the keys' and values'
 // own heap blocks (a diagnostic for the memory benchmark). Walks every entry.
@@ -98,11 +98,11 @@ Napi::Value native_bytes(Napi::Env env, Map& map) {
 }
 
 template <class Get>
-Napi::Array values_array(Napi::Env env, Addon& addon, const std::vector<Key>& keys, Get&& get) {
+Napi::Array values_array(Napi::Env env, const std::vector<Key>& keys, Get&& get) {
   Napi::Array out = Napi::Array::New(env, keys.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
     std::optional<Value> v = guarded(env, [&] { return get(keys[i]); });
-    out.Set(i, v ? decode_value(env, addon, *v) : env.Undefined());
+    out.Set(i, v ? decode_value(env, *v) : env.Undefined());
   }
   return out;
 }
