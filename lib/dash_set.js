@@ -211,7 +211,7 @@ function setRecord(other, method) {
     throw new TypeError(`DashSet.${method}: the argument must be a set-like object (with size, has and keys), not ${other === null ? 'null' : typeof other}`);
   }
   const rawSize = other.size;
-  const numSize = Number(rawSize);
+  const numSize = +rawSize;  // ToNumber: a bigint or symbol size is a TypeError
   if (Number.isNaN(numSize)) throw new TypeError(`DashSet.${method}: the argument's size must be a number, not ${rawSize === undefined ? 'undefined' : typeof rawSize}`);
   const size = Math.trunc(numSize);
   if (size < 0) throw new RangeError(`DashSet.${method}: the argument's size must not be negative (${rawSize})`);

@@ -306,6 +306,7 @@ test('DashSet set methods: the argument is read as the standard reads it, errors
     assert.throws(() => s[method](like(undefined)), /size must be a number/);
     assert.throws(() => s[method](like(NaN)), TypeError);
     assert.throws(() => s[method](like('x')), TypeError);
+    assert.throws(() => s[method](like(2n)), TypeError, 'a bigint size (ToNumber throws)');
     assert.throws(() => s[method](like(-1)), RangeError);
     assert.throws(() => s[method](like(1, { has: 1 })), /has must be a function/);
     assert.throws(() => s[method](like(1, { keys: undefined })), /keys must be a function/);
