@@ -5,7 +5,8 @@
 // values (nested objects and arrays, strings with lone surrogates and
 // two-byte units, -0, NaN, bigints of any size, typed arrays of every kind,
 // Dates, Maps, Sets, RegExps, errors) go through set/get, getOrInsert,
-// iteration and update on every map class, and must come back equal
+// iteration, update and compareAndSet on every map class (keys also as a
+// DashSet's members), and must come back equal
 // (decode(encode(x)) == x, as structured clone defines it); random values
 // that cannot be cloned must be a TypeError that leaves the map unchanged.
 // A mismatch throws (exit code 1) with the seed and step to replay it.
@@ -14,7 +15,7 @@
 const assert = require('node:assert/strict');
 const util = require('node:util');
 const path = require('node:path');
-const { DashMap, LockMap, LruLockMap } = require(path.join(__dirname, '..', '..'));
+const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, DashSet } = require(path.join(__dirname, '..', '..'));
 
 const arg = (name, dflt) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -126,7 +127,9 @@ function equalValues(got, want) {
   return util.isDeepStrictEqual(got, want);
 }
 
-const maps = [new DashMap({ shards: 4 }), new LockMap({ shards: 4 }), new LruLockMap({ capacity: 1e6, shards: 4 })];
+const maps = [new DashMap({ shards: 4 }), new LockMap({ shards: 4 }), new LruLockMap({ capacity: 1e6, shards: 4 }),
+  new LockFreeMap(), new HopscotchMap()];
+const members = new DashSet({ shards: 4 });
 const deadline = Date.now() + seconds * 1000;
 let step = 0;
 let executions = 0;
@@ -153,6 +156,11 @@ try {
       assert.ok(equalValues(m.getOrInsert(k, 'other'), want), 'getOrInsert of a present key');
       // (update returning undefined deletes: an undefined value skips it)
       if (v !== undefined) assert.ok(equalValues(m.update(k, (old) => old), want), 'update(identity)');
+      // compareAndSet matches primitives by SameValueZero and the rest by
+      // cloned content: a clone of what was stored matches it (an expected
+      // undefined means "absent").
+      if (v !== undefined) assert.equal(m.compareAndSet(k, want, v), true, `${m.constructor.name}: compareAndSet(stored content, same)`);
+      assert.ok(equalValues(m.get(k), want), 'get after compareAndSet');
       let seen = 0;
       for (const [kk, vv] of m.entries()) {
         if (sameKey(k, kk)) {
@@ -162,6 +170,13 @@ try {
       }
       assert.equal(seen, 1, 'the key read back by iteration, once');
       assert.ok(m.delete(k));
+      // The same key as a DashSet's member.
+      assert.equal(members.insert(k), true, 'insert of a new member');
+      assert.equal(members.has(k), true, 'has after insert');
+      let found = 0;
+      for (const mm of members) if (sameKey(k, mm)) found++;
+      assert.equal(found, 1, 'the member read back by iteration, once');
+      assert.ok(members.delete(k));
       executions++;
     }
   }
