@@ -113,9 +113,8 @@ bool encode_string_key(v8::Isolate* isolate, v8::Local<v8::Value> value, Key& ou
 // "invalid key: <what>; keys are ..." or, for a member, "invalid member:
 // <what>; a DashSet's members are ...".
 [[noreturn]] static void throw_invalid_key(Napi::Env env, key_role role, const std::string& what, const char* note = "") {
-  const bool member = role == key_role::member;
-  throw Napi::TypeError::New(env, std::string(member ? "invalid member: " : "invalid key: ") + what +
-                                      (member ? "; a DashSet's members are" : "; keys are") +
+  throw Napi::TypeError::New(env, std::string("invalid ") + role_noun(role) + ": " + what +
+                                      (role == key_role::member ? "; a DashSet's members are" : "; keys are") +
                                       " strings, numbers, bigints, booleans or Uint8Arrays/Buffers" + note);
 }
 
@@ -143,7 +142,7 @@ Key encode_key(Napi::Env env, Napi::Value v, key_role role) {
       }
       throw_invalid_key(env, role, "an object", " (compared by content)");
     default:
-      throw_invalid_key(env, role, std::string(type_name(v.Type())) + (role == key_role::member ? " is not a member type" : " is not a key type"));
+      throw_invalid_key(env, role, std::string(type_name(v.Type())) + " is not a " + role_noun(role) + " type");
   }
 }
 

@@ -37,6 +37,9 @@ namespace threadmap::addon {
 // What a Key stands for at the JS surface, for the words of an error: a
 // map's key, or a DashSet's member (a member is stored as a key).
 enum class key_role : uint8_t { key, member };
+// The words errors use for a role: "key" of a "map", "member" of a "set".
+constexpr const char* role_noun(key_role r) noexcept { return r == key_role::member ? "member" : "key"; }
+constexpr const char* role_owner(key_role r) noexcept { return r == key_role::member ? "set" : "map"; }
 
 enum class key_kind : uint8_t { number = 1, string1 = 2, string2 = 3, bigint = 4, boolean = 5, bytes = 6 };
 

@@ -27,11 +27,8 @@ Napi::Array require_array(Napi::Env env, Napi::Value v, const char* what) {
 
 void check_key_size(Napi::Env env, const size_limits& limits, const Key& k, key_role role) {
   if (k.size() > limits.key_bytes)
-    throw Napi::RangeError::New(env, std::string(role == key_role::member ? "member of " : "key of ") +
-                                         std::to_string(k.size()) +
-                                         (role == key_role::member ? " bytes is over the set's maxKeyBytes ("
-                                                                   : " bytes is over the map's maxKeyBytes (") +
-                                         std::to_string(limits.key_bytes) + ")");
+    throw Napi::RangeError::New(env, std::string(role_noun(role)) + " of " + std::to_string(k.size()) + " bytes is over the " +
+                                         role_owner(role) + "'s maxKeyBytes (" + std::to_string(limits.key_bytes) + ")");
 }
 
 void check_value_size(Napi::Env env, const size_limits& limits, const Value& v) {
