@@ -406,7 +406,7 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, 
     if constexpr (Op == lock_free_op::erase) {
       info.GetReturnValue().Set(engine.remove(key));
     } else if constexpr (Op == lock_free_op::set) {
-      engine.insert(std::move(key), std::move(value));
+      engine.insert_or_assign(std::move(key), std::move(value));
     } else {
       // A CAS loop: the function may run again (on the value another writer
       // installed meanwhile); each run decides afresh.

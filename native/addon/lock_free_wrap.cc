@@ -152,7 +152,7 @@ Napi::Value LockFreeWrap<Engine>::Set(const Napi::CallbackInfo& info) {
   refuse_write_in_callback(env, "set");
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   addon::Value value = value_arg(env, Addon::of(env), *ref_.map, arg(info, 1));
-  guarded(env, [&] { map().insert(std::move(key), std::move(value)); });
+  guarded(env, [&] { map().insert_or_assign(std::move(key), std::move(value)); });
   return info.This();
 }
 
@@ -189,7 +189,7 @@ Napi::Value LockFreeWrap<Engine>::SetMany(const Napi::CallbackInfo& info) {
   Addon& addon = Addon::of(env);
   auto entries = entry_args(env, addon, *ref_.map, arg(info, 0), arg(info, 1));
   guarded(env, [&] {
-    for (auto& [k, v] : entries) map().insert(std::move(k), std::move(v));
+    for (auto& [k, v] : entries) map().insert_or_assign(std::move(k), std::move(v));
   });
   return info.This();
 }

@@ -242,6 +242,11 @@ TYPED_TEST(HopscotchMapOps, SingleKeyCalls) {
   TypeParam m;
   EXPECT_EQ(m.insert(1, 10), std::nullopt);
   EXPECT_EQ(m.insert(1, 11), 10u);
+  EXPECT_FALSE(m.insert_or_assign(1, 13)) << "present: replaced";
+  EXPECT_EQ(m.get(1), 13u);
+  EXPECT_TRUE(m.insert_or_assign(5, 50)) << "absent: inserted";
+  EXPECT_EQ(m.get(5), 50u);
+  EXPECT_TRUE(m.remove(5));
   EXPECT_FALSE(m.insert_if_absent(1, 12));
   EXPECT_TRUE(m.insert_if_absent(2, 20));
   EXPECT_EQ(m.get_or_insert(2, 99), 20u);

@@ -1,8 +1,9 @@
 // test/native/lockfree_suite.hpp: test bodies shared by the lock-free
 // engines (LockFreeMap, HopscotchMap), which have the same API:
 //
-//   get, contains, visit, insert, insert_if_absent, get_or_insert, remove,
-//   take, compare_and_set, compute, for_each, clear, size
+//   get, contains, visit, insert, insert_or_assign, insert_if_absent,
+//   get_or_insert, remove, take, compare_and_set, compute, for_each, clear,
+//   size
 //
 // Each *_test.cpp of a family calls these with its own map types, so the
 // two engines are held to exactly the same checks:
@@ -71,6 +72,11 @@ void run_model(Map& m, uint64_t seed, std::size_t ops, std::size_t phase_len = 5
     if (dice < ph.insert_pct) {
       switch (r.below(5)) {
         case 0: {
+          if (step & 1) {  // insert_or_assign: insert without the old value
+            ASSERT_EQ(m.insert_or_assign(k, v), !present) << where();
+            model[k] = v;
+            break;
+          }
           auto old = m.insert(k, v);
           ASSERT_EQ(old.has_value(), present) << where();
           if (present) {
@@ -200,13 +206,16 @@ void stress_disjoint(Map& m, std::size_t threads, std::size_t ops_per_thread) {
       auto it = model.find(k);
       const bool present = it != model.end();
       switch (r.below(6)) {
-        case 0:
-        case 1: {
+        case 0: {
           auto old = m.insert(k, v);
           if (old.has_value() != present || (present && *old != it->second)) log.fail("insert ", k);
           model[k] = v;
           break;
         }
+        case 1:
+          if (m.insert_or_assign(k, v) == present) log.fail("insert_or_assign ", k);
+          model[k] = v;
+          break;
         case 2:
           if (m.remove(k) != present) log.fail("remove ", k);
           model.erase(k);

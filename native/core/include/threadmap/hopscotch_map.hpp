@@ -444,16 +444,21 @@ class HopscotchMap {
 
   // Inserts or replaces. Returns the previous value, if any. Locks one neighbourhood.
   std::optional<V> insert(K key, V value) {
-    const uint64_t h = hash_(key);
     epoch::guard g;
-    const payload fresh = make(h, std::move(key), std::move(value));
     seen old;
-    update(g, key_of(fresh), h, [&](const seen& found) -> plan {
-      old = found;
-      return {found ? act::replace : act::insert, fresh};
-    });
-    if (old) return old.value();  // a node is retired, not freed: we are pinned
+    put(g, std::move(key), std::move(value), [&](const seen& found) { old = found; });
+    if (old) return old.value();  // copied with no lock held; a node is retired, not freed: we are pinned
     return std::nullopt;
+  }
+
+  // Inserts or replaces, as insert does, without making the copy of the
+  // previous value that insert returns. Returns whether the key was
+  // absent. Locks one neighbourhood.
+  bool insert_or_assign(K key, V value) {
+    epoch::guard g;
+    bool absent = false;
+    put(g, std::move(key), std::move(value), [&](const seen& found) { absent = !found; });
+    return absent;
   }
 
   // Inserts only if absent. Returns whether it inserted. Locks one neighbourhood.
@@ -871,6 +876,19 @@ class HopscotchMap {
     const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);  // after put: it may be this word
     t->b[home].hop.store(w | (uint64_t{1} << (f - home)), std::memory_order_release);
     return true;
+  }
+
+  // insert and insert_or_assign: installs the key's new entry, calling
+  // saw(seen) with what the key held, under the neighbourhood's lock (the
+  // last call is the one that counts). Requires: pinned (through g).
+  template <class Saw>
+  void put(epoch::guard& g, K key, V value, Saw&& saw) {
+    const uint64_t h = hash_(key);
+    const payload fresh = make(h, std::move(key), std::move(value));
+    update(g, key_of(fresh), h, [&](const seen& found) -> plan {
+      saw(found);
+      return {found ? act::replace : act::insert, fresh};
+    });
   }
 
   // The core of every write: lock the key's neighbourhood in the current

@@ -258,15 +258,21 @@ class LockFreeMap {
 
   // Inserts or replaces. Returns the previous value, if any. Lock-free.
   std::optional<V> insert(K key, V value) {
-    const uint64_t h = hash_(key);
-    epoch::guard g;
-    node* fresh = new node{h, std::move(key), std::move(value), nullptr};
     std::optional<V> old;
-    update(g, fresh->key, h, [&](const node* found) -> plan {
+    put(std::move(key), std::move(value), [&](const node* found) {
       if (found) old = found->value; else old.reset();
-      return {found ? act::replace : act::insert, fresh};
     });
     return old;
+  }
+
+  // Inserts or replaces, as insert does, without making the copy of the
+  // previous value that insert returns (the replaced node stays immutable
+  // for its readers, so insert must copy). Returns whether the key was
+  // absent. Lock-free.
+  bool insert_or_assign(K key, V value) {
+    bool absent = false;
+    put(std::move(key), std::move(value), [&](const node* found) { absent = !found; });
+    return absent;
   }
 
   // Inserts only if absent. Returns whether it inserted. Lock-free.
@@ -513,6 +519,20 @@ class LockFreeMap {
     for (; n; n = n->next)
       if (n->hash == h && eq_(n->key, key)) return n;
     return nullptr;
+  }
+
+  // insert and insert_or_assign: installs a new node for the key, calling
+  // saw(node* or nullptr) with what the key held before each attempt (the
+  // last call is the one that counts).
+  template <class Saw>
+  void put(K key, V value, Saw&& saw) {
+    const uint64_t h = hash_(key);
+    epoch::guard g;
+    node* fresh = new node{h, std::move(key), std::move(value), nullptr};
+    update(g, fresh->key, h, [&](const node* found) -> plan {
+      saw(found);
+      return {found ? act::replace : act::insert, fresh};
+    });
   }
 
   // Requires: pinned.
