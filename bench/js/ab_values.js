@@ -1,12 +1,12 @@
 'use strict';
-// A/B of `set` over existing keys whose values are strings or objects (so
-// that replacing one frees a value of its own), both builds in one process
-// as bench/js/ab.js loads them, 15 alternated rounds; prints the medians,
-// ns per call, A -> B.
+// A/B of `set` (over existing keys: each replaces a value of its own) or
+// `get` with values that are strings or objects, both builds in one
+// process as bench/js/ab.js loads them, 15 alternated rounds; prints the
+// medians, ns per call, A -> B.
 //
-//   node bench/js/ab_set.js A_DIR B_DIR Class str|obj
+//   node bench/js/ab_values.js A_DIR B_DIR Class str|obj [set|get]
 const path = require('node:path');
-const [aDir, bDir, cls, kind] = process.argv.slice(2);
+const [aDir, bDir, cls, kind, op = 'set'] = process.argv.slice(2);
 const builds = { A: require(path.resolve(aDir)), B: require(path.resolve(bDir)) };
 const n = 1000;
 const keys = Array.from({ length: n }, (_, i) => 'key' + i);
@@ -21,9 +21,10 @@ for (let r = 0; r < 15; r++) {
   for (const b of (r & 1 ? ['B', 'A'] : ['A', 'B'])) {
     const m = maps[b];
     const t = process.hrtime.bigint();
-    for (let i = 0; i < CALLS; i++) m.set(keys[i % n], vals[(i * 7) % n]);
+    if (op === 'get') for (let i = 0; i < CALLS; i++) m.get(keys[i % n]);
+    else for (let i = 0; i < CALLS; i++) m.set(keys[i % n], vals[(i * 7) % n]);
     res[b].push(Number(process.hrtime.bigint() - t) / CALLS);
   }
 }
 const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
-console.log(`${cls} set (${kind}): ${med(res.A).toFixed(1)} -> ${med(res.B).toFixed(1)} ns`);
+console.log(`${cls} ${op} (${kind}): ${med(res.A).toFixed(1)} -> ${med(res.B).toFixed(1)} ns`);
