@@ -33,7 +33,7 @@ function fetchLinks(url: string): string[] {
   return links;
 }
 
-interface Shared { visited: SharedArrayBuffer; fetched: SharedArrayBuffer; start: string }
+interface Shared { visited: SharedArrayBuffer; fetched: SharedArrayBuffer; ready: SharedArrayBuffer; start: string }
 
 if (isMainThread) {
   main().catch((err) => {
@@ -41,9 +41,15 @@ if (isMainThread) {
     process.exitCode = 1;
   });
 } else {
-  const { visited: visitedHandle, fetched: fetchedHandle, start } = workerData as Shared;
+  const { visited: visitedHandle, fetched: fetchedHandle, ready: readyBuffer, start } = workerData as Shared;
   const visited = DashSet.from<string>(visitedHandle);
   const fetched = DashMap.from<string, number>(fetchedHandle);
+  // Start together: a worker that started first would otherwise crawl the
+  // whole site (20,000 pages take a few ms) before the others are up.
+  const ready = new Int32Array(readyBuffer);
+  Atomics.add(ready, 0, 1);
+  Atomics.notify(ready, 0);
+  for (let n; (n = Atomics.load(ready, 0)) < WORKERS;) Atomics.wait(ready, 0, n);
   const stack = [start];
   let mine = 0;
   while (stack.length > 0) {
@@ -66,8 +72,9 @@ async function main(): Promise<void> {
 
   const visited = new DashSet<string>();
   const fetched = new DashMap<string, number>();
+  const ready = new SharedArrayBuffer(4);
   const perWorker = await Promise.all(starts.slice(0, WORKERS).map((start) => new Promise<number>((resolve, reject) => {
-    const data: Shared = { visited: visited.handle, fetched: fetched.handle, start };
+    const data: Shared = { visited: visited.handle, fetched: fetched.handle, ready, start };
     const worker = new Worker(__filename, { workerData: data });
     worker.once('message', resolve);
     worker.once('error', reject);
