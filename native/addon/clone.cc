@@ -7,11 +7,9 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <utility>
-#include <vector>
 
 #include "addon.hpp"
 #include "codec.hpp"
@@ -78,11 +76,6 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
           "store a copy (e.g. new Uint8Array(view)) or post the SharedArrayBuffer itself")));
       return v8::Nothing<bool>();
     }
-    const size_t length = view->ByteLength();
-    if (length > UINT32_MAX) {
-      isolate->ThrowException(v8::Exception::RangeError(v8_string(isolate, "invalid value: a typed array over 4 GiB")));
-      return v8::Nothing<bool>();
-    }
     byte_type kind = byte_type::dataview;
     if (!view->IsDataView()) {
       napi_typedarray_type ta;
@@ -90,11 +83,20 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
                            v8::Nothing<bool>());
       kind = typed_array_kind(addon_, Napi::Value(env_, to_napi(view)), ta);
     }
-    bytes_.resize(length);
-    if (length) view->CopyContents(bytes_.data(), length);
+    // The bytes are located only now: the Buffer check above may run JS (a
+    // Proxy in the prototype chain), which could detach the view's buffer.
+    // Buffer() gives even a view that V8 kept on its heap an ArrayBuffer
+    // of its own, so Data() is where the bytes are; the serializer copies
+    // them (no JS runs between).
+    const size_t length = view->ByteLength();
+    if (length > UINT32_MAX) {
+      isolate->ThrowException(v8::Exception::RangeError(v8_string(isolate, "invalid value: a typed array over 4 GiB")));
+      return v8::Nothing<bool>();
+    }
+    const auto* base = static_cast<const uint8_t*>(view->Buffer()->Data());
     ser_.WriteUint32(static_cast<uint32_t>(kind));
     ser_.WriteUint32(static_cast<uint32_t>(length));
-    ser_.WriteRawBytes(bytes_.data(), length);
+    if (length) ser_.WriteRawBytes(base + view->ByteOffset(), length);
     return v8::Just(true);
   }
 
@@ -102,7 +104,6 @@ class clone_writer final : public v8::ValueSerializer::Delegate {
   Addon& addon_;
   v8::Isolate* isolate_;
   v8::ValueSerializer ser_;
-  std::vector<uint8_t> bytes_;
 };
 
 class clone_reader final : public v8::ValueDeserializer::Delegate {

@@ -23,7 +23,6 @@ std::size_t element_size(napi_typedarray_type t) {
   }
 }
 
-
 // bigint -> sign byte + little-endian magnitude without trailing zero bytes.
 void bigint_payload(Napi::Env env, napi_value v, std::string& out) {
   size_t count = 0;

@@ -335,6 +335,24 @@ describe('object values: the clone\'s callbacks', () => {
     assert.deepEqual([...m], [['k', 1]]);
   });
 
+  test('a view whose buffer JS detaches while the view is written is stored as it is then: empty', () => {
+    const m = new DashMap();
+    const u8 = new Uint8Array([1, 2, 3]);
+    // The Buffer check walks the prototype chain; this trap transfers the
+    // view's ArrayBuffer away (detaching it) on the way.
+    Object.setPrototypeOf(u8, new Proxy(Uint8Array.prototype, {
+      getPrototypeOf(target) {
+        if (u8.buffer.byteLength) structuredClone(u8.buffer, { transfer: [u8.buffer] });
+        return Object.getPrototypeOf(target);
+      },
+    }));
+    m.set('k', { u8 });
+    assert.equal(u8.length, 0, 'the trap detached it');
+    const got = m.get('k').u8;
+    assert.equal(got.constructor, Uint8Array);
+    assert.equal(got.length, 0);
+  });
+
   test('every kind of view inside an object comes back as its kind, with only its own bytes', () => {
     const m = new DashMap();
     const empty = m.nativeBytes();
