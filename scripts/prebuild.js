@@ -10,11 +10,10 @@
 //   node scripts/prebuild.js --clean   remove prebuilds/ (postpack: the
 //                                      checkout keeps building from source)
 // THREADMAP_PREBUILD_NO_COMPILE=1 stages the existing build without compiling.
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { builtPath, prebuiltPath } = require('../lib/addon_path');
-const { cmakeJs } = require('./cmake_js');
+const { cmakeJs, loadsAlone } = require('./build_support');
 
 const root = path.join(__dirname, '..');
 
@@ -34,9 +33,7 @@ const dest = prebuiltPath();
 fs.mkdirSync(path.dirname(dest), { recursive: true });
 fs.copyFileSync(builtPath, dest);
 // The staged copy must load on its own, from its own place.
-const r = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(dest)}); if (typeof m.DashMap !== 'function') process.exit(3);`],
-  { stdio: ['ignore', 2, 2] });
-if (r.status !== 0) {
+if (!loadsAlone(dest)) {
   console.error(`prebuild: ${dest} does not load`);
   process.exit(1);
 }
