@@ -23,6 +23,7 @@ struct fast_ref {
   MapRef ref;
   v8::Global<v8::Object> self;
   FastPath* owner;
+  map_kind kind;  // ref.map->kind, one load nearer (ByKind reads it on every call)
   DashEngine& engine() { return static_cast<dash_map_core*>(ref.map)->engine; }
   DashSetEngine& set_engine() { return static_cast<dash_set_core*>(ref.map)->engine; }
 };
@@ -463,14 +464,31 @@ void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// DashMap's and the lock-free classes' methods as one function each, which
+// runs the receiver's own (Dash for a DashMap, LockFree otherwise). Those
+// classes share their JS methods (FastMapCore in lib/fast_map.js); with a
+// template per family, a program that used both families made each of
+// those call sites see two receiver shapes and two function targets, and
+// V8 then calls through its generic path: DashMap's get, has and set took
+// 35-60% longer in such a process (bench/RESULTS.md, "One fast template").
+template <v8::FunctionCallback Dash, v8::FunctionCallback LockFree>
+void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (self(info)->kind == map_kind::dash_map) {
+    Dash(info);
+  } else {
+    LockFree(info);
+  }
+}
+
 }  // namespace
 
 FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>& running_lock_free_callbacks)
     : isolate_(v8::Isolate::GetCurrent()), locks(hub), lock_free_callbacks(running_lock_free_callbacks) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
-  // One template per family of maps: its instances keep their fast_ref in
-  // internal field 0, and the signature lets only those call its methods.
+  // One template per JS face (DashMap and the lock-free classes share one,
+  // see ByKind): its instances keep their fast_ref in internal field 0, and
+  // the signature lets only those call its methods.
   using method = std::pair<const char*, v8::FunctionCallback>;
   auto make_template = [&](const char* class_name, std::initializer_list<method> methods) {
     v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
@@ -483,8 +501,11 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
     }
     return tmpl;
   };
-  template_.Reset(isolate_, make_template("DashMapFastPath", {{"get", Get}, {"set", Set}, {"has", Has<false>},
-                                                              {"delete", Delete<false>}, {"add", Add}}));
+  template_.Reset(isolate_, make_template("MapFastPath", {{"get", ByKind<Get, LockFreeRead<false>>},
+                                                          {"has", ByKind<Has<false>, LockFreeRead<true>>},
+                                                          {"set", ByKind<Set, LockFreeWrite<lock_free_op::set>>},
+                                                          {"delete", ByKind<Delete<false>, LockFreeWrite<lock_free_op::erase>>},
+                                                          {"add", ByKind<Add, LockFreeWrite<lock_free_op::add>>}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
                                                                   {"delete", Delete<true>}}));
   lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
@@ -492,11 +513,6 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                                    {"get", LockRead<lock_read::get>},
                                                                    {"peek", LockRead<lock_read::peek>},
                                                                    {"has", LockRead<lock_read::has>}}));
-  lock_free_template_.Reset(isolate_, make_template("LockFreeMapFastPath", {{"get", LockFreeRead<false>},
-                                                                            {"has", LockFreeRead<true>},
-                                                                            {"set", LockFreeWrite<lock_free_op::set>},
-                                                                            {"delete", LockFreeWrite<lock_free_op::erase>},
-                                                                            {"add", LockFreeWrite<lock_free_op::add>}}));
 }
 
 FastPath::~FastPath() {
@@ -519,16 +535,12 @@ Napi::Value FastPath::make_set(Napi::Env env, const MapRef& ref) { return wrap(e
 
 Napi::Value FastPath::make_lock(Napi::Env env, const MapRef& ref) { return wrap(env, lock_template_.Get(isolate_), ref); }
 
-Napi::Value FastPath::make_lock_free(Napi::Env env, const MapRef& ref) {
-  return wrap(env, lock_free_template_.Get(isolate_), ref);
-}
-
 Napi::Value FastPath::wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Object> obj;
   if (!tmpl->InstanceTemplate()->NewInstance(context).ToLocal(&obj))
     throw Napi::Error::New(env, "threadmap: cannot create the fast path object");
-  auto* r = new fast_ref{ref, {}, this};
+  auto* r = new fast_ref{ref, {}, this, ref.map->kind};
   live_.insert(r);
   obj->SetAlignedPointerInInternalField(0, r);
   r->self.Reset(isolate_, obj);

@@ -52,14 +52,13 @@ class FastPath {
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
-  // A new fast object over `ref` (a DashMap): get, set, has, delete, add.
+  // A new fast object over `ref`, a DashMap, LockFreeMap or HopscotchMap:
+  // get, set, has, delete, add.
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a DashSet: has, insert, delete.
   Napi::Value make_set(Napi::Env env, const MapRef& ref);
   // A new fast object over a LockMap or LruLockMap: lock, tryLock.
   Napi::Value make_lock(Napi::Env env, const MapRef& ref);
-  // A new fast object over a LockFreeMap or HopscotchMap: get, has, set, delete, add.
-  Napi::Value make_lock_free(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel, Napi::Value counted);
 
@@ -76,7 +75,6 @@ class FastPath {
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::FunctionTemplate> set_template_;
   v8::Global<v8::FunctionTemplate> lock_template_;
-  v8::Global<v8::FunctionTemplate> lock_free_template_;
   v8::Global<v8::Value> fallback_;
   v8::Global<v8::Value> counted_;
   std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected

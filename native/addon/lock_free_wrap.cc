@@ -430,7 +430,7 @@ Napi::Value LockFreeWrap<Engine>::Handle(const Napi::CallbackInfo& info) {
 // The V8-level get/has of this map (fast_path.hpp), for lib/ to keep.
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::FastPathObject(const Napi::CallbackInfo& info) {
-  return Addon::of(info.Env()).fast->make_lock_free(info.Env(), ref_);
+  return Addon::of(info.Env()).fast->make(info.Env(), ref_);
 }
 
 template class LockFreeWrap<LockFreeEngine>;

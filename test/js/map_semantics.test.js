@@ -534,6 +534,30 @@ for (const [className, make] of differentialClasses) test(`differential: random 
   }
 });
 
+// DashMap, LockFreeMap and HopscotchMap share their JS get/set/has/delete/add
+// and one set of native fast functions (native/addon/fast_path.cc, ByKind),
+// which must reach the receiver's own engine whatever the class of the call
+// before it.
+test('one call site alternating between DashMap and the lock-free classes reaches each map', () => {
+  const maps = [new DashMap(), new LockFreeMap(), new HopscotchMap(), new DashMap({ shards: 1 })];
+  const n = 2000;
+  for (let i = 0; i < n; i++) for (const [j, m] of maps.entries()) m.set('k' + i, i * 10 + j);
+  for (let i = 0; i < n; i++) {
+    for (const [j, m] of maps.entries()) {
+      assert.equal(m.get('k' + i), i * 10 + j);
+      assert.equal(m.has('k' + i), true);
+      assert.equal(m.add('k' + i, j + 1), i * 10 + 2 * j + 1);
+      if (i % 2 === j % 2) assert.equal(m.delete('k' + i), true);
+    }
+  }
+  for (const [j, m] of maps.entries()) {
+    assert.equal(m.size, n / 2, `size of map ${j}`);
+    for (let i = 0; i < n; i++) {
+      assert.equal(m.get('k' + i), i % 2 === j % 2 ? undefined : i * 10 + 2 * j + 1);
+    }
+  }
+});
+
 // console.log(map) showed `DashMap {}` (the native half is a hidden symbol).
 // Every map now prints as Node prints a Map (checked against Map itself):
 // class, size, entries.
