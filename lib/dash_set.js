@@ -38,6 +38,11 @@ class DashSet extends SharedCore {
     return fromHandle(DashSet, native.DashSet, handle, attachFast);
   }
 
+  get size() {
+    const r = this[kFast].size();
+    return r === FALLBACK ? this[kNative].size() : r;
+  }
+
   /** The set `name` holds in this process (as DashMap.named). */
   static named(name, options) {
     return namedMap(DashSet, name, options);

@@ -17,6 +17,13 @@ function attachFast(map) {
 // get, has, set, delete and add over the fast path: DashMap's, and the
 // lock-free classes'. (LockMap's fast object has its own methods.)
 class FastMapCore extends MapCore {
+  // Each class family has its own size getter over its own fast object, so
+  // that no call site sees two kinds of fast object (see ByKind in
+  // native/addon/fast_path.cc).
+  get size() {
+    const r = this[kFast].size();
+    return r === FALLBACK ? this[kNative].size() : r;
+  }
   get(key) {
     const r = this[kFast].get(key);
     return r === FALLBACK ? this[kNative].get(key) : r;

@@ -197,6 +197,11 @@ class LockMap extends MapCore {
     return fromHandle(LockMap, native.LockMap, handle, attachFast);
   }
 
+  get size() {
+    const r = this[kFast].size();
+    return r === FALLBACK ? this[kNative].size() : r;
+  }
+
   /**
    * The map `name` holds in this process: made by the first call (with its
    * options), attached by every later one in any thread (which may give the

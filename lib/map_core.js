@@ -30,7 +30,8 @@ class SharedCore {
     return this[kHandle];
   }
 
-  get size() { return this[kNative].size(); }
+  // size: each class family's own getter over its fast object (fast_map.js,
+  // dash_set.js, lock_map.js).
   get shardCount() { return this[kNative].shardCount(); }
   clear() { this[kNative].clear(); }
 }

@@ -464,6 +464,26 @@ void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// size() -> number of entries, for every kind of map (each template has it,
+// so that each class's size getter calls one function: see ByKind). An
+// error (a call from inside a callback of the map) falls back, and the full
+// path reports it.
+void Size(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  run(info, [&] {
+    shared_map* m = self(info)->ref.map;
+    std::size_t n = 0;
+    switch (m->kind) {
+      case map_kind::dash_map: n = static_cast<dash_map_core*>(m)->engine.size(); break;
+      case map_kind::dash_set: n = static_cast<dash_set_core*>(m)->engine.size(); break;
+      case map_kind::lock_map: n = static_cast<lock_map_core<false>*>(m)->engine.size(); break;
+      case map_kind::lru_lock_map: n = static_cast<lock_map_core<true>*>(m)->engine.size(); break;
+      case map_kind::lock_free_map: n = static_cast<lock_free_core<LockFreeEngine>*>(m)->engine.size(); break;
+      case map_kind::hopscotch_map: n = static_cast<lock_free_core<HopscotchEngine>*>(m)->engine.size(); break;
+    }
+    info.GetReturnValue().Set(static_cast<double>(n));
+  });
+}
+
 // DashMap's and the lock-free classes' methods as one function each, which
 // runs the receiver's own (Dash for a DashMap, LockFree otherwise). Those
 // classes share their JS methods (FastMapCore in lib/fast_map.js); with a
@@ -505,14 +525,16 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                           {"has", ByKind<Has<false>, LockFreeRead<true>>},
                                                           {"set", ByKind<Set, LockFreeWrite<lock_free_op::set>>},
                                                           {"delete", ByKind<Delete<false>, LockFreeWrite<lock_free_op::erase>>},
-                                                          {"add", ByKind<Add, LockFreeWrite<lock_free_op::add>>}}));
+                                                          {"add", ByKind<Add, LockFreeWrite<lock_free_op::add>>},
+                                                          {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
-                                                                  {"delete", Delete<true>}}));
+                                                                  {"delete", Delete<true>}, {"size", Size}}));
   lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
                                                                    {"tryLock", LockMethod<true>},
                                                                    {"get", LockRead<lock_read::get>},
                                                                    {"peek", LockRead<lock_read::peek>},
-                                                                   {"has", LockRead<lock_read::has>}}));
+                                                                   {"has", LockRead<lock_read::has>},
+                                                                   {"size", Size}}));
 }
 
 FastPath::~FastPath() {

@@ -295,4 +295,49 @@ TEST(DashMapOptimistic, ClearAndWidenUnderReaders) {
   EXPECT_GT(found.load(), 0u);
 }
 
+// size() and shard_size() read each shard's count without its lock unless a
+// writer is in the shard (detail::sum_as_holder). Writers insert and erase
+// churn keys, which grows, rehashes and shrinks their tables (a rehash
+// empties the table's count and refills it); the stable keys stay. A count
+// trusted without the sequence check would read such a rehash's zero and
+// fall below the stable keys. Every size read must lie between the stable
+// keys and those plus all churn keys that can be present at once, and the
+// size is exact once the writers are done.
+TEST(DashMapOptimistic, SizeWithoutLocksStaysWithinWhatTheWritersAllow) {
+  constexpr uint64_t stable = 2000;
+  constexpr uint64_t churn = 12000;
+  constexpr std::size_t shards = 4;
+  DashMap<uint64_t, pair_value, fixed_hash> m(0, shards);
+  for (uint64_t k = 0; k < stable; ++k) m.insert(k, pair_value::of(k, 0));
+  std::atomic<int> writers_left{2};
+  failure_log failures;
+  std::atomic<uint64_t> reads{0};
+  const std::size_t rounds = scaled(40);
+  run_together(4, [&](std::size_t t) {
+    if (t < 2) {
+      for (std::size_t round = 0; round < rounds; ++round) {
+        const uint64_t base = (uint64_t{1} << 20) * (t + 1) + round * 100'000;
+        for (uint64_t i = 0; i < churn; ++i) m.insert(base + i, pair_value::of(base + i, round));
+        for (uint64_t i = 0; i < churn; ++i) m.erase(base + i);
+      }
+      writers_left.fetch_sub(1);
+      return;
+    }
+    uint64_t mine = 0;
+    while (writers_left.load(std::memory_order_relaxed) > 0) {
+      const std::size_t n = t == 2 ? m.size() : [&] {
+        std::size_t sum = 0;
+        for (std::size_t i = 0; i < shards; ++i) sum += m.shard_size(i);
+        return sum;
+      }();
+      ++mine;
+      if (n < stable || n > stable + 2 * churn) failures.add("size " + std::to_string(n) + " out of bounds");
+    }
+    reads += mine;
+  });
+  EXPECT_EQ(failures.count(), 0u) << failures.summary();
+  EXPECT_GT(reads.load(), 0u);
+  EXPECT_EQ(m.size(), stable);
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include <threadmap/lock_map.hpp>
@@ -120,6 +121,45 @@ TEST(LockMapStress, IncrementsThroughLocksAndAlterAreExact) {
   int64_t total = 0;
   for (uint64_t k = 0; k < 3; ++k) total += m.get(k).value_or(0);
   EXPECT_EQ(total, static_cast<int64_t>(4 * per));
+}
+
+// LockMap::size() reads each shard's count without its lock unless a writer
+// is in the shard (detail::sum_as_holder). While writers insert and remove
+// churn keys and hold key locks, every size read lies between the stable
+// keys and those plus every churn key that can be present at once, and it
+// is exact once they are done.
+TEST(LockMapStress, SizeWithoutLocksStaysWithinWhatTheWritersAllow) {
+  constexpr uint64_t stable = 500;
+  constexpr uint64_t churn = 3000;
+  Accounts m({.shards = 4});
+  for (uint64_t k = 0; k < stable; ++k) m.insert(k, 1);
+  std::atomic<int> writers_left{2};
+  failure_log failures;
+  std::atomic<uint64_t> reads{0};
+  const size_t rounds = scaled(20, 4);
+  run_together(3, [&](size_t t) {
+    if (t < 2) {
+      for (size_t round = 0; round < rounds; ++round) {
+        const uint64_t base = (uint64_t{1} << 20) * (t + 1);
+        for (uint64_t i = 0; i < churn; ++i) m.insert(base + i, 2);
+        // A held key of its own: locked states without a value do not count.
+        auto e = m.lock(base + churn);
+        for (uint64_t i = 0; i < churn; ++i) m.remove(base + i);
+      }
+      writers_left.fetch_sub(1);
+      return;
+    }
+    uint64_t mine = 0;
+    while (writers_left.load(std::memory_order_relaxed) > 0) {
+      const size_t n = m.size();
+      ++mine;
+      if (n < stable || n > stable + 2 * churn) failures.add("size " + std::to_string(n) + " out of bounds");
+    }
+    reads += mine;
+  });
+  EXPECT_EQ(failures.count(), 0u) << failures.summary();
+  EXPECT_GT(reads.load(), 0u);
+  EXPECT_EQ(m.size(), stable);
 }
 
 struct counting_waiter : Accounts::async_waiter {

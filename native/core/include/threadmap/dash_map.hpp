@@ -76,8 +76,9 @@
 // be written.
 //
 // Costs: find/insert/erase take one shard lock and are O(1) expected. size()
-// locks every shard in turn (shared) and is a sum of per-shard sizes taken
-// at slightly different moments. for_each, retain and clear visit shard by
+// reads every shard's count in turn (without its lock unless a writer is
+// in it) and is a sum of per-shard sizes taken at slightly different
+// moments. for_each, retain and clear visit shard by
 // shard, holding one lock at a time. A shard's table grows by 1.4x under
 // its exclusive lock, and is rebuilt smaller when erasures leave it at most
 // 1/8 full (never below the capacity reserved); other shards are unaffected.
@@ -498,20 +499,21 @@ class DashMap {
   }
 
   // Number of entries: exact when no writer runs, otherwise a sum of
-  // per-shard counts read at slightly different moments. Locks each shard (shared) in turn.
+  // per-shard counts read at slightly different moments. Takes the lock of
+  // only a shard a writer is in (detail::sum_as_holder; a shard's count is
+  // a word of its own table header, which lives as long as the map): 32
+  // shared locks made size() cost about 275 ns from JS (bench/RESULTS.md,
+  // "size without locks").
   std::size_t size() const {
     require_no_own_lock();
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < shard_count_; ++i) n += shard_size(i);
-    return n;
+    return detail::sum_as_holder(shards_.get(), shard_count_, shard_count_word);
   }
   bool empty() const { return size() == 0; }
 
-  // Requires: i < shard_count(). Locks shard i (shared).
+  // Requires: i < shard_count(). As size(), for shard i alone.
   std::size_t shard_size(std::size_t i) const {
     THREADMAP_REQUIRE(i < shard_count_);
-    detail::stoppable_shared_access guard(shards_[i].lock);
-    return shards_[i].table.size();
+    return detail::sum_as_holder(&shards_[i], 1, shard_count_word);
   }
   std::vector<std::size_t> shard_sizes() const {
     require_no_own_lock();
@@ -541,6 +543,9 @@ class DashMap {
  private:
   // Fails a whole-map call made from a callback that holds one of our locks,
   // before it changes anything (see detail::require_no_lock_in).
+  // A shard's entry count for detail::sum_as_holder (one relaxed load).
+  static std::size_t shard_count_word(const shard& s) noexcept { return s.table.size_unlocked(); }
+
   void require_no_own_lock() const {
     detail::require_no_lock_in(shards_.get(), shards_.get() + shard_count_);
   }

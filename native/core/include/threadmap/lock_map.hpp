@@ -87,7 +87,8 @@
 // Costs: get/contains/peek/insert/remove/try_lock take one shard lock and
 // are O(1) expected; an uncontended lock+release takes the shard lock twice.
 // A contended lock parks until the holder releases. size() of a LockMap
-// locks every shard in turn; of an LruLockMap it is one atomic load.
+// reads every shard's count in turn (locking only a shard a writer is in);
+// of an LruLockMap it is one atomic load.
 // clear, retain and for_each visit shard by shard.
 #pragma once
 
@@ -690,19 +691,17 @@ class basic_lock_map {
 
   // ---- whole-map members: shard by shard, one shard lock at a time. ----
 
-  // Values stored. LockMap: locks every shard in turn (shared); LRU: one
-  // atomic load (it may count a stale value not yet expired).
+  // Values stored. LockMap: the sum of every shard's count, locking only a
+  // shard a writer is in (detail::sum_as_holder: `values` changes only
+  // under the exclusive shard lock); LRU: one atomic load (it may count a
+  // stale value not yet expired).
   std::size_t size() const {
     if constexpr (Lru) {
       return count_.load(std::memory_order_relaxed);
     } else {
       require_no_own_lock();
-      std::size_t n = 0;
-      for (std::size_t i = 0; i < shard_count_; ++i) {
-        stoppable_shared_access g(shards_[i].lock);
-        n += shards_[i].values;
-      }
-      return n;
+      return detail::sum_as_holder(shards_.get(), shard_count_,
+                                   [](const shard& s) { return __atomic_load_n(&s.values, __ATOMIC_RELAXED); });
     }
   }
 

@@ -591,6 +591,10 @@ class dual_table {
   ~dual_table() { release<free_now>(); }  // no reader can reach a table being destroyed
 
   std::size_t size() const noexcept { return t_.size; }
+  // size() for a reader that holds no lock (DashMap::shard_size): one read of
+  // the word, which it trusts only once its owner's sequence check says no
+  // writer ran meanwhile (see "for readers that hold no lock" below).
+  std::size_t size_unlocked() const noexcept { return __atomic_load_n(&t_.size, __ATOMIC_RELAXED); }
   std::size_t capacity() const noexcept { return t_.capacity(); }
   // Whether the slots hold packed keys now.
   bool packed() const noexcept { return packs && (t_.cap & 1) != 0; }

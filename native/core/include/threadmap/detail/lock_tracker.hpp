@@ -147,4 +147,43 @@ using stoppable_exclusive_access = lock_guard_base<true, false, true>;
 using stoppable_shared_callback_access = lock_guard_base<false, true, true>;
 using stoppable_exclusive_callback_access = lock_guard_base<true, true, true>;
 
+// The sum of read(shard) over shards [first, first + n), each read as a
+// holder of the shard's `lock` would read it, for data that only the lock's
+// exclusive holders change (a shard's entry count): without the lock when
+// no writer is inside (the lock's write sequence, see rw_lock::read_seq;
+// read() runs between the two checks and must only load words with
+// relaxed atomic loads, since it races with writers), otherwise under the
+// lock's shared side (stoppable, as the members that call this). So the
+// sum is exact when no writer runs, and otherwise adds counts read at
+// slightly different moments, as a sum under one lock at a time would.
+// A thread inside one of our callbacks always takes the locks, so that the
+// re-entry rules (above) apply to it as to every call, whichever way the
+// race with a writer goes. Whatever read() loads must stay allocated while
+// the map does (it is read with no pin). The thread's lock record is
+// looked up once: in the addon a thread_local costs a __tls_get_addr call,
+// which per shard was most of size()'s time.
+template <class Shard, class Read>
+std::size_t sum_as_holder(const Shard* first, std::size_t n, Read&& read) {
+  const bool in_callback = this_thread_locks().depth != 0;
+  std::size_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Shard& s = first[i];
+    if (!in_callback) {
+      const uint32_t v = s.lock.read_seq();
+      if (!(v & 1)) {
+        THREADMAP_IGNORE_READS_BEGIN();
+        const std::size_t x = read(s);
+        THREADMAP_IGNORE_READS_END();
+        if (s.lock.unchanged_since(v)) {
+          sum += x;
+          continue;
+        }
+      }
+    }
+    stoppable_shared_access guard(s.lock);
+    sum += read(s);
+  }
+  return sum;
+}
+
 }  // namespace threadmap::detail
