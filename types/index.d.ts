@@ -110,7 +110,7 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   /** The map's unforgeable SharedArrayBuffer handle: post it to a worker (postMessage, workerData) and pass it to `DashMap.from`; locks nothing. Keeps the map alive while reachable. */
   readonly handle: SharedArrayBuffer;
 
-  /** Number of entries; read-locks each shard in turn, so under concurrent writes it is a snapshot per shard. */
+  /** Number of entries: a sum of per-shard counts (each exact when read; read without locks unless a writer is in the shard), so under concurrent writes it is a snapshot per shard. */
   readonly size: number;
 
   /** Number of shards (fixed at construction); locks nothing. */
@@ -209,7 +209,7 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
   /** Calls `fn(value, key, map)` for every entry, like `Map#forEach`; iterates like `entries()`, so `fn` runs with no lock held. TypeError if `fn` is not a function. */
   forEach(fn: (value: V, key: K, map: DashMap<K, V>) => void, thisArg?: unknown): void;
 
-  /** Entries per shard, a diagnostic of the key distribution; read-locks each shard in turn. */
+  /** Entries per shard, a diagnostic of the key distribution; each count read as `size` reads it. */
   shardSizes(): number[];
 
   /** Bytes of native memory the map holds (tables, keys, values), a diagnostic; read-locks each shard in turn and walks every entry. */
@@ -269,7 +269,7 @@ export declare class DashSet<T extends Key = Key> implements Iterable<T> {
 
   /** The set's SharedArrayBuffer handle, as a DashMap's. */
   readonly handle: SharedArrayBuffer;
-  /** Number of members; read-locks each shard in turn (a snapshot per shard under concurrent writes). */
+  /** Number of members, read as a DashMap's `size` (a snapshot per shard under concurrent writes). */
   readonly size: number;
   /** Number of shards (fixed at construction). */
   readonly shardCount: number;
