@@ -5,7 +5,7 @@
 // byte arrays by content). Shared between threads by handle, like every map.
 const { native, FALLBACK } = require('./native');
 const { engineArgs } = require('./dash_map');
-const { SharedCore, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, shardKeys } = require('./map_core');
+const { SharedCore, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
 const { kFast, attachFast } = require('./fast_map');
 const { inspect } = require('node:util');
 
@@ -88,13 +88,17 @@ class DashSet extends SharedCore {
   // Iteration is weakly consistent, as a DashMap's: one shard's members are
   // copied at a time, so a member present for the whole iteration is seen
   // exactly once.
-  values() { return shardKeys(this[kNative]); }
+  values() { return new ShardIterator(this[kNative], KEYS); }
   keys() { return this.values(); }
-  * entries() { for (const v of this.values()) yield [v, v]; }
+  entries() { return new ShardIterator(this[kNative], MEMBER_PAIRS); }
   [Symbol.iterator]() { return this.values(); }
   forEach(fn, thisArg) {
     if (typeof fn !== 'function') throw new TypeError('forEach: fn must be a function');
-    for (const v of this.values()) fn.call(thisArg, v, v, this);
+    const n = this[kNative];
+    const shards = n.shardCount();
+    for (let s = 0; s < shards; s++) {
+      for (const v of n.shardKeys(s, shards)) fn.call(thisArg, v, v, this);
+    }
   }
 
   // ---- Set methods of ES2025 (Node 22's Set.prototype.union and the

@@ -3,17 +3,18 @@
 // lock-free classes, whose JS methods it shares (FastMapCore, lib/fast_map.js).
 //   node bench/js/mixed_classes.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
-// alternated round by round, for an A/B. Each round runs two fresh
+// alternated round by round (alternate.js). Each round runs two fresh
 // processes per DIR: `alone` (only a DashMap) and `mix` (a LockFreeMap and a
 // HopscotchMap used first through the same methods, then the DashMap).
 // Prints the median ns per call over the rounds. A measurement, never an
 // assertion.
-const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { median } = require('./stats');
+const { parseArgs, alternate, bestNs } = require('./alternate');
 
 const N = 10000;
 const OPS = ['get', 'has', 'set'];
+const MODES = ['alone', 'mix'];
 
 function child(dir, mode) {
   const t = require(path.resolve(dir));
@@ -23,15 +24,7 @@ function child(dir, mode) {
     has(m) { let s = 0; for (let i = 0; i < N; i++) s += m.has(keys[i]) ? 1 : 0; return s; },
     set(m) { for (let i = 0; i < N; i++) m.set(keys[i], i); return 0; },
   };
-  const time = (f, m) => {
-    let best = Infinity;
-    for (let pass = 0; pass < 7; pass++) {
-      const t0 = process.hrtime.bigint();
-      for (let r = 0; r < 20; r++) f(m);
-      best = Math.min(best, Number(process.hrtime.bigint() - t0) / (20 * N));
-    }
-    return best;
-  };
+  const time = (f, m) => bestNs(() => { for (let r = 0; r < 20; r++) f(m); }, 20 * N, 7);
   const classes = mode === 'mix' ? ['LockFreeMap', 'HopscotchMap', 'DashMap'] : ['DashMap'];
   const maps = classes.map((C) => { const m = new t[C](); ops.set(m); return m; });
   for (const m of maps) for (const f of Object.values(ops)) time(f, m);  // warm every call site on every class
@@ -42,25 +35,14 @@ function child(dir, mode) {
 }
 
 function main() {
-  const args = process.argv.slice(2);
-  const rounds = Number((args.find((a) => a.startsWith('--rounds=')) || '--rounds=5').slice(9));
-  const dirs = args.filter((a) => !a.startsWith('--'));
-  if (dirs.length === 0) dirs.push(path.join(__dirname, '..', '..'));
-  const samples = {};  // `${dir} ${mode} ${op}` -> ns[]
-  for (let r = 0; r < rounds; r++) {
-    for (const dir of dirs) {
-      for (const mode of ['alone', 'mix']) {
-        const res = JSON.parse(execFileSync(process.execPath, [__filename, '--child', dir, mode], { encoding: 'utf8' }));
-        for (const op of OPS) (samples[`${dir}\t${mode}\t${op}`] ??= []).push(res[op]);
-      }
-    }
-    process.stderr.write(`round ${r + 1}/${rounds}\n`);
-  }
+  const { dirs, rounds } = parseArgs(process.argv.slice(2), 5);
+  const runs = alternate(__filename, dirs, rounds, MODES.map((m) => [m]));
   console.log('| build | DashMap used | ' + OPS.map((o) => `${o} ns`).join(' | ') + ' |');
   console.log('|---|---|' + OPS.map(() => '--:').join('|') + '|');
   for (const dir of dirs) {
-    for (const mode of ['alone', 'mix']) {
-      const cells = OPS.map((op) => median(samples[`${dir}\t${mode}\t${op}`]).toFixed(1));
+    for (const mode of MODES) {
+      const got = runs.get(`${dir}\t${mode}`);
+      const cells = OPS.map((op) => median(got.map((r) => r[op])).toFixed(1));
       const what = mode === 'mix' ? 'after LockFreeMap and HopscotchMap' : 'alone';
       console.log(`| ${dir} | ${what} | ${cells.join(' | ')} |`);
     }

@@ -1,7 +1,9 @@
-// native/addon/v8_bridge.hpp: the one place the addon steps from Node-API to
-// V8's own API, for what Node-API (before Node 26) cannot do: a
-// SharedArrayBuffer over native memory whose deleter frees the map, and
-// reading the BackingStore of a SharedArrayBuffer given back to us.
+// native/addon/v8_bridge.hpp: the conversions between Node-API's values and
+// V8's own, for what Node-API (before Node 26) cannot do or does slowly: a
+// SharedArrayBuffer over native memory whose deleter frees the map, reading
+// the BackingStore of a SharedArrayBuffer given back to us, the fast path's
+// plain V8 functions (fast_path.hpp), structured clone (clone.hpp) and
+// arrays made in one step (array_of).
 //
 // Node implements napi_value as a v8::Local<v8::Value> (same size, same
 // bits; node's js_native_api_v8.h converts between them by memcpy), so the
@@ -10,6 +12,7 @@
 #pragma once
 
 #include <cstring>
+#include <vector>
 
 #include <node_api.h>
 #include <v8.h>
@@ -27,6 +30,14 @@ inline napi_value to_napi(v8::Local<v8::Value> local) {
   napi_value v;
   std::memcpy(&v, static_cast<void*>(&local), sizeof(v));
   return v;
+}
+
+// A JS array of `elements`, made in one step (v8::Array::New copies them in).
+// Node-API sets elements only one at a time (napi_set_element, a generic
+// property store each): that was 60% of the time of a map's iteration and
+// getMany (bench/RESULTS.md, "Arrays in one step").
+inline napi_value array_of(const std::vector<v8::Local<v8::Value>>& elements) {
+  return to_napi(v8::Array::New(v8::Isolate::GetCurrent(), const_cast<v8::Local<v8::Value>*>(elements.data()), elements.size()));
 }
 
 }  // namespace threadmap::addon

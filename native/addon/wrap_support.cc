@@ -86,18 +86,20 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
 }
 
 Napi::Array entries_array(Napi::Env env, const std::vector<std::pair<Key, Value>>& copy) {
-  Napi::Array out = Napi::Array::New(env, copy.size() * 2);
-  for (uint32_t j = 0; j < copy.size(); ++j) {
-    out.Set(2 * j, decode_key(env, copy[j].first));
-    out.Set(2 * j + 1, decode_value(env, copy[j].second));
+  std::vector<v8::Local<v8::Value>> out;
+  out.reserve(copy.size() * 2);
+  for (const auto& [k, v] : copy) {
+    out.push_back(to_v8(decode_key(env, k)));
+    out.push_back(to_v8(decode_value(env, v)));
   }
-  return out;
+  return Napi::Array(env, array_of(out));
 }
 
 Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys) {
-  Napi::Array out = Napi::Array::New(env, keys.size());
-  for (uint32_t j = 0; j < keys.size(); ++j) out.Set(j, decode_key(env, keys[j]));
-  return out;
+  std::vector<v8::Local<v8::Value>> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) out.push_back(to_v8(decode_key(env, k)));
+  return Napi::Array(env, array_of(out));
 }
 
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value) {

@@ -84,6 +84,7 @@ std::size_t size_arg(Napi::Env env, Napi::Value v, double max, const char* what)
 
 #include "addon.hpp"
 #include "codec.hpp"
+#include "v8_bridge.hpp"
 
 namespace threadmap::addon {
 
@@ -99,12 +100,13 @@ Napi::Value native_bytes(Napi::Env env, Map& map) {
 
 template <class Get>
 Napi::Array values_array(Napi::Env env, const std::vector<Key>& keys, Get&& get) {
-  Napi::Array out = Napi::Array::New(env, keys.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) {
-    std::optional<Value> v = guarded(env, [&] { return get(keys[i]); });
-    out.Set(i, v ? decode_value(env, *v) : env.Undefined());
+  std::vector<v8::Local<v8::Value>> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) {
+    std::optional<Value> v = guarded(env, [&] { return get(k); });
+    out.push_back(to_v8(v ? decode_value(env, *v) : env.Undefined()));
   }
-  return out;
+  return Napi::Array(env, array_of(out));
 }
 
 }  // namespace threadmap::addon

@@ -466,6 +466,15 @@ describe('DashMap only', () => {
     assert.equal(typeof it.next, 'function');
     assert.equal(it[Symbol.iterator](), it);
     assert.deepEqual(it.next(), { value: undefined, done: true });
+    assert.deepEqual(it.next(), { value: undefined, done: true });
+    // Every iterator inherits from %IteratorPrototype%, as Map's and
+    // generators' do (so Iterator.prototype's helpers apply where Node has them).
+    const iteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
+    const s = new DashSet(['a']);
+    for (const i of [m.keys(), m.values(), m[Symbol.iterator](), s.values(), s.entries(), new LockMap().keys()]) {
+      assert.ok(iteratorPrototype.isPrototypeOf(i));
+      assert.equal(Object.prototype.toString.call(i), '[object threadmap Iterator]');
+    }
   });
 
   test('shardCount honours the shards option', () => {
