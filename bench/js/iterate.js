@@ -1,6 +1,7 @@
 'use strict';
-// ns per item of iterating a map: `for (const [k, v] of map)`, `map.keys()`,
-// `map.values()`, `map.forEach`, and a JS Map's for reference.
+// ns per item of reading a whole map: iterating it (`for (const [k, v] of
+// map)`, `map.keys()`, `map.values()`, `map.forEach`) and `getMany` of all
+// its keys; a JS Map's for reference (its getMany: keys.map(k => m.get(k))).
 //   node bench/js/iterate.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
 // alternated round by round (alternate.js), each round a fresh process per
@@ -18,6 +19,12 @@ const WAYS = {
   keys(m) { let s = 0; for (const k of m.keys()) s += k.length; return s; },
   values(m) { let s = 0; for (const v of m.values()) s += v; return s; },
   forEach(m) { let s = 0; m.forEach((v, k) => { s += v + k.length; }); return s; },
+  getMany(m, keys) {
+    const got = m instanceof Map ? keys.map((k) => m.get(k)) : m.getMany(keys);
+    let s = 0;
+    for (const v of got) s += v;
+    return s;
+  },
 };
 
 function child(dir) {
@@ -25,10 +32,11 @@ function child(dir) {
   const out = {};
   for (const C of CLASSES) {
     const m = C === 'Map' ? new Map() : new t[C]();
-    for (let i = 0; i < N; i++) m.set('key:' + i, i);
+    const keys = Array.from({ length: N }, (_, i) => 'key:' + i);
+    for (let i = 0; i < N; i++) m.set(keys[i], i);
     for (const [way, f] of Object.entries(WAYS)) {
       let got = 0;
-      out[`${C} ${way}`] = bestNs(() => { got = f(m); }, N);
+      out[`${C} ${way}`] = bestNs(() => { got = f(m, keys); }, N);
       if (got === 0) throw new Error(`${C} ${way}: nothing iterated`);
     }
   }
