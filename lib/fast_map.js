@@ -14,8 +14,9 @@ function attachFast(map) {
   Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
 }
 
-// get, has, set, delete and add over the fast path: DashMap's, and the
-// lock-free classes'. (LockMap's fast object has its own methods.)
+// get, has, set, delete, add, getOrInsert, take, compareAndSet and size over
+// the fast path: DashMap's, and the lock-free classes'. (LockMap's fast
+// object has its own methods.)
 class FastMapCore extends MapCore {
   // Each class family has its own size getter over its own fast object, so
   // that no call site sees two kinds of fast object (see ByKind in
@@ -43,6 +44,18 @@ class FastMapCore extends MapCore {
   add(key, delta) {
     const r = this[kFast].add(key, delta);
     return r === FALLBACK ? this[kNative].add(key, delta) : r;
+  }
+  getOrInsert(key, value) {
+    const r = this[kFast].getOrInsert(key, value);
+    return r === FALLBACK ? this[kNative].getOrInsert(key, value) : r;
+  }
+  take(key) {
+    const r = this[kFast].take(key);
+    return r === FALLBACK ? this[kNative].take(key) : r;
+  }
+  compareAndSet(key, expected, value) {
+    const r = this[kFast].compareAndSet(key, expected, value);
+    return r === FALLBACK ? this[kNative].compareAndSet(key, expected, value) : r;
   }
   // One get per key, as the native getMany does (a read has no effect, so
   // an invalid key thrown midway leaves nothing half done), but over the

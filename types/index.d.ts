@@ -160,7 +160,7 @@ export declare class DashMap<K extends Key = Key, V = unknown> implements Iterab
     delta?: number | bigint,
   ): number | bigint;
 
-  /** Returns (a copy of) the existing value for `key`, or inserts `value` and returns it; atomic under the key's shard write lock. TypeError for an invalid key or value. */
+  /** Returns (a copy of) the existing value for `key`, or inserts `value` and returns it; atomic (a present key is read as `get` reads it, an absent one inserted under the key's shard write lock). TypeError for an invalid key or value. */
   getOrInsert(key: K, value: V): V;
 
   /**

@@ -1,5 +1,5 @@
 'use strict';
-// The A/B skeleton of the small benchmark scripts (mixed_classes.js, size.js,
+// The A/B skeleton of the small benchmark scripts (mixed_classes.js, calls.js,
 // iterate.js): each takes checkouts with a built addon as arguments and
 // measures them in fresh child processes, alternated round by round, so
 // that a slow phase of the machine falls on every build alike.

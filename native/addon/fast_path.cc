@@ -179,21 +179,25 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
   }
 }
 
+// A DashMap's value for `key` copied out into c (c stays absent if there is
+// none). First without the shard lock (an optimistic read: numbers and
+// specials, the common case); strings and objects, and a shard a writer is
+// in, are read under the lock.
+void dash_read(const DashEngine& engine, const Key& key, value_copy& c) {
+  Value inline_value;
+  switch (engine.read_optimistic(key, [&](const Value& v) { return Value::copy_inline(v, inline_value); })) {
+    case threadmap::optimistic_read::found: copy_out(inline_value, c); break;
+    case threadmap::optimistic_read::absent: break;
+    case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out(v, c); }); break;
+  }
+}
+
 void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
     value_copy c;
-    DashEngine& engine = self(info)->engine();
-    // First without the shard lock (an optimistic read: numbers and
-    // specials, the common case); strings and objects, and a shard a
-    // writer is in, are read under the lock.
-    Value inline_value;
-    switch (engine.read_optimistic(key, [&](const Value& v) { return Value::copy_inline(v, inline_value); })) {
-      case threadmap::optimistic_read::found: copy_out(inline_value, c); break;
-      case threadmap::optimistic_read::absent: break;
-      case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out(v, c); }); break;
-    }
+    dash_read(self(info)->engine(), key, c);
     return_copy(info, c);
   });
 }
@@ -305,6 +309,117 @@ void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// ---- getOrInsert, take and compareAndSet (DashMap and the lock-free classes) ----
+//
+// Each decides on an entry: DashMap's alter_entry, under the key's shard
+// lock, or a lock-free engine's compute_entry, in a CAS loop where the
+// decision may run more than once (so it starts from a reset copy each
+// time). What it returns is copied out in place. When the value it would
+// return is one the fast path cannot make (an object, a bigint, a typed
+// array), it decides nothing and the call falls back: the full path runs it
+// again on the map as it was.
+
+// getOrInsert: copies out the stored value; or assigns `value` and returns
+// true (the caller returns its own argument).
+template <class Entry>
+bool get_or_insert_in(Entry& e, const Value& value, value_copy& out) {
+  out = value_copy{};
+  if (e.exists()) {
+    copy_out(e.value(), out);
+    return false;
+  }
+  e.assign(value);
+  return true;
+}
+
+// take: copies out the stored value and erases it, unless the fast path
+// cannot return it (then the key stays, and the call falls back).
+template <class Entry>
+void take_in(Entry& e, value_copy& out) {
+  out = value_copy{};
+  if (!e.exists()) return;
+  copy_out(e.value(), out);
+  if (out.kind != value_copy::other) e.erase();
+}
+
+// compareAndSet with an `expected` the fast path encoded (a number, string,
+// boolean or null; never an object): matching it is SameValueZero, as the
+// full path's values_match for such a value.
+template <class Entry>
+bool compare_and_set_in(Entry& e, bool expect_absent, const Value& expected, const Value& value) {
+  const bool match = expect_absent ? !e.exists() : e.exists() && same_value_zero(e.value(), expected);
+  if (match) e.assign(value);
+  return match;
+}
+
+// take's answer. A value of a kind the fast path does not make was kept
+// (take_in): that falls back. Any other was removed, so a string V8 cannot
+// make (out of memory) is an error, not a fallback (the full path would find
+// the key gone).
+void return_taken(const v8::FunctionCallbackInfo<v8::Value>& info, const value_copy& c) {
+  return_copy(info, c);
+  v8::Isolate* isolate = info.GetIsolate();
+  const bool removed = c.kind != value_copy::absent && c.kind != value_copy::other;
+  if (removed && info.GetReturnValue().Get() == owner_of(info)->fallback(isolate)) {
+    isolate->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate, "take: the value was removed but no JS string could be made of it")));
+  }
+}
+
+// compareAndSet(key, expected, value)'s arguments, if the fast path handles
+// them: expected undefined (absent) or a value fast_value encodes, and value.
+bool fast_cas_args(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, bool& expect_absent, Value& expected,
+                   Value& value) {
+  try {
+    const size_limits& limits = self(info)->ref.map->limits;
+    expect_absent = info[1]->IsUndefined();
+    return fast_key(info, key, limits) && (expect_absent || fast_value(info[1], expected, limits)) &&
+           fast_value(info[2], value, limits);
+  } catch (...) {
+    return false;
+  }
+}
+
+// getOrInsert(key, value): a present key is a read (first without the lock,
+// as get), an absent one is inserted under the shard lock.
+void GetOrInsert(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  Value value;
+  if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    value_copy c;
+    dash_read(engine, key, c);
+    if (c.kind == value_copy::absent &&
+        engine.alter(key, [&](alter_entry<Value>& e) { return get_or_insert_in(e, value, c); })) {
+      return info.GetReturnValue().Set(info[1]);
+    }
+    return_copy(info, c);
+  });
+}
+
+void Take(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    value_copy c;
+    self(info)->engine().alter(key, [&](alter_entry<Value>& e) { take_in(e, c); });
+    return_taken(info, c);
+  });
+}
+
+void CompareAndSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Key key;
+  bool expect_absent = false;
+  Value expected, value;
+  if (!fast_cas_args(info, key, expect_absent, expected, value))
+    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    info.GetReturnValue().Set(self(info)->engine().alter(
+        key, [&](alter_entry<Value>& e) { return compare_and_set_in(e, expect_absent, expected, value); }));
+  });
+}
+
 // ---- LockMap / LruLockMap: lock(key, timeoutMs?) and tryLock(key) ----
 
 // The key as its Entry reports it (fast keys only: -0 is 0).
@@ -398,46 +513,70 @@ void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& 
 // inside an update/retain callback of the same map falls back: the full path
 // refuses it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc,
 // refuse_write_in_callback).
-enum class lock_free_op { set, erase, add };
+enum class lock_free_op { set, erase, add, get_or_insert, take, compare_and_set };
+
+// A lock-free write's arguments, as its fast function takes them.
+struct lock_free_args {
+  Key key;
+  Value value;
+  Value expected;           // compare_and_set
+  bool expect_absent = false;  // compare_and_set
+  double delta = 1;         // add
+};
 
 template <class Engine, lock_free_op Op>
-void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value, double delta) {
+void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, lock_free_args& a) {
   Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
+  // compute() is a CAS loop: its function may run again (on the value
+  // another writer installed meanwhile); each run decides afresh.
   run(info, [&] {
+    value_copy c;
     if constexpr (Op == lock_free_op::erase) {
-      info.GetReturnValue().Set(engine.remove(key));
+      info.GetReturnValue().Set(engine.remove(a.key));
     } else if constexpr (Op == lock_free_op::set) {
-      engine.insert_or_assign(std::move(key), std::move(value));
+      engine.insert_or_assign(std::move(a.key), std::move(a.value));
+    } else if constexpr (Op == lock_free_op::add) {
+      return_sum(info, engine.compute(a.key, [&](compute_entry<Value>& e) { return add_to(e, a.delta); }));
+    } else if constexpr (Op == lock_free_op::get_or_insert) {
+      // A present key is a read (lock-free, no CAS).
+      engine.visit(a.key, [&](const Value& v) { copy_out(v, c); });
+      if (c.kind == value_copy::absent &&
+          engine.compute(a.key, [&](compute_entry<Value>& e) { return get_or_insert_in(e, a.value, c); })) {
+        return info.GetReturnValue().Set(info[1]);
+      }
+      return_copy(info, c);
+    } else if constexpr (Op == lock_free_op::take) {
+      engine.compute(a.key, [&](compute_entry<Value>& e) { take_in(e, c); });
+      return_taken(info, c);
     } else {
-      // A CAS loop: the function may run again (on the value another writer
-      // installed meanwhile); each run decides afresh.
-      return_sum(info, engine.compute(key, [&](compute_entry<Value>& e) { return add_to(e, delta); }));
+      info.GetReturnValue().Set(engine.compute(
+          a.key, [&](compute_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); }));
     }
   });
 }
 
 template <lock_free_op Op>
 void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Key key;
-  Value value;
-  double delta = 1;
+  lock_free_args a;
   const shared_map* map = self(info)->ref.map;
   bool encoded = false;
-  if constexpr (Op == lock_free_op::set) {
-    encoded = fast_entry(info, key, value);
+  if constexpr (Op == lock_free_op::set || Op == lock_free_op::get_or_insert) {
+    encoded = fast_entry(info, a.key, a.value);
   } else if constexpr (Op == lock_free_op::add) {
-    encoded = fast_add_args(info, key, delta);
+    encoded = fast_add_args(info, a.key, a.delta);
+  } else if constexpr (Op == lock_free_op::compare_and_set) {
+    encoded = fast_cas_args(info, a.key, a.expect_absent, a.expected, a.value);
   } else {
-    encoded = fast_key(info, key, map->limits);
+    encoded = fast_key(info, a.key, map->limits);
   }
   const auto& running = owner_of(info)->lock_free_callbacks;
   if (!encoded || std::find(running.begin(), running.end(), map) != running.end()) {
     return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   }
   if (map->kind == map_kind::hopscotch_map) {
-    lock_free_write<HopscotchEngine, Op>(info, key, value, delta);
+    lock_free_write<HopscotchEngine, Op>(info, a);
   } else {
-    lock_free_write<LockFreeEngine, Op>(info, key, value, delta);
+    lock_free_write<LockFreeEngine, Op>(info, a);
   }
 }
 
@@ -526,6 +665,9 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                           {"set", ByKind<Set, LockFreeWrite<lock_free_op::set>>},
                                                           {"delete", ByKind<Delete<false>, LockFreeWrite<lock_free_op::erase>>},
                                                           {"add", ByKind<Add, LockFreeWrite<lock_free_op::add>>},
+                                                          {"getOrInsert", ByKind<GetOrInsert, LockFreeWrite<lock_free_op::get_or_insert>>},
+                                                          {"take", ByKind<Take, LockFreeWrite<lock_free_op::take>>},
+                                                          {"compareAndSet", ByKind<CompareAndSet, LockFreeWrite<lock_free_op::compare_and_set>>},
                                                           {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
                                                                   {"delete", Delete<true>}, {"size", Size}}));

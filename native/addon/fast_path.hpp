@@ -1,21 +1,22 @@
-// native/addon/fast_path.hpp: DashMap's (and DashSet's) hot methods as plain
-// V8 functions.
+// native/addon/fast_path.hpp: the hot methods of every map class (and of
+// DashSet) as plain V8 functions.
 //
 // Why: a Node-API method call costs several times a JS Map.get on this
 // class of machine (callback info, napi_unwrap of the wrapper), and Node 20
 // exposes no V8 fast API calls to addons. A V8 FunctionTemplate method whose
 // receiver keeps its native pointer in an internal field costs about a
-// third of that. So get/set/has/delete/add for the common types (string,
-// number and boolean keys; number, boolean, null, undefined and string
-// values) run here; for anything else they return the per-thread
-// `fallback` sentinel and lib/ calls the Node-API method, which handles
-// every type and every error. A fallback happens before the map is changed
-// (only reads, or a failure to take a lock or to allocate), so repeating the
-// call on the full path is safe.
+// third of that. So get/set/has/delete/add/getOrInsert/take/compareAndSet
+// and size for the common types (string, number and boolean keys; number,
+// boolean, null, undefined and string values) run here; for anything else
+// they return the per-thread `fallback` sentinel and lib/ calls the
+// Node-API method, which handles every type and every error. A fallback
+// happens before the map is changed (only reads, a decision not to change
+// it, or a failure to take a lock or to allocate), so repeating the call on
+// the full path is safe.
 //
-// LockFreeMap and HopscotchMap get it for get, has, set, delete and add; a
-// write from inside an update/retain callback of the same map falls back,
-// and the full path refuses it.
+// LockFreeMap and HopscotchMap get the same methods from the same template
+// (fast_path.cc, ByKind); a write from inside an update/retain callback of
+// the same map falls back, and the full path refuses it.
 //
 // LockMap and LruLockMap get the same for lock() and tryLock()
 // (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and

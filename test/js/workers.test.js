@@ -251,6 +251,58 @@ test('concurrent update/compareAndSet/getOrInsert from several workers stay atom
   for (let i = 0; i < 50; i++) assert.ok([1, 2, 3].includes(m.get(`once:${i}`)));
 });
 
+// take, getOrInsert and compareAndSet run on the fast path for numbers and
+// strings and on the full path for objects; either way a key is taken by
+// exactly one worker, one getOrInsert wins per key and every worker sees that
+// winner, and a CAS counter is exact.
+test('take, getOrInsert and compareAndSet from several workers: exactly one winner each', async () => {
+  const { DashMap, LockFreeMap, HopscotchMap } = threadmap;
+  const K = 600;
+  for (const Class of [DashMap, LockFreeMap, HopscotchMap]) {
+    const m = new Class();
+    // A third of the values are objects (the full path), the rest strings and numbers.
+    const valueOf = (i) => (i % 3 === 0 ? { i } : i % 3 === 1 ? `v${i}` : i);
+    for (let i = 0; i < K; i++) m.set(`t${i}`, valueOf(i));
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const T = require(${JSON.stringify(require('./helpers').LIB)});
+      const m = T[workerData.kind].from(workerData.handle);
+      const taken = [];
+      const won = [];
+      for (let i = 0; i < ${K}; i++) {
+        const v = m.take('t' + i);
+        if (v !== undefined) taken.push([i, v]);
+        won.push(m.getOrInsert('g' + (i % 100), i % 2 ? 'w' + workerData.id : workerData.id));
+        for (;;) {
+          const cur = m.get('cas');
+          if (m.compareAndSet('cas', cur, (cur ?? 0) + 1)) break;
+        }
+      }
+      parentPort.postMessage({ taken, won });
+    `;
+    const workers = [1, 2, 3].map((id) => startWorker(code, { workerData: { kind: Class.name, handle: m.handle, id } }));
+    const results = await Promise.all(workers.map((w) => w.done));
+    const takenBy = new Map();
+    for (const r of results) {
+      assert.equal(r.code, 0, Class.name);
+      for (const [i, v] of r.messages[0].taken) {
+        assert.ok(!takenBy.has(i), `${Class.name}: t${i} taken twice`);
+        assert.deepStrictEqual(v, valueOf(i), `${Class.name}: t${i}'s value`);
+        takenBy.set(i, true);
+      }
+    }
+    assert.equal(takenBy.size, K, `${Class.name}: every key taken once`);
+    for (let i = 0; i < K; i++) assert.equal(m.has(`t${i}`), false);
+    for (let j = 0; j < 100; j++) {
+      const winner = m.get(`g${j}`);
+      for (const r of results) {
+        for (let i = j; i < K; i += 100) assert.equal(r.messages[0].won[i], winner, `${Class.name}: g${j} seen as the winner`);
+      }
+    }
+    assert.equal(m.get('cas'), 3 * K, `${Class.name}: CAS counter`);
+  }
+});
+
 test('getOrInsertComputed from several workers: one value per key; under a lock, one computation', async () => {
   const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
   for (const [Class, options] of [[DashMap], [LockMap], [LruLockMap, { capacity: 1000 }], [LockFreeMap], [HopscotchMap]]) {

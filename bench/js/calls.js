@@ -1,0 +1,60 @@
+'use strict';
+// ns per call of the single calls other than get/set that users make in
+// loops: `map.size`, `getOrInsert` of a present key, `compareAndSet` that
+// swaps, and `take` (each taken value set back: a pair of calls, reported
+// per pair).
+//   node bench/js/calls.js [DIR ...] [--rounds=N]
+// DIR: a checkout with a built addon (default: this one); several are
+// alternated round by round (alternate.js), each round a fresh process per
+// DIR. 10,000 entries 'k' + i -> i; a figure is the best of 5 loops in that
+// process; printed: the range over the rounds. A measurement, never an
+// assertion.
+const path = require('node:path');
+const { parseArgs, alternate, bestNs } = require('./alternate');
+
+const N = 10000;
+const CLASSES = ['DashMap', 'LockMap', 'LockFreeMap', 'HopscotchMap'];
+const CALLS = {
+  size(m) { let s = 0; for (let r = 0; r < 100; r++) for (let i = 0; i < N; i++) s += m.size; return s === 100 * N * N; },
+  getOrInsert(m, keys) { let s = 0; for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.getOrInsert(keys[i], -1); return s === 20 * (N * (N - 1) / 2); },
+  compareAndSet(m, keys) { let s = 0; for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.compareAndSet(keys[i], i, i) ? 1 : 0; return s === 20 * N; },
+  'take+set'(m, keys) { for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) m.set(keys[i], m.take(keys[i])); return m.get(keys[7]) === 7; },
+};
+const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N };
+
+function child(dir) {
+  const t = require(path.resolve(dir));
+  const keys = Array.from({ length: N }, (_, i) => 'k' + i);
+  const out = {};
+  for (const C of CLASSES) {
+    const m = new t[C]();
+    for (let i = 0; i < N; i++) m.set(keys[i], i);
+    for (const [name, f] of Object.entries(CALLS)) {
+      let ok = false;
+      out[`${C} ${name}`] = bestNs(() => { ok = f(m, keys); }, PER[name]);
+      if (!ok) throw new Error(`${C} ${name}: wrong results`);
+    }
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+function main() {
+  const { dirs, rounds } = parseArgs(process.argv.slice(2), 3);
+  const runs = alternate(__filename, dirs, rounds);
+  const names = Object.keys(CALLS);
+  console.log(`| build | class | ${names.join(' | ')} |`);
+  console.log(`|---|---|${names.map(() => '--:').join('|')}|`);
+  for (const C of CLASSES) {
+    for (const dir of dirs) {
+      const got = runs.get(`${dir}\t`);
+      const cells = names.map((n) => {
+        const xs = got.map((r) => r[`${C} ${n}`]);
+        return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+      });
+      console.log(`| ${dir} | ${C} | ${cells.join(' | ')} |`);
+    }
+  }
+}
+
+if (process.argv[2] === '--child') child(process.argv[3]);
+else main();
