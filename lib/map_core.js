@@ -11,6 +11,7 @@ const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const kNative = Symbol('threadmap.native');
+const kSetMany = Symbol('threadmap.setMany');
 const kHandle = Symbol('threadmap.handle');
 
 // util.inspect's options for the values inside an object being shown (one
@@ -48,9 +49,12 @@ class MapCore extends SharedCore {
   getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
   setMany(entries) {
     const { keys, values } = splitEntries(entries, 'setMany');
-    this[kNative].setMany(keys, values);
+    this[kSetMany](keys, values);
     return this;
   }
+  // Stores entries split into two plain arrays that lib/ made (splitEntries:
+  // reading them runs no user code). FastMapCore tries its fast path first.
+  [kSetMany](keys, values) { this[kNative].setMany(keys, values); }
   deleteMany(keys) { return this[kNative].deleteMany(toArray(keys, 'deleteMany: keys')); }
 
   add(key, delta) { return this[kNative].add(key, delta); }
@@ -109,7 +113,8 @@ const MEMBER_PAIRS = 3;
 // the last one's items: shardEntries gives [k0, v0, k1, v1, ...] and
 // shardKeys [k0, k1, ...] (no value decoded). Written by hand rather than
 // as generators, which cost 30 ns or more per item here (bench/RESULTS.md,
-// "Iteration"); its prototype is %IteratorPrototype%, a generator's too.
+// "Iteration and arrays in one step"); its prototype is %IteratorPrototype%,
+// a generator's too.
 class ShardIterator {
   #native;
   #kind;
@@ -314,7 +319,7 @@ function constructorArgs(first, second, className) {
 // Stores a constructor's entries (see constructorArgs) in its new map, in
 // order: a later duplicate key wins, as in new Map(entries).
 function fillEntries(map, entries) {
-  if (entries !== undefined && entries.keys.length > 0) map[kNative].setMany(entries.keys, entries.values);
+  if (entries !== undefined && entries.keys.length > 0) map[kSetMany](entries.keys, entries.values);
 }
 
 // A list argument as an array. A string or a byte array is iterable, but it
@@ -338,5 +343,5 @@ function forgetNamed(name) {
 }
 
 module.exports = {
-  SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
+  SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
 };

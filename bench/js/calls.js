@@ -2,7 +2,9 @@
 // ns per call of the single calls other than get/set that users make in
 // loops: `map.size`, `getOrInsert` of a present key, `compareAndSet` that
 // swaps, and `take` (each taken value set back: a pair of calls, reported
-// per pair).
+// per pair); and per entry of the batch calls: `setMany` of all entries
+// (overwriting), `deleteMany` of all keys then `setMany` back (per pair),
+// and a loop of `set` for comparison.
 //   node bench/js/calls.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
 // alternated round by round (alternate.js), each round a fresh process per
@@ -19,19 +21,27 @@ const CALLS = {
   getOrInsert(m, keys) { let s = 0; for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.getOrInsert(keys[i], -1); return s === 20 * (N * (N - 1) / 2); },
   compareAndSet(m, keys) { let s = 0; for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.compareAndSet(keys[i], i, i) ? 1 : 0; return s === 20 * N; },
   'take+set'(m, keys) { for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) m.set(keys[i], m.take(keys[i])); return m.get(keys[7]) === 7; },
+  'set loop'(m, keys) { for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) m.set(keys[i], i); return m.get(keys[7]) === 7; },
+  setMany(m, keys, entries) { for (let r = 0; r < 20; r++) m.setMany(entries); return m.get(keys[7]) === 7; },
+  'deleteMany+setMany'(m, keys, entries) {
+    let gone = 0;
+    for (let r = 0; r < 20; r++) { gone += m.deleteMany(keys); m.setMany(entries); }
+    return gone === 20 * N;
+  },
 };
-const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N };
+const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N };
 
 function child(dir) {
   const t = require(path.resolve(dir));
   const keys = Array.from({ length: N }, (_, i) => 'k' + i);
+  const entries = keys.map((k, i) => [k, i]);
   const out = {};
   for (const C of CLASSES) {
     const m = new t[C]();
     for (let i = 0; i < N; i++) m.set(keys[i], i);
     for (const [name, f] of Object.entries(CALLS)) {
       let ok = false;
-      out[`${C} ${name}`] = bestNs(() => { ok = f(m, keys); }, PER[name]);
+      out[`${C} ${name}`] = bestNs(() => { ok = f(m, keys, entries); }, PER[name]);
       if (!ok) throw new Error(`${C} ${name}: wrong results`);
     }
   }

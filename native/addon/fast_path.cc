@@ -58,9 +58,8 @@ fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // `limits`: one over maxKeyBytes falls back, and the full path reports the
 // RangeError (numbers are 8 bytes and booleans 1, so a small limit applies
 // to them too).
-bool fast_key(const v8::FunctionCallbackInfo<v8::Value>& info, Key& out, const size_limits& limits) {
-  const v8::Local<v8::Value> v = info[0];
-  if (encode_string_key(info.GetIsolate(), v, out)) return out.size() <= limits.key_bytes;
+bool fast_key_of(v8::Isolate* isolate, v8::Local<v8::Value> v, Key& out, const size_limits& limits) {
+  if (encode_string_key(isolate, v, out)) return out.size() <= limits.key_bytes;
   if (v->IsNumber()) {
     out = Key::number(v.As<v8::Number>()->Value());
   } else if (v->IsBoolean()) {
@@ -69,6 +68,10 @@ bool fast_key(const v8::FunctionCallbackInfo<v8::Value>& info, Key& out, const s
     return false;
   }
   return out.size() <= limits.key_bytes;
+}
+
+bool fast_key(const v8::FunctionCallbackInfo<v8::Value>& info, Key& out, const size_limits& limits) {
+  return fast_key_of(info.GetIsolate(), info[0], out, limits);
 }
 
 // Values with a native form that needs no Node-API help, within `limits`.
@@ -249,19 +252,20 @@ bool fast_entry(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value
   }
 }
 
+// A DashMap store. A number (or boolean, null, undefined) over one of those
+// is stored in place under the shard's shared lock, as add does; anything
+// else takes the exclusive lock.
+void dash_set(DashEngine& engine, Key& key, Value& value) {
+  if (engine.update_shared(key, [&](Value& v) { return Value::store_inline(v, value); })) return;
+  engine.insert(std::move(key), std::move(value));
+}
+
 // set(key, value) -> undefined, or the fallback sentinel.
 void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Key key;
   Value value;
   if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] {
-    DashEngine& engine = self(info)->engine();
-    // A number (or boolean, null, undefined) over one of those is stored in
-    // place under the shard's shared lock, as add does; anything else takes
-    // the exclusive lock.
-    if (engine.update_shared(key, [&](Value& v) { return Value::store_inline(v, value); })) return;
-    engine.insert(std::move(key), std::move(value));
-  });
+  run(info, [&] { dash_set(self(info)->engine(), key, value); });
 }
 
 // add(key, delta?) with a number delta on a number (or absent) value.
@@ -420,6 +424,96 @@ void CompareAndSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// ---- setMany and deleteMany (DashMap and the lock-free classes) ----
+//
+// lib/ passes plain arrays it made itself (keys, values: no getters, so no
+// JS runs while they are read here). Every element is encoded before the
+// first change; if one is of a kind the fast path does not encode (or over
+// a limit), nothing has changed and the call falls back, so the full path
+// encodes them again and reports the error. Node-API reads an array one
+// napi_get_element at a time, each with its own scope and checks: that
+// made setMany 4x slower per entry than a loop of set (bench/RESULTS.md,
+// "setMany and deleteMany").
+
+// The elements of `array` (a plain JS array, at most UINT32_MAX long) passed
+// one by one to f(v8::Local<v8::Value>) -> bool, in order, until f returns
+// false. Returns whether every call returned true.
+template <class F>
+bool each_element(v8::Isolate* isolate, v8::Local<v8::Value> array, F&& f) {
+  if (!array->IsArray()) return false;
+  v8::Local<v8::Array> a = array.As<v8::Array>();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  const uint32_t n = a->Length();
+  constexpr uint32_t chunk = 1024;  // elements per handle scope
+  for (uint32_t base = 0; base < n; base += chunk) {
+    v8::HandleScope scope(isolate);
+    for (uint32_t i = base; i < n && i < base + chunk; ++i) {
+      v8::Local<v8::Value> v;
+      if (!a->Get(context, i).ToLocal(&v) || !f(v)) return false;
+    }
+  }
+  return true;
+}
+
+// setMany(keys, values)'s entries, all encoded, or false.
+bool fast_entries(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<std::pair<Key, Value>>& out) {
+  try {
+    v8::Isolate* isolate = info.GetIsolate();
+    const size_limits& limits = self(info)->ref.map->limits;
+    if (!info[0]->IsArray() || !info[1]->IsArray() ||
+        info[0].As<v8::Array>()->Length() != info[1].As<v8::Array>()->Length())
+      return false;
+    out.resize(info[0].As<v8::Array>()->Length());
+    std::size_t i = 0;
+    if (!each_element(isolate, info[0], [&](v8::Local<v8::Value> k) { return fast_key_of(isolate, k, out[i++].first, limits); }))
+      return false;
+    i = 0;
+    return each_element(isolate, info[1], [&](v8::Local<v8::Value> v) { return fast_value(v, out[i++].second, limits); });
+  } catch (...) {
+    return false;  // out of memory: the full path reports it
+  }
+}
+
+// deleteMany(keys)'s keys, all encoded, or false.
+bool fast_keys(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<Key>& out) {
+  try {
+    v8::Isolate* isolate = info.GetIsolate();
+    const size_limits& limits = self(info)->ref.map->limits;
+    return each_element(isolate, info[0], [&](v8::Local<v8::Value> k) {
+      out.emplace_back();
+      return fast_key_of(isolate, k, out.back(), limits);
+    });
+  } catch (...) {
+    return false;
+  }
+}
+
+// Both store or remove one key at a time, as the full path does, and an
+// error partway (the thread is stopping; a call from inside an update
+// callback that meets its held shard) falls back after the changes before
+// it. That is safe because running either again gives the same map: the
+// full path then stores the same values or finds those keys gone, and meets
+// the same error. (deleteMany's count is only returned when nothing failed.)
+void SetMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  std::vector<std::pair<Key, Value>> entries;
+  if (!fast_entries(info, entries)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    for (auto& [k, v] : entries) dash_set(engine, k, v);
+  });
+}
+
+void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  std::vector<Key> keys;
+  if (!fast_keys(info, keys)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    DashEngine& engine = self(info)->engine();
+    std::size_t removed = 0;
+    for (const Key& k : keys) removed += engine.erase(k) ? 1 : 0;
+    return_number(info, static_cast<double>(removed));
+  });
+}
+
 // ---- LockMap / LruLockMap: lock(key, timeoutMs?) and tryLock(key) ----
 
 // The key as its Entry reports it (fast keys only: -0 is 0).
@@ -513,15 +607,17 @@ void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& 
 // inside an update/retain callback of the same map falls back: the full path
 // refuses it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc,
 // refuse_write_in_callback).
-enum class lock_free_op { set, erase, add, get_or_insert, take, compare_and_set };
+enum class lock_free_op { set, erase, add, get_or_insert, take, compare_and_set, set_many, delete_many };
 
 // A lock-free write's arguments, as its fast function takes them.
 struct lock_free_args {
   Key key;
   Value value;
-  Value expected;           // compare_and_set
+  Value expected;              // compare_and_set
   bool expect_absent = false;  // compare_and_set
-  double delta = 1;         // add
+  double delta = 1;            // add
+  std::vector<std::pair<Key, Value>> entries;  // set_many
+  std::vector<Key> keys;                       // delete_many
 };
 
 template <class Engine, lock_free_op Op>
@@ -548,6 +644,12 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, lock_free_
     } else if constexpr (Op == lock_free_op::take) {
       engine.compute(a.key, [&](compute_entry<Value>& e) { take_in(e, c); });
       return_taken(info, c);
+    } else if constexpr (Op == lock_free_op::set_many) {
+      for (auto& [k, v] : a.entries) engine.insert_or_assign(std::move(k), std::move(v));
+    } else if constexpr (Op == lock_free_op::delete_many) {
+      std::size_t removed = 0;
+      for (const Key& k : a.keys) removed += engine.remove(k) ? 1 : 0;
+      return_number(info, static_cast<double>(removed));
     } else {
       info.GetReturnValue().Set(engine.compute(
           a.key, [&](compute_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); }));
@@ -566,6 +668,10 @@ void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
     encoded = fast_add_args(info, a.key, a.delta);
   } else if constexpr (Op == lock_free_op::compare_and_set) {
     encoded = fast_cas_args(info, a.key, a.expect_absent, a.expected, a.value);
+  } else if constexpr (Op == lock_free_op::set_many) {
+    encoded = fast_entries(info, a.entries);
+  } else if constexpr (Op == lock_free_op::delete_many) {
+    encoded = fast_keys(info, a.keys);
   } else {
     encoded = fast_key(info, a.key, map->limits);
   }
@@ -668,6 +774,8 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                           {"getOrInsert", ByKind<GetOrInsert, LockFreeWrite<lock_free_op::get_or_insert>>},
                                                           {"take", ByKind<Take, LockFreeWrite<lock_free_op::take>>},
                                                           {"compareAndSet", ByKind<CompareAndSet, LockFreeWrite<lock_free_op::compare_and_set>>},
+                                                          {"setMany", ByKind<SetMany, LockFreeWrite<lock_free_op::set_many>>},
+                                                          {"deleteMany", ByKind<DeleteMany, LockFreeWrite<lock_free_op::delete_many>>},
                                                           {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
                                                                   {"delete", Delete<true>}, {"size", Size}}));
