@@ -30,7 +30,9 @@ class DashSet extends SharedCore {
     attachFast(this);
     // Every value is checked before the first is stored (insertMany), so a
     // bad one throws with the set still empty.
-    if (values !== undefined && values.length > 0) this[kNative].insertMany(values);
+    if (values !== undefined && values.length > 0 && this[kFast].insertMany(values) === FALLBACK) {
+      this[kNative].insertMany(values);
+    }
   }
 
   /** Attaches to a set created in any thread of this process. */
@@ -74,7 +76,11 @@ class DashSet extends SharedCore {
   }
 
   /** Removes every value in `values`; returns how many were members. */
-  deleteMany(values) { return this[kNative].deleteMany(toArray(values, 'deleteMany: values')); }
+  deleteMany(values) {
+    const list = toArray(values, 'deleteMany: values');
+    const r = this[kFast].deleteMany(list);
+    return r === FALLBACK ? this[kNative].deleteMany(list) : r;
+  }
 
   /**
    * Keeps the members for which fn(value) is truthy, one shard at a time

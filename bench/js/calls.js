@@ -4,7 +4,9 @@
 // swaps, and `take` (each taken value set back: a pair of calls, reported
 // per pair); and per entry of the batch calls: `setMany` of all entries
 // (overwriting), `deleteMany` of all keys then `setMany` back (per pair),
-// and a loop of `set` for comparison.
+// and a loop of `set` for comparison. For a DashSet: `new DashSet(members)`,
+// `deleteMany(members)` and loops of `add` (into an empty set) and `delete`,
+// per member.
 //   node bench/js/calls.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
 // alternated round by round (alternate.js), each round a fresh process per
@@ -45,8 +47,28 @@ function child(dir) {
       if (!ok) throw new Error(`${C} ${name}: wrong results`);
     }
   }
+  const members = keys;
+  let s = new t.DashSet();
+  out['DashSet new DashSet(members)'] = bestNs(() => { s = new t.DashSet(members); }, N);
+  // Each removal timed alone, on a set refilled untimed.
+  const timedOnFull = (remove) => {
+    let best = Infinity;
+    for (let pass = 0; pass < 5; pass++) {
+      s = new t.DashSet(members);
+      const t0 = process.hrtime.bigint();
+      remove(s);
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / N);
+      if (s.size !== 0) throw new Error('DashSet: not emptied');
+    }
+    return best;
+  };
+  out['DashSet deleteMany'] = timedOnFull((set) => set.deleteMany(members));
+  out['DashSet add loop'] = bestNs(() => { s = new t.DashSet(); for (let i = 0; i < N; i++) s.add(members[i]); }, N);
+  out['DashSet delete loop'] = timedOnFull((set) => { for (let i = 0; i < N; i++) set.delete(members[i]); });
   process.stdout.write(JSON.stringify(out));
 }
+
+const SET_CALLS = ['new DashSet(members)', 'deleteMany', 'add loop', 'delete loop'];
 
 function main() {
   const { dirs, rounds } = parseArgs(process.argv.slice(2), 3);
@@ -63,6 +85,16 @@ function main() {
       });
       console.log(`| ${dir} | ${C} | ${cells.join(' | ')} |`);
     }
+  }
+  console.log(`\n| build | DashSet | ${SET_CALLS.join(' | ')} |`);
+  console.log(`|---|---|${SET_CALLS.map(() => '--:').join('|')}|`);
+  for (const dir of dirs) {
+    const got = runs.get(`${dir}\t`);
+    const cells = SET_CALLS.map((n) => {
+      const xs = got.map((r) => r[`DashSet ${n}`]);
+      return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+    });
+    console.log(`| ${dir} | per member | ${cells.join(' | ')} |`);
   }
 }
 

@@ -503,14 +503,28 @@ void SetMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+template <bool IsSet>
 void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::vector<Key> keys;
   if (!fast_keys(info, keys)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    auto& engine = dash_engine<IsSet>(info);
     std::size_t removed = 0;
     for (const Key& k : keys) removed += engine.erase(k) ? 1 : 0;
     return_number(info, static_cast<double>(removed));
+  });
+}
+
+// A DashSet's insertMany(members) -> how many were absent (as deleteMany:
+// all encoded first, then inserted one at a time).
+void InsertMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  std::vector<Key> keys;
+  if (!fast_keys(info, keys)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  run(info, [&] {
+    DashSetEngine& set = self(info)->set_engine();
+    std::size_t added = 0;
+    for (Key& k : keys) added += insert_member(set, std::move(k)) ? 1 : 0;
+    return_number(info, static_cast<double>(added));
   });
 }
 
@@ -775,10 +789,12 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
                                                           {"take", ByKind<Take, LockFreeWrite<lock_free_op::take>>},
                                                           {"compareAndSet", ByKind<CompareAndSet, LockFreeWrite<lock_free_op::compare_and_set>>},
                                                           {"setMany", ByKind<SetMany, LockFreeWrite<lock_free_op::set_many>>},
-                                                          {"deleteMany", ByKind<DeleteMany, LockFreeWrite<lock_free_op::delete_many>>},
+                                                          {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<lock_free_op::delete_many>>},
                                                           {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
-                                                                  {"delete", Delete<true>}, {"size", Size}}));
+                                                                  {"delete", Delete<true>}, {"size", Size},
+                                                                  {"insertMany", InsertMany},
+                                                                  {"deleteMany", DeleteMany<true>}}));
   lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
                                                                    {"tryLock", LockMethod<true>},
                                                                    {"get", LockRead<lock_read::get>},
