@@ -567,6 +567,38 @@ test('one call site alternating between DashMap and the lock-free classes reache
   }
 });
 
+// setMany and deleteMany (and a DashSet's constructor and deleteMany) read
+// their arrays in the fast path, in chunks of 1,024 elements, encoding every
+// element before the first change.
+test('batch calls over thousands of elements: all or nothing on a bad one, exact counts', () => {
+  const n = 5000;
+  const keys = Array.from({ length: n }, (_, i) => (i % 2 ? `k${i}` : i));
+  for (const make of [() => new DashMap(), () => new LockFreeMap(), () => new HopscotchMap(), () => new LockMap()]) {
+    const m = make();
+    const entries = keys.map((k, i) => [k, i % 3 ? `v${i}` : i]);
+    const bad = entries.slice();
+    bad[4000] = [keys[4000], Symbol('no')];
+    assert.throws(() => m.setMany(bad), TypeError);
+    assert.equal(m.size, 0, `${m.constructor.name}: a bad value at 4000 stores nothing`);
+    m.setMany(entries);
+    assert.equal(m.size, n);
+    for (let i = 0; i < n; i += 97) assert.equal(m.get(keys[i]), entries[i][1]);
+    // A later duplicate wins, as in new Map(entries).
+    m.setMany([[keys[1], 'first'], [keys[1], 'second']]);
+    assert.equal(m.get(keys[1]), 'second');
+    assert.throws(() => m.deleteMany([...keys.slice(0, 3000), {}]), TypeError);
+    assert.equal(m.size, n, 'a bad key removes nothing');
+    assert.equal(m.deleteMany([...keys.slice(0, 3000), 'absent']), 3000);
+    assert.equal(m.size, n - 3000);
+  }
+  const members = keys.concat(keys.slice(0, 100));  // 100 duplicates
+  assert.throws(() => new DashSet([...members, {}]), TypeError);
+  const s = new DashSet(members);
+  assert.equal(s.size, n);
+  assert.equal(s.deleteMany(keys.slice(2000)), n - 2000);
+  assert.deepStrictEqual(new Set(s), new Set(keys.slice(0, 2000)));
+});
+
 // console.log(map) showed `DashMap {}` (the native half is a hidden symbol).
 // Every map now prints as Node prints a Map (checked against Map itself):
 // class, size, entries.
