@@ -11,8 +11,8 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { MapCore, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
-const { kFast, attachFast } = require('./fast_map');
+const { nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
+const { FastMapCore, kFast, attachFast } = require('./fast_map');
 
 const MAX_SHARDS = 65536;
 const kCreate = Symbol('threadmap.createBatch');
@@ -177,7 +177,7 @@ function remaining(deadline) {
   return deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
 }
 
-class LockMap extends MapCore {
+class LockMap extends FastMapCore {
   /**
    * new LockMap(options?) or new LockMap(entries, options?), as new Map(entries).
    * @param {Iterable<[unknown, unknown]> | {capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [entriesOrOptions]
@@ -197,11 +197,6 @@ class LockMap extends MapCore {
     return fromHandle(LockMap, native.LockMap, handle, attachFast);
   }
 
-  get size() {
-    const r = this[kFast].size();
-    return r === FALLBACK ? this[kNative].size() : r;
-  }
-
   /**
    * The map `name` holds in this process: made by the first call (with its
    * options), attached by every later one in any thread (which may give the
@@ -216,10 +211,6 @@ class LockMap extends MapCore {
     const r = this[kFast].get(key);
     if (r === FALLBACK) return this[kNative].get(key);
     return r === COUNTED ? this[kNative].peek(key) : r;
-  }
-  has(key) {
-    const r = this[kFast].has(key);
-    return r === FALLBACK ? this[kNative].has(key) : r;
   }
 
   /** Locks `key` (present or not), blocking this thread until it is free. */
@@ -401,6 +392,7 @@ class LruLockMap extends LockMap {
 
   /** Stores a value; `ttl` (ms) overrides the map's for this value. */
   set(key, value, options) {
+    if (options === undefined) return super.set(key, value);
     const { ttl } = checkOptions(options, 'set', ['ttl']);
     this[kNative].set(key, value, ttl === undefined ? undefined : integerOption(ttl, 'ttl', 'set', { min: 1, max: 1e12 }));
     return this;

@@ -617,14 +617,11 @@ void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& 
   });
 }
 
-// LockFreeMap / HopscotchMap writes: set, delete and add. A write from
-// inside an update/retain callback of the same map falls back: the full path
-// refuses it with ERR_WOULD_DEADLOCK (lock_free_wrap.cc,
-// refuse_write_in_callback).
-enum class lock_free_op { set, erase, add, get_or_insert, take, compare_and_set, set_many, delete_many };
+// The writes of the lock-free classes and of the lock maps.
+enum class write_op { set, erase, add, get_or_insert, take, compare_and_set, set_many, delete_many };
 
-// A lock-free write's arguments, as its fast function takes them.
-struct lock_free_args {
+// A write's arguments, as its fast function takes them.
+struct write_args {
   Key key;
   Value value;
   Value expected;              // compare_and_set
@@ -634,20 +631,20 @@ struct lock_free_args {
   std::vector<Key> keys;                       // delete_many
 };
 
-template <class Engine, lock_free_op Op>
-void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, lock_free_args& a) {
+template <class Engine, write_op Op>
+void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
   Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
   // compute() is a CAS loop: its function may run again (on the value
   // another writer installed meanwhile); each run decides afresh.
   run(info, [&] {
     value_copy c;
-    if constexpr (Op == lock_free_op::erase) {
+    if constexpr (Op == write_op::erase) {
       info.GetReturnValue().Set(engine.remove(a.key));
-    } else if constexpr (Op == lock_free_op::set) {
+    } else if constexpr (Op == write_op::set) {
       engine.insert_or_assign(std::move(a.key), std::move(a.value));
-    } else if constexpr (Op == lock_free_op::add) {
+    } else if constexpr (Op == write_op::add) {
       return_sum(info, engine.compute(a.key, [&](compute_entry<Value>& e) { return add_to(e, a.delta); }));
-    } else if constexpr (Op == lock_free_op::get_or_insert) {
+    } else if constexpr (Op == write_op::get_or_insert) {
       // A present key is a read (lock-free, no CAS).
       engine.visit(a.key, [&](const Value& v) { copy_out(v, c); });
       if (c.kind == value_copy::absent &&
@@ -655,12 +652,12 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, lock_free_
         return info.GetReturnValue().Set(info[1]);
       }
       return_copy(info, c);
-    } else if constexpr (Op == lock_free_op::take) {
+    } else if constexpr (Op == write_op::take) {
       engine.compute(a.key, [&](compute_entry<Value>& e) { take_in(e, c); });
       return_taken(info, c);
-    } else if constexpr (Op == lock_free_op::set_many) {
+    } else if constexpr (Op == write_op::set_many) {
       for (auto& [k, v] : a.entries) engine.insert_or_assign(std::move(k), std::move(v));
-    } else if constexpr (Op == lock_free_op::delete_many) {
+    } else if constexpr (Op == write_op::delete_many) {
       std::size_t removed = 0;
       for (const Key& k : a.keys) removed += engine.remove(k) ? 1 : 0;
       return_number(info, static_cast<double>(removed));
@@ -671,32 +668,101 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, lock_free_
   });
 }
 
-template <lock_free_op Op>
-void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  lock_free_args a;
-  const shared_map* map = self(info)->ref.map;
-  bool encoded = false;
-  if constexpr (Op == lock_free_op::set || Op == lock_free_op::get_or_insert) {
-    encoded = fast_entry(info, a.key, a.value);
-  } else if constexpr (Op == lock_free_op::add) {
-    encoded = fast_add_args(info, a.key, a.delta);
-  } else if constexpr (Op == lock_free_op::compare_and_set) {
-    encoded = fast_cas_args(info, a.key, a.expect_absent, a.expected, a.value);
-  } else if constexpr (Op == lock_free_op::set_many) {
-    encoded = fast_entries(info, a.entries);
-  } else if constexpr (Op == lock_free_op::delete_many) {
-    encoded = fast_keys(info, a.keys);
+// Encodes Op's arguments into a; false if the fast path does not take them.
+template <write_op Op>
+bool encode_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
+  if constexpr (Op == write_op::set || Op == write_op::get_or_insert) {
+    return fast_entry(info, a.key, a.value);
+  } else if constexpr (Op == write_op::add) {
+    return fast_add_args(info, a.key, a.delta);
+  } else if constexpr (Op == write_op::compare_and_set) {
+    return fast_cas_args(info, a.key, a.expect_absent, a.expected, a.value);
+  } else if constexpr (Op == write_op::set_many) {
+    return fast_entries(info, a.entries);
+  } else if constexpr (Op == write_op::delete_many) {
+    return fast_keys(info, a.keys);
   } else {
-    encoded = fast_key(info, a.key, map->limits);
+    return fast_key(info, a.key, self(info)->ref.map->limits);
   }
+}
+
+// LockFreeMap / HopscotchMap writes. One from inside an update/retain
+// callback of the same map falls back: the full path refuses it with
+// ERR_WOULD_DEADLOCK (lock_free_wrap.cc, refuse_write_in_callback).
+template <write_op Op>
+void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  write_args a;
+  const shared_map* map = self(info)->ref.map;
   const auto& running = owner_of(info)->lock_free_callbacks;
-  if (!encoded || std::find(running.begin(), running.end(), map) != running.end()) {
+  if (!encode_write<Op>(info, a) || std::find(running.begin(), running.end(), map) != running.end()) {
     return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
   }
   if (map->kind == map_kind::hopscotch_map) {
     lock_free_write<HopscotchEngine, Op>(info, a);
   } else {
     lock_free_write<LockFreeEngine, Op>(info, a);
+  }
+}
+
+// LockMap / LruLockMap writes of a key nobody holds, through try_alter
+// (lock_map.hpp): a key that is held, by this thread or another, is left
+// alone and the call falls back to the full path, which waits for it (up
+// to the map's timeout) or reports ERR_WOULD_DEADLOCK; so does an error
+// (a call from a retain callback into its shard). LRU: a plain set stores
+// with the map's TTL, the others keep the entry's own (as the full path).
+// f may run twice on an LRU map (after room was made in another shard), so
+// each decision copies what it stores. setMany and deleteMany stay on the
+// full path: one held key partway through would leave this path half done,
+// and deleteMany's count could then not be told.
+template <bool Lru, write_op Op>
+void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
+  auto& engine = static_cast<lock_map_core<Lru>*>(self(info)->ref.map)->engine;
+  const auto fallback = [&] { info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate())); };
+  run(info, [&] {
+    value_copy c;
+    if constexpr (Op == write_op::set) {
+      const auto ttl = Lru ? threadmap::map_ttl : threadmap::keep_ttl;
+      if (!engine.try_alter(a.key, [&](alter_entry<Value>& e) { e.assign(a.value); return true; }, ttl)) fallback();
+    } else if constexpr (Op == write_op::erase) {
+      const auto had = engine.try_alter(a.key, [](alter_entry<Value>& e) {
+        const bool present = e.exists();
+        e.erase();
+        return present;
+      });
+      if (!had) return fallback();
+      info.GetReturnValue().Set(*had);
+    } else if constexpr (Op == write_op::add) {
+      const auto sum = engine.try_alter(a.key, [&](alter_entry<Value>& e) { return add_to(e, a.delta); });
+      if (!sum) return fallback();
+      return_sum(info, *sum);
+    } else if constexpr (Op == write_op::get_or_insert) {
+      const auto inserted = engine.try_alter(a.key, [&](alter_entry<Value>& e) { return get_or_insert_in(e, a.value, c); });
+      if (!inserted) return fallback();
+      if (*inserted) return info.GetReturnValue().Set(info[1]);
+      return_copy(info, c);
+    } else if constexpr (Op == write_op::take) {
+      if (!engine.try_alter(a.key, [&](alter_entry<Value>& e) { take_in(e, c); return true; })) return fallback();
+      return_taken(info, c);
+    } else if constexpr (Op == write_op::compare_and_set) {
+      const auto swapped = engine.try_alter(
+          a.key, [&](alter_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); });
+      if (!swapped) return fallback();
+      info.GetReturnValue().Set(*swapped);
+    } else {
+      static_assert(Op == write_op::set_many || Op == write_op::delete_many);
+      fallback();
+    }
+  });
+}
+
+template <write_op Op>
+void LockWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  write_args a;
+  if (!encode_write<Op>(info, a)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (self(info)->kind == map_kind::lru_lock_map) {
+    lock_map_write<true, Op>(info, a);
+  } else {
+    lock_map_write<false, Op>(info, a);
   }
 }
 
@@ -743,20 +809,32 @@ void Size(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-// DashMap's and the lock-free classes' methods as one function each, which
-// runs the receiver's own (Dash for a DashMap, LockFree otherwise). Those
-// classes share their JS methods (FastMapCore in lib/fast_map.js); with a
-// template per family, a program that used both families made each of
-// those call sites see two receiver shapes and two function targets, and
-// V8 then calls through its generic path: DashMap's get, has and set took
-// 35-60% longer in such a process (bench/RESULTS.md, "One fast template").
-template <v8::FunctionCallback Dash, v8::FunctionCallback LockFree>
+// For a method a family does not have on the fast path.
+void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+}
+
+// The map classes' methods as one function each, which runs the receiver's
+// family's own: Dash for a DashMap, LockFree for a LockFreeMap or
+// HopscotchMap, Lock for a LockMap or LruLockMap (Fallback where a family
+// has none; any other receiver falls back too, so a fast object reached by
+// hand cannot make a method misread its map). Those classes share their JS
+// methods (FastMapCore in lib/fast_map.js); with a template per family, a
+// program that used two families made each of those call sites see two
+// receiver shapes and two function targets, and V8 then calls through its
+// generic path: DashMap's get, has and set took 35-60% longer in such a
+// process (bench/RESULTS.md, "One fast template").
+template <v8::FunctionCallback Dash, v8::FunctionCallback LockFree, v8::FunctionCallback Lock>
 void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  if (self(info)->kind == map_kind::dash_map) {
-    Dash(info);
-  } else {
-    LockFree(info);
+  switch (self(info)->kind) {
+    case map_kind::dash_map: return Dash(info);
+    case map_kind::lock_free_map:
+    case map_kind::hopscotch_map: return LockFree(info);
+    case map_kind::lock_map:
+    case map_kind::lru_lock_map: return Lock(info);
+    case map_kind::dash_set: break;
   }
+  Fallback(info);
 }
 
 }  // namespace
@@ -765,9 +843,9 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
     : isolate_(v8::Isolate::GetCurrent()), locks(hub), lock_free_callbacks(running_lock_free_callbacks) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
-  // One template per JS face (DashMap and the lock-free classes share one,
-  // see ByKind): its instances keep their fast_ref in internal field 0, and
-  // the signature lets only those call its methods.
+  // One template per JS face (every map class shares one, see ByKind; a
+  // DashSet has its own): its instances keep their fast_ref in internal
+  // field 0, and the signature lets only those call its methods.
   using method = std::pair<const char*, v8::FunctionCallback>;
   auto make_template = [&](const char* class_name, std::initializer_list<method> methods) {
     v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
@@ -780,27 +858,29 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
     }
     return tmpl;
   };
-  template_.Reset(isolate_, make_template("MapFastPath", {{"get", ByKind<Get, LockFreeRead<false>>},
-                                                          {"has", ByKind<Has<false>, LockFreeRead<true>>},
-                                                          {"set", ByKind<Set, LockFreeWrite<lock_free_op::set>>},
-                                                          {"delete", ByKind<Delete<false>, LockFreeWrite<lock_free_op::erase>>},
-                                                          {"add", ByKind<Add, LockFreeWrite<lock_free_op::add>>},
-                                                          {"getOrInsert", ByKind<GetOrInsert, LockFreeWrite<lock_free_op::get_or_insert>>},
-                                                          {"take", ByKind<Take, LockFreeWrite<lock_free_op::take>>},
-                                                          {"compareAndSet", ByKind<CompareAndSet, LockFreeWrite<lock_free_op::compare_and_set>>},
-                                                          {"setMany", ByKind<SetMany, LockFreeWrite<lock_free_op::set_many>>},
-                                                          {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<lock_free_op::delete_many>>},
-                                                          {"size", Size}}));
+  template_.Reset(
+      isolate_,
+      make_template(
+          "MapFastPath",
+          {{"get", ByKind<Get, LockFreeRead<false>, LockRead<lock_read::get>>},
+           {"has", ByKind<Has<false>, LockFreeRead<true>, LockRead<lock_read::has>>},
+           {"peek", ByKind<Fallback, Fallback, LockRead<lock_read::peek>>},
+           {"set", ByKind<Set, LockFreeWrite<write_op::set>, LockWrite<write_op::set>>},
+           {"delete", ByKind<Delete<false>, LockFreeWrite<write_op::erase>, LockWrite<write_op::erase>>},
+           {"add", ByKind<Add, LockFreeWrite<write_op::add>, LockWrite<write_op::add>>},
+           {"getOrInsert", ByKind<GetOrInsert, LockFreeWrite<write_op::get_or_insert>, LockWrite<write_op::get_or_insert>>},
+           {"take", ByKind<Take, LockFreeWrite<write_op::take>, LockWrite<write_op::take>>},
+           {"compareAndSet",
+            ByKind<CompareAndSet, LockFreeWrite<write_op::compare_and_set>, LockWrite<write_op::compare_and_set>>},
+           {"setMany", ByKind<SetMany, LockFreeWrite<write_op::set_many>, Fallback>},
+           {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, Fallback>},
+           {"lock", ByKind<Fallback, Fallback, LockMethod<false>>},
+           {"tryLock", ByKind<Fallback, Fallback, LockMethod<true>>},
+           {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
                                                                   {"delete", Delete<true>}, {"size", Size},
                                                                   {"insertMany", InsertMany},
                                                                   {"deleteMany", DeleteMany<true>}}));
-  lock_template_.Reset(isolate_, make_template("LockMapFastPath", {{"lock", LockMethod<false>},
-                                                                   {"tryLock", LockMethod<true>},
-                                                                   {"get", LockRead<lock_read::get>},
-                                                                   {"peek", LockRead<lock_read::peek>},
-                                                                   {"has", LockRead<lock_read::has>},
-                                                                   {"size", Size}}));
 }
 
 FastPath::~FastPath() {
@@ -821,7 +901,6 @@ Napi::Value FastPath::make(Napi::Env env, const MapRef& ref) { return wrap(env, 
 
 Napi::Value FastPath::make_set(Napi::Env env, const MapRef& ref) { return wrap(env, set_template_.Get(isolate_), ref); }
 
-Napi::Value FastPath::make_lock(Napi::Env env, const MapRef& ref) { return wrap(env, lock_template_.Get(isolate_), ref); }
 
 Napi::Value FastPath::wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();

@@ -18,10 +18,13 @@
 // (fast_path.cc, ByKind); a write from inside an update/retain callback of
 // the same map falls back, and the full path refuses it.
 //
-// LockMap and LruLockMap get the same for lock() and tryLock()
-// (Entry.prototype.release is already a V8 function, see lock_hub.hpp) and
-// for the reads get, peek and has. Lock errors are thrown from here with their codes (a
-// fallback would wait a second time); other failures fall back.
+// LockMap and LruLockMap get them too, from the same template, and lock(),
+// tryLock() and peek() (Entry.prototype.release is already a V8 function,
+// see lock_hub.hpp). Their writes change only a key nobody holds (a held
+// one falls back, and the full path waits for it); their setMany and
+// deleteMany stay on the full path. Lock errors are thrown from here with
+// their codes (a fallback would wait a second time); other failures fall
+// back.
 //
 // Lifetime: each fast object owns a MapRef (keeps the map alive) in a
 // heap record pointed to by its internal field. The record is freed by a
@@ -53,13 +56,10 @@ class FastPath {
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
-  // A new fast object over `ref`, a DashMap, LockFreeMap or HopscotchMap:
-  // get, set, has, delete, add.
+  // A new fast object over `ref`, a map of any class (not a DashSet).
   Napi::Value make(Napi::Env env, const MapRef& ref);
   // A new fast object over a DashSet: has, insert, delete.
   Napi::Value make_set(Napi::Env env, const MapRef& ref);
-  // A new fast object over a LockMap or LruLockMap: lock, tryLock.
-  Napi::Value make_lock(Napi::Env env, const MapRef& ref);
   // The sentinel the fast methods return to ask for the full path.
   void set_fallback(Napi::Value sentinel, Napi::Value counted);
 
@@ -75,7 +75,6 @@ class FastPath {
   Napi::Value wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref);
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::FunctionTemplate> set_template_;
-  v8::Global<v8::FunctionTemplate> lock_template_;
   v8::Global<v8::Value> fallback_;
   v8::Global<v8::Value> counted_;
   std::unordered_set<fast_ref*> live_;  // this thread's fast objects not yet collected

@@ -498,7 +498,7 @@ Napi::Value LockMapWrap<Lru>::Handle(const Napi::CallbackInfo& info) {
 // A V8-level object with lock() and tryLock() for common keys (fast_path.hpp).
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::FastPathObject(const Napi::CallbackInfo& info) {
-  return Addon::of(info.Env()).fast->make_lock(info.Env(), ref_);
+  return Addon::of(info.Env()).fast->make(info.Env(), ref_);
 }
 
 template class LockMapWrap<false>;

@@ -109,6 +109,33 @@ for (const [className, make] of [
       e.release();
     });
 
+    // Writes of free keys take the fast path (try_alter), which must leave a
+    // held key alone even when it is in the same shard, and the full path
+    // then refuses or waits.
+    test('writes of free keys beside a held one in its shard go through; the held one is refused', () => {
+      const m = make({ shards: 1, timeout: 50 });
+      m.set('held', 'h');
+      const e = m.lock('held');
+      for (const [name, call, check] of [
+        ['set', () => m.set('free', 1), () => m.get('free') === 1],
+        ['add', () => m.add('free', 2), () => m.get('free') === 3],
+        ['getOrInsert', () => m.getOrInsert('g', 'x'), () => m.get('g') === 'x'],
+        ['compareAndSet', () => m.compareAndSet('g', 'x', 'y'), () => m.get('g') === 'y'],
+        ['take', () => m.take('g'), () => !m.has('g')],
+        ['delete', () => m.delete('free'), () => !m.has('free')],
+      ]) {
+        call();
+        assert.ok(check(), name);
+      }
+      for (const write of [() => m.set('held', 1), () => m.getOrInsert('held', 1), () => m.compareAndSet('held', 'h', 1),
+        () => m.take('held'), () => m.add('held')]) {
+        assert.throws(write, hasCode(codes.ERR_WOULD_DEADLOCK));
+      }
+      assert.equal(e.value, 'h', 'the held key is unchanged');
+      e.release();
+      assert.equal(m.take('held'), 'h');
+    });
+
     test('reads never wait for a held key', () => {
       const m = make();
       m.set('k', 'v');

@@ -482,6 +482,46 @@ TEST(LockMapBasic, AlterAppliesAfterTheCallbackAndNotOnThrow) {
   EXPECT_FALSE(m.contains(1));
 }
 
+// try_alter never waits: a key held by anyone (this thread included) leaves
+// f unrun and the map unchanged; a free key is altered as by alter().
+TEST(LockMapBasic, TryAlterSkipsHeldKeysAndAltersFreeOnes) {
+  Map m({.shards = 2});
+  m.insert(1, "a");
+  int runs = 0;
+  auto assign = [&](const char* v) {
+    return [&runs, v](threadmap::alter_entry<std::string>& e) {
+      ++runs;
+      e.assign(v);
+      return 7;
+    };
+  };
+  EXPECT_EQ(m.try_alter(1, assign("b")), 7);
+  EXPECT_EQ(m.get(1), "b");
+  EXPECT_EQ(m.try_alter(2, assign("new")), 7);  // an absent key is inserted
+  EXPECT_EQ(m.get(2), "new");
+  {
+    auto held = m.lock(1);
+    EXPECT_EQ(m.try_alter(1, assign("c")), std::nullopt);  // this thread's own hold too
+    std::optional<int> other;
+    std::thread t([&] { other = m.try_alter(1, assign("d")); });
+    t.join();
+    EXPECT_EQ(other, std::nullopt);
+    EXPECT_EQ(runs, 2);
+    EXPECT_EQ(held.get(), "b");
+  }
+  {
+    auto absent_held = m.lock(3);  // a held absent key: still skipped, still absent
+    EXPECT_EQ(m.try_alter(3, assign("x")), std::nullopt);
+  }
+  EXPECT_FALSE(m.contains(3));
+  EXPECT_EQ(m.try_alter(1, [](threadmap::alter_entry<std::string>& e) {
+    e.erase();
+    return 0;
+  }), 0);
+  EXPECT_FALSE(m.contains(1));
+  EXPECT_EQ(m.state_count(), 1u);  // key 2's
+}
+
 TEST(LockMapBasic, RetainAndClearWaitForHeldKeys) {
   Map m({.shards = 4});
   for (uint64_t i = 0; i < 100; ++i) m.insert(i, std::to_string(i));

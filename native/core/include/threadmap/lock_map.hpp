@@ -660,6 +660,30 @@ class basic_lock_map {
     }
   }
 
+  // alter() for a caller that must not wait for the key's lock: if the key
+  // is held (so also if anyone waits for it: a hand-over keeps it held), f
+  // does not run, nothing changes and the result is empty; otherwise as
+  // alter() (f under the shard lock; LRU: f may run again after room was
+  // made in another shard). The addon's fast path uses it and, when it
+  // comes back empty, leaves the call to alter(), which waits.
+  template <class F>
+  auto try_alter(const K& key, F&& f, std::chrono::nanoseconds ttl = keep_ttl)
+      -> std::optional<decltype(f(std::declval<alter_entry<V>&>()))> {
+    const uint64_t h = hash_(key);
+    shard& s = shard_for(h);
+    for (;;) {
+      {
+        stoppable_exclusive_callback_access g(s.lock);
+        state* st = find(s, key, h);
+        if (st && st->locked) return std::nullopt;
+        alter_entry<V> e(st && fresh(st) ? &st->value() : nullptr);
+        auto r = f(e);
+        if (apply(s, st, key, h, e, ttl)) return r;
+      }
+      make_room_elsewhere(s);
+    }
+  }
+
   // Stores v; returns the previous value.
   std::optional<V> insert(const K& key, V v, owner_id owner = this_thread_owner(), deadline dl = {},
                           std::chrono::nanoseconds ttl = keep_ttl) {
