@@ -323,17 +323,12 @@ TEST(DashMapOptimistic, SizeWithoutLocksStaysWithinWhatTheWritersAllow) {
       writers_left.fetch_sub(1);
       return;
     }
-    uint64_t mine = 0;
-    while (writers_left.load(std::memory_order_relaxed) > 0) {
-      const std::size_t n = t == 2 ? m.size() : [&] {
-        std::size_t sum = 0;
-        for (std::size_t i = 0; i < shards; ++i) sum += m.shard_size(i);
-        return sum;
-      }();
-      ++mine;
-      if (n < stable || n > stable + 2 * churn) failures.add("size " + std::to_string(n) + " out of bounds");
-    }
-    reads += mine;
+    reads += threadmap_test::read_count_while_writing(writers_left, failures, stable, stable + 2 * churn, [&] {
+      if (t == 2) return m.size();
+      std::size_t sum = 0;
+      for (std::size_t i = 0; i < shards; ++i) sum += m.shard_size(i);
+      return sum;
+    });
   });
   EXPECT_EQ(failures.count(), 0u) << failures.summary();
   EXPECT_GT(reads.load(), 0u);

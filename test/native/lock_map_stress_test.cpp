@@ -149,13 +149,8 @@ TEST(LockMapStress, SizeWithoutLocksStaysWithinWhatTheWritersAllow) {
       writers_left.fetch_sub(1);
       return;
     }
-    uint64_t mine = 0;
-    while (writers_left.load(std::memory_order_relaxed) > 0) {
-      const size_t n = m.size();
-      ++mine;
-      if (n < stable || n > stable + 2 * churn) failures.add("size " + std::to_string(n) + " out of bounds");
-    }
-    reads += mine;
+    reads += threadmap_test::read_count_while_writing(writers_left, failures, stable, stable + 2 * churn,
+                                                      [&] { return m.size(); });
   });
   EXPECT_EQ(failures.count(), 0u) << failures.summary();
   EXPECT_GT(reads.load(), 0u);

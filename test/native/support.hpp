@@ -5,6 +5,8 @@
 //                           first exception a thread let escape.
 //   failure_log             where worker threads record failed checks (the
 //                           main thread asserts on it after join).
+//   read_count_while_writing  a reader's loop that checks every count it
+//                           reads against bounds while writers run.
 //   rng, test_seed          a small seeded generator; THREADMAP_TEST_SEED in
 //                           the environment replaces the default base seed.
 //   fixed_hash              threadmap's hash with a fixed seed, so that a run
@@ -158,6 +160,21 @@ class failure_log {
   std::size_t count_ = 0;
   std::vector<std::string> messages_;
 };
+
+// A reader thread's loop: calls read() (a count) until writers_left reaches
+// 0 and records in `failures` every answer outside [lo, hi]; returns how
+// many reads it made.
+template <class Read>
+std::uint64_t read_count_while_writing(const std::atomic<int>& writers_left, failure_log& failures, std::size_t lo,
+                                       std::size_t hi, Read&& read) {
+  std::uint64_t reads = 0;
+  while (writers_left.load(std::memory_order_relaxed) > 0) {
+    const std::size_t n = read();
+    ++reads;
+    if (n < lo || n > hi) failures.fail("count ", n, " outside [", lo, ", ", hi, "]");
+  }
+  return reads;
+}
 
 // ---- randomness ----
 
