@@ -464,11 +464,18 @@ bool fast_entries(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<s
         info[0].As<v8::Array>()->Length() != info[1].As<v8::Array>()->Length())
       return false;
     out.resize(info[0].As<v8::Array>()->Length());
+    // Bounded by out's size, not by each array's length when read: a getter
+    // on an element (a hand-made call; lib/'s arrays have none) may have
+    // grown an array meanwhile.
     std::size_t i = 0;
-    if (!each_element(isolate, info[0], [&](v8::Local<v8::Value> k) { return fast_key_of(isolate, k, out[i++].first, limits); }))
+    if (!each_element(isolate, info[0], [&](v8::Local<v8::Value> k) {
+          return i < out.size() && fast_key_of(isolate, k, out[i++].first, limits);
+        }))
       return false;
     i = 0;
-    return each_element(isolate, info[1], [&](v8::Local<v8::Value> v) { return fast_value(v, out[i++].second, limits); });
+    return each_element(isolate, info[1], [&](v8::Local<v8::Value> v) {
+      return i < out.size() && fast_value(v, out[i++].second, limits);
+    });
   } catch (...) {
     return false;  // out of memory: the full path reports it
   }

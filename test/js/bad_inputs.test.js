@@ -659,3 +659,35 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
     e.release();
   });
 });
+
+// lib/ keeps each map's fast object (native/addon/fast_path.hpp) under a
+// symbol; a caller who reaches it by hand gets a fallback for what it cannot
+// do, never a misread map: the lock-only methods on a DashMap's, the batch
+// writes on a LockMap's, and a setMany whose values array a getter grows
+// while the keys are read.
+describe('fast objects reached by hand', () => {
+  const fastOf = (m) => m[Object.getOwnPropertySymbols(m).find((s) => s.description === 'threadmap.fast')];
+  const isFallback = (r) => typeof r === 'symbol' && r.description === 'threadmap.fallback';
+
+  test('methods a family lacks fall back and change nothing', () => {
+    const d = new DashMap([['a', 1]]);
+    const fd = fastOf(d);
+    for (const r of [fd.lock('a'), fd.tryLock('a'), fd.peek('a')]) assert.ok(isFallback(r));
+    const l = new LockMap([['x', 1]]);
+    const fl = fastOf(l);
+    assert.ok(isFallback(fl.setMany(['y'], [2])));
+    assert.ok(isFallback(fl.deleteMany(['x'])));
+    assert.deepStrictEqual([...d], [['a', 1]]);
+    assert.deepStrictEqual([...l], [['x', 1]]);
+  });
+
+  test('a setMany whose arrays change under a getter falls back with the map unchanged', () => {
+    for (const m of [new DashMap(), new LockFreeMap(), new HopscotchMap()]) {
+      const keys = ['a', 'b'];
+      const values = [1, 2];
+      Object.defineProperty(keys, 1, { get() { for (let i = 0; i < 5000; i++) values.push(i); return 'b'; } });
+      assert.ok(isFallback(fastOf(m).setMany(keys, values)), m.constructor.name);
+      assert.equal(m.size, 0);
+    }
+  });
+});
