@@ -52,6 +52,7 @@ Napi::Function DashMapWrap<IsSet>::Define(Napi::Env env) {
     props.push_back(W::template InstanceMethod<&W::Take>("take"));
     props.push_back(W::template InstanceMethod<&W::Update>("update"));
     props.push_back(W::template InstanceMethod<&W::ShardEntries>("shardEntries"));
+    props.push_back(W::template InstanceMethod<&W::ShardValues>("shardValues"));
   }
   return W::DefineClass(env, IsSet ? "DashSet" : "DashMap", props);
 }
@@ -306,26 +307,29 @@ size_t DashMapWrap<IsSet>::shard_index(Napi::Env env, Napi::Value iv) {
   return static_cast<size_t>(i);
 }
 
-// shardEntries(i) -> [k0, v0, k1, v1, ...]: a copy of one shard taken under
-// its read lock, so an entry present throughout an iteration is seen once.
+// shardEntries(i), shardKeys(i), shardValues(i): one shard's items
+// (wrap_support.hpp, shard_items), copied under its read lock, so an entry
+// present throughout an iteration is seen once. A DashSet has only keys.
 template <bool IsSet>
-Napi::Value DashMapWrap<IsSet>::ShardEntries(const Napi::CallbackInfo& info) {
+Napi::Value DashMapWrap<IsSet>::shard_part_of(const Napi::CallbackInfo& info, shard_part part) {
   Napi::Env env = info.Env();
   const size_t i = shard_index(env, arg(info, 0));
-  std::vector<std::pair<Key, addon::Value>> copy;
-  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  return entries_array(env, copy);
+  return shard_items(env, part, [&](auto&& f) { map().for_each_in_shard(i, f); });
 }
 
-// shardKeys(i) -> [k0, k1, ...]: as shardEntries, without the values
-// (keys() decodes no value); a DashSet's members.
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardEntries(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::entries);
+}
+
 template <bool IsSet>
 Napi::Value DashMapWrap<IsSet>::ShardKeys(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const size_t i = shard_index(env, arg(info, 0));
-  std::vector<Key> copy;
-  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const auto&) { copy.push_back(k); }); });
-  return keys_array(env, copy);
+  return shard_part_of(info, shard_part::keys);
+}
+
+template <bool IsSet>
+Napi::Value DashMapWrap<IsSet>::ShardValues(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::values);
 }
 
 template <bool IsSet>

@@ -18,6 +18,7 @@
 #include "key.hpp"
 #include "registry.hpp"
 #include "value.hpp"
+#include "wrap_support.hpp"
 
 namespace threadmap::addon {
 
@@ -63,6 +64,7 @@ class DashMapWrap : public Napi::ObjectWrap<DashMapWrap<IsSet>> {
  private:
   Engine& map() { return static_cast<dash_core<IsSet>*>(ref_.map)->engine; }
   size_t shard_index(Napi::Env env, Napi::Value i);
+  Napi::Value shard_part_of(const Napi::CallbackInfo& info, shard_part part);
 
   // Both.
   Napi::Value Has(const Napi::CallbackInfo& info);
@@ -89,6 +91,7 @@ class DashMapWrap : public Napi::ObjectWrap<DashMapWrap<IsSet>> {
   Napi::Value Take(const Napi::CallbackInfo& info);
   Napi::Value Update(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
+  Napi::Value ShardValues(const Napi::CallbackInfo& info);
   // DashSet only.
   Napi::Value Insert(const Napi::CallbackInfo& info);
   Napi::Value InsertMany(const Napi::CallbackInfo& info);

@@ -68,6 +68,7 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::ShardCount>("shardCount"),
                             W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
                             W::template InstanceMethod<&W::ShardKeys>("shardKeys"),
+                            W::template InstanceMethod<&W::ShardValues>("shardValues"),
                             W::template InstanceMethod<&W::BucketCount>("bucketCount"),
                             W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
                             W::template InstanceMethod<&W::Handle>("handle"),
@@ -388,26 +389,28 @@ std::pair<std::size_t, std::size_t> LockFreeWrap<Engine>::part_args(const Napi::
   return {size_arg(env, arg(info, 0), static_cast<double>(parts - 1), "part"), parts};
 }
 
-// shardEntries(part, parts) -> [k0, v0, k1, v1, ...], the entries of one part.
+// shardEntries(part, parts?), shardKeys(part, parts?), shardValues(part,
+// parts?): the items of one part (wrap_support.hpp, shard_items), copied
+// while pinned.
 template <class Engine>
-Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value LockFreeWrap<Engine>::shard_part_of(const Napi::CallbackInfo& info, shard_part what) {
   const auto [part, parts] = part_args(info);
-  std::vector<std::pair<Key, addon::Value>> copy;
-  guarded(env, [&] {
-    map().for_each_part(part, parts, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); });
-  });
-  return entries_array(env, copy);
+  return shard_items(info.Env(), what, [&](auto&& f) { map().for_each_part(part, parts, f); });
 }
 
-// shardKeys(part, parts?): as shardEntries, the keys only.
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::ShardEntries(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::entries);
+}
+
 template <class Engine>
 Napi::Value LockFreeWrap<Engine>::ShardKeys(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const auto [part, parts] = part_args(info);
-  std::vector<Key> copy;
-  guarded(env, [&] { map().for_each_part(part, parts, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
-  return keys_array(env, copy);
+  return shard_part_of(info, shard_part::keys);
+}
+
+template <class Engine>
+Napi::Value LockFreeWrap<Engine>::ShardValues(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::values);
 }
 
 // The engine's current number of buckets (a diagnostic).

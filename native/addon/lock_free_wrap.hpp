@@ -22,6 +22,7 @@
 #include "key.hpp"
 #include "registry.hpp"
 #include "value.hpp"
+#include "wrap_support.hpp"
 
 namespace threadmap::addon {
 
@@ -84,6 +85,8 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value ShardKeys(const Napi::CallbackInfo& info);
+  Napi::Value ShardValues(const Napi::CallbackInfo& info);
+  Napi::Value shard_part_of(const Napi::CallbackInfo& info, shard_part what);
   std::pair<std::size_t, std::size_t> part_args(const Napi::CallbackInfo& info);
   std::size_t iteration_parts();
   std::size_t retain_keys(Napi::Env env, Addon& addon, Napi::Function fn, const std::vector<Key>& keys);

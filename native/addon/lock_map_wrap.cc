@@ -70,6 +70,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::ShardCount>("shardCount"),
       W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
       W::template InstanceMethod<&W::ShardKeys>("shardKeys"),
+      W::template InstanceMethod<&W::ShardValues>("shardValues"),
       W::template InstanceMethod<&W::StateCount>("stateCount"),
       W::template InstanceMethod<&W::NativeBytes>("nativeBytes"),
       W::template InstanceMethod<&W::Handle>("handle"),
@@ -443,23 +444,28 @@ size_t LockMapWrap<Lru>::shard_index(Napi::Env env, Napi::Value iv) {
   return i;
 }
 
+// shardEntries(i), shardKeys(i), shardValues(i): one shard's items
+// (wrap_support.hpp, shard_items), copied under its lock.
 template <bool Lru>
-Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
+Napi::Value LockMapWrap<Lru>::shard_part_of(const Napi::CallbackInfo& info, shard_part part) {
   Napi::Env env = info.Env();
   const size_t i = shard_index(env, arg(info, 0));
-  std::vector<std::pair<Key, addon::Value>> copy;
-  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value& v) { copy.emplace_back(k, v); }); });
-  return entries_array(env, copy);
+  return shard_items(env, part, [&](auto&& f) { map().for_each_in_shard(i, f); });
 }
 
-// shardKeys(i): as shardEntries, the keys only.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::ShardEntries(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::entries);
+}
+
 template <bool Lru>
 Napi::Value LockMapWrap<Lru>::ShardKeys(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const size_t i = shard_index(env, arg(info, 0));
-  std::vector<Key> copy;
-  guarded(env, [&] { map().for_each_in_shard(i, [&](const Key& k, const addon::Value&) { copy.push_back(k); }); });
-  return keys_array(env, copy);
+  return shard_part_of(info, shard_part::keys);
+}
+
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::ShardValues(const Napi::CallbackInfo& info) {
+  return shard_part_of(info, shard_part::values);
 }
 
 // Native bytes held by this map (wrap_support.hpp). Walks every entry.

@@ -12,6 +12,7 @@
 #include "key.hpp"
 #include "registry.hpp"
 #include "value.hpp"
+#include "wrap_support.hpp"
 
 namespace threadmap::addon {
 
@@ -67,7 +68,9 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value ShardKeys(const Napi::CallbackInfo& info);
+  Napi::Value ShardValues(const Napi::CallbackInfo& info);
   size_t shard_index(Napi::Env env, Napi::Value i);
+  Napi::Value shard_part_of(const Napi::CallbackInfo& info, shard_part part);
   Napi::Value StateCount(const Napi::CallbackInfo& info);
   Napi::Value NativeBytes(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

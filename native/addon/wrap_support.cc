@@ -85,23 +85,6 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
   return entries;
 }
 
-Napi::Array entries_array(Napi::Env env, const std::vector<std::pair<Key, Value>>& copy) {
-  std::vector<v8::Local<v8::Value>> out;
-  out.reserve(copy.size() * 2);
-  for (const auto& [k, v] : copy) {
-    out.push_back(to_v8(decode_key(env, k)));
-    out.push_back(to_v8(decode_value(env, v)));
-  }
-  return Napi::Array(env, array_of(out));
-}
-
-Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys) {
-  std::vector<v8::Local<v8::Value>> out;
-  out.reserve(keys.size());
-  for (const Key& k : keys) out.push_back(to_v8(decode_key(env, k)));
-  return Napi::Array(env, array_of(out));
-}
-
 size_limits limits_args(Napi::Env env, Napi::Value max_key, Napi::Value max_value) {
   size_limits l;
   if (!max_key.IsUndefined()) l.key_bytes = size_arg(env, max_key, 1 << 30, "maxKeyBytes");

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <type_traits>
 #include <vector>
 
 #include "key.hpp"
@@ -50,11 +51,16 @@ void check_value_size(Napi::Env env, const size_limits& limits, const Value& v);
 std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value keys,
                                               Napi::Value values);
 
-// [k0, v0, k1, v1, ...] from a copy taken under the engine's locks (or
-// epoch), decoded with no lock held.
-Napi::Array entries_array(Napi::Env env, const std::vector<std::pair<Key, Value>>& copy);
-// shardKeys: [k0, k1, ...] (keys() and a DashSet's members: no value decoded).
-Napi::Array keys_array(Napi::Env env, const std::vector<Key>& keys);
+// What an iteration copies out of a shard (or part): shardEntries gives
+// [k0, v0, k1, v1, ...], shardKeys [k0, k1, ...] (keys() and a DashSet's
+// members: no value copied or decoded), shardValues [v0, v1, ...] (no key).
+enum class shard_part : unsigned char { entries, keys, values };
+
+// One shard's items as a JS array: visit(f) calls f(const Key&, const V&)
+// for each entry under the engine's lock (or pin); what `part` needs is
+// copied there, and decoded after visit returns, with nothing held.
+template <class Visit>
+Napi::Array shard_items(Napi::Env env, shard_part part, Visit&& visit);
 
 // getMany: `get(key) -> std::optional<Value>` per key, one call at a time.
 template <class Get>
@@ -96,6 +102,32 @@ Napi::Value native_bytes(Napi::Env env, Map& map) {
     return n;
   });
   return Napi::Number::New(env, static_cast<double>(bytes));
+}
+
+template <class Visit>
+Napi::Array shard_items(Napi::Env env, shard_part part, Visit&& visit) {
+  std::vector<Key> keys;
+  std::vector<Value> values;
+  guarded(env, [&] {
+    visit([&](const Key& k, const auto& v) {
+      if (part != shard_part::values) keys.push_back(k);
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, Value>) {
+        if (part != shard_part::keys) values.push_back(v);
+      }
+    });
+  });
+  std::vector<v8::Local<v8::Value>> out;
+  out.reserve(keys.size() + values.size());
+  if (part == shard_part::entries) {
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      out.push_back(to_v8(decode_key(env, keys[i])));
+      out.push_back(to_v8(decode_value(env, values[i])));
+    }
+  } else {
+    for (const Key& k : keys) out.push_back(to_v8(decode_key(env, k)));
+    for (const Value& v : values) out.push_back(to_v8(decode_value(env, v)));
+  }
+  return Napi::Array(env, array_of(out));
 }
 
 template <class Get>

@@ -229,24 +229,30 @@ describe('lock-free classes: their own rules', () => {
         for (let i = 0; i < 50000; i++) m.set(i, i);
         const parts = m.shardCount;
         assert.ok(parts >= 4 && (parts & (parts - 1)) === 0, `${parts} parts`);
-        const count = new Map();
-        let step = 0;
-        for (const [k, v] of m) {
-          assert.equal(v, k);
-          count.set(k, (count.get(k) ?? 0) + 1);
-          if (++step === 20000) for (let i = 50000; i < 200000; i++) m.set(i, i);
-          if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
+        // How many times each stable key (its value is itself) came out of
+        // `items`, which grows the map at its 20,000th item and shrinks it
+        // back at its 40,000th.
+        const countWhileResizing = (items, stableKeyOf) => {
+          const count = new Uint8Array(50000);
+          let step = 0;
+          for (const item of items) {
+            const k = stableKeyOf(item);
+            if (k < 50000) count[k]++;
+            if (++step === 20000) for (let i = 50000; i < 200000; i++) m.set(i, i);
+            if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
+          }
+          return count;
+        };
+        const seenBy = {
+          entries: countWhileResizing(m, ([k, v]) => { assert.equal(v, k); return k; }),
+          // keys() and values() walk the same parts (shardKeys: no value
+          // copied; shardValues: no key copied).
+          keys: countWhileResizing(m.keys(), (k) => k),
+          values: countWhileResizing(m.values(), (v) => v),
+        };
+        for (const [way, count] of Object.entries(seenBy)) {
+          for (let i = 0; i < 50000; i++) assert.equal(count[i], 1, `${way}: key ${i}`);
         }
-        for (let i = 0; i < 50000; i++) assert.equal(count.get(i), 1, `key ${i}`);
-        // keys() walks the same parts (shardKeys, no value copied).
-        const keyCount = new Uint8Array(50000);
-        step = 0;
-        for (const k of m.keys()) {
-          if (k < 50000) keyCount[k]++;
-          if (++step === 20000) for (let i = 50000; i < 200000; i++) m.set(i, i);
-          if (step === 40000) for (let i = 50000; i < 200000; i++) m.delete(i);
-        }
-        for (let i = 0; i < 50000; i++) assert.equal(keyCount[i], 1, `keys(): key ${i}`);
         const native = m[Object.getOwnPropertySymbols(m)[0]];
         // retain walks the same parts: every entry once, holding one part's keys at a time.
         const visits = new Uint8Array(50000);
@@ -261,6 +267,8 @@ describe('lock-free classes: their own rules', () => {
         assert.throws(() => native.shardEntries(0, 2 ** 40), RangeError);
         assert.throws(() => native.shardEntries(-1, 2), RangeError);
         assert.throws(() => native.shardEntries(1), RangeError, 'one part by default');
+        assert.throws(() => native.shardValues(parts, parts), RangeError);
+        assert.throws(() => native.shardValues(0, 3), RangeError, 'not a power of two');
       });
     });
   }
