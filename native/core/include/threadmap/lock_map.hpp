@@ -631,22 +631,14 @@ class basic_lock_map {
     shard& s = shard_for(h);
     sync_waiter w;
     state* st = nullptr;
-    for (;;) {
-      {
-        stoppable_exclusive_callback_access g(s.lock);
-        st = find(s, key, h);
-        if (!st || !st->locked) {
-          alter_entry<V> e(st && fresh(st) ? &st->value() : nullptr);
-          R r = f(e);
-          if (apply(s, st, key, h, e, ttl)) return r;
-        } else {
-          check_not_own(st, owner);
-          enqueue(st, w, owner, h);
-          break;
-        }
-      }
-      make_room_elsewhere(s);
-    }
+    // A held key: queue behind its holder under the same shard lock that
+    // saw it held, then wait with no shard lock.
+    if (std::optional<R> r = alter_if_free(s, key, h, f, ttl, [&](state* held) {
+          check_not_own(held, owner);
+          enqueue(held, w, owner, h);
+          st = held;
+        }))
+      return std::move(*r);
     wait_for_grant(s, w, dl);
     entry held(this, st, w.seen_failures);
     for (;;) {
@@ -670,18 +662,7 @@ class basic_lock_map {
   auto try_alter(const K& key, F&& f, std::chrono::nanoseconds ttl = keep_ttl)
       -> std::optional<decltype(f(std::declval<alter_entry<V>&>()))> {
     const uint64_t h = hash_(key);
-    shard& s = shard_for(h);
-    for (;;) {
-      {
-        stoppable_exclusive_callback_access g(s.lock);
-        state* st = find(s, key, h);
-        if (st && st->locked) return std::nullopt;
-        alter_entry<V> e(st && fresh(st) ? &st->value() : nullptr);
-        auto r = f(e);
-        if (apply(s, st, key, h, e, ttl)) return r;
-      }
-      make_room_elsewhere(s);
-    }
+    return alter_if_free(shard_for(h), key, h, f, ttl, [](state*) {});
   }
 
   // Stores v; returns the previous value.
@@ -1333,6 +1314,31 @@ class basic_lock_map {
       if (ttl.count() != 0) st->own_ttl = ttl.count() > 0 ? ttl.count() : 0;
       const int64_t t = st->own_ttl ? st->own_ttl : ttl_;
       st->expires = t ? now() + t : 0;
+    }
+  }
+
+  // The step alter() and try_alter() share: under the shard's exclusive
+  // lock, if nobody holds the key, f decides and the decision is applied
+  // (LRU: again after room was made in another shard, with no lock held),
+  // and f's result is returned; if the key is held, on_held(state) runs
+  // under that same lock (alter queues a waiter there, try_alter gives up)
+  // and the result is empty.
+  template <class F, class Held>
+  auto alter_if_free(shard& s, const K& key, uint64_t h, F& f, std::chrono::nanoseconds ttl, Held&& on_held)
+      -> std::optional<decltype(f(std::declval<alter_entry<V>&>()))> {
+    for (;;) {
+      {
+        stoppable_exclusive_callback_access g(s.lock);
+        state* st = find(s, key, h);
+        if (st && st->locked) {
+          on_held(st);
+          return std::nullopt;
+        }
+        alter_entry<V> e(st && fresh(st) ? &st->value() : nullptr);
+        auto r = f(e);
+        if (apply(s, st, key, h, e, ttl)) return r;
+      }
+      make_room_elsewhere(s);
     }
   }
 
