@@ -3,8 +3,7 @@
 // reader-writer locked shards). Map-like; shared between threads by handle.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
-const { FastMapCore, attachFast } = require('./fast_map');
+const { MapCore, kNative, attachNative, attachFast, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
 
 const MAX_SHARDS = 65536;
 
@@ -21,9 +20,9 @@ function engineArgs(options, className, extra) {
 }
 
 // Besides the Node-API object (every method, every type, every error), a
-// DashMap has a V8-level fast path for get, set, has, delete and add
-// (FastMapCore, lib/fast_map.js).
-class DashMap extends FastMapCore {
+// DashMap has a V8-level fast path for the common calls (MapCore,
+// lib/map_core.js).
+class DashMap extends MapCore {
   /**
    * new DashMap(options?) or new DashMap(entries, options?), as new Map(entries).
    * @param {Iterable<[unknown, unknown]> | {capacity?: number, shards?: number, maxKeyBytes?: number, maxValueBytes?: number}} [entriesOrOptions]

@@ -5,8 +5,7 @@
 // byte arrays by content). Shared between threads by handle, like every map.
 const { native, FALLBACK } = require('./native');
 const { engineArgs } = require('./dash_map');
-const { SharedCore, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
-const { kFast, attachFast } = require('./fast_map');
+const { SharedCore, kFast, attachFast, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
 const { inspect } = require('node:util');
 
 class DashSet extends SharedCore {

@@ -13,19 +13,18 @@
 // own CAS lose forever); other maps are free.
 const { native } = require('./native');
 const { checkOptions, integerOption, powerOfTwoOption, limitOptions } = require('./options');
-const { kNative, attachNative, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
-const { FastMapCore, attachFast } = require('./fast_map');
+const { MapCore, kNative, attachNative, attachFast, fromHandle, namedMap, constructorArgs, fillEntries } = require('./map_core');
 
 // The largest initial table / fixed bucket count accepted: 2^26 (a table
 // of 0.5 to 2 GiB; the maps grow past their capacity anyway).
 const MAX_CAPACITY = 2 ** 26;
 const MAX_BUCKETS = 2 ** 26;
 
-// get, has, set, delete and add run on the V8-level fast path for the common
-// key and value types (FastMapCore, lib/fast_map.js); everything else is on
-// the Node-API path.
+// The common calls run on the V8-level fast path for the common key and
+// value types (MapCore, lib/map_core.js); everything else is on the
+// Node-API path.
 
-class LockFreeMap extends FastMapCore {
+class LockFreeMap extends MapCore {
   /**
    * new LockFreeMap(options?) or new LockFreeMap(entries, options?), as new Map(entries).
    * @param {Iterable<[unknown, unknown]> | {capacity?: number, buckets?: number}} [entriesOrOptions]
@@ -73,7 +72,7 @@ class LockFreeMap extends FastMapCore {
   get [Symbol.toStringTag]() { return 'LockFreeMap'; }
 }
 
-class HopscotchMap extends FastMapCore {
+class HopscotchMap extends MapCore {
   /**
    * new HopscotchMap(options?) or new HopscotchMap(entries, options?), as new Map(entries).
    * @param {Iterable<[unknown, unknown]> | {capacity?: number}} [entriesOrOptions]

@@ -11,8 +11,7 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
-const { FastMapCore, kFast, attachFast } = require('./fast_map');
+const { MapCore, kFast, attachFast, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
 
 const MAX_SHARDS = 65536;
 const kCreate = Symbol('threadmap.createBatch');
@@ -177,7 +176,7 @@ function remaining(deadline) {
   return deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
 }
 
-class LockMap extends FastMapCore {
+class LockMap extends MapCore {
   /**
    * new LockMap(options?) or new LockMap(entries, options?), as new Map(entries).
    * @param {Iterable<[unknown, unknown]> | {capacity?: number, shards?: number, timeout?: number, maxKeyBytes?: number, maxValueBytes?: number}} [entriesOrOptions]

@@ -1,17 +1,24 @@
 'use strict';
 // The Map-like core every map class shares: everything that is the same
-// whatever the engine, written once over the Node-API object in this[kNative]
-// (native/addon/*_wrap.cc). Subclasses add their engine's own members (the
-// fast path of DashMap and the lock-free classes: FastMapCore in
-// lib/fast_map.js; the locks and fast reads of LockMap).
+// whatever the engine, written once over two native objects: the Node-API
+// object in this[kNative] (native/addon/*_wrap.cc), which handles every call,
+// and the V8-level fast path in this[kFast] (native/addon/fast_path.hpp):
+// the hot methods for the common key and value types. A fast method returns
+// FALLBACK when it cannot serve a call (another type, an error to report, a
+// write it must refuse), before the map changed, and the call is repeated on
+// the Node-API path. Every map class's fast object comes from one template,
+// so these methods' call sites see one kind of fast object whatever classes
+// a program uses (ByKind in native/addon/fast_path.cc). Subclasses add their
+// engine's own members (LockMap's locks).
 const { invalidHandle } = require('./errors');
 const { checkOptionsShape } = require('./options');
-const { native } = require('./native');
+const { native, FALLBACK } = require('./native');
 const { inspect } = require('node:util');
 const { isSharedArrayBuffer } = require('node:util').types;
 
 const kNative = Symbol('threadmap.native');
 const kSetMany = Symbol('threadmap.setMany');
+const kFast = Symbol('threadmap.fast');
 const kHandle = Symbol('threadmap.handle');
 
 // util.inspect's options for the values inside an object being shown (one
@@ -31,40 +38,81 @@ class SharedCore {
     return this[kHandle];
   }
 
-  // size: each class family's own getter over its fast object (fast_map.js,
-  // dash_set.js, lock_map.js).
+  // size: MapCore's and DashSet's own getters, each over its fast object.
   get shardCount() { return this[kNative].shardCount(); }
   clear() { this[kNative].clear(); }
 }
 
 class MapCore extends SharedCore {
-  get(key) { return this[kNative].get(key); }
+  get size() {
+    const r = this[kFast].size();
+    return r === FALLBACK ? this[kNative].size() : r;
+  }
+  get(key) {
+    const r = this[kFast].get(key);
+    return r === FALLBACK ? this[kNative].get(key) : r;
+  }
   set(key, value) {
-    this[kNative].set(key, value);
+    if (this[kFast].set(key, value) === FALLBACK) this[kNative].set(key, value);
     return this;
   }
-  has(key) { return this[kNative].has(key); }
-  delete(key) { return this[kNative].delete(key); }
-
-  getMany(keys) { return this[kNative].getMany(toArray(keys, 'getMany: keys')); }
+  has(key) {
+    const r = this[kFast].has(key);
+    return r === FALLBACK ? this[kNative].has(key) : r;
+  }
+  delete(key) {
+    const r = this[kFast].delete(key);
+    return r === FALLBACK ? this[kNative].delete(key) : r;
+  }
+  add(key, delta) {
+    const r = this[kFast].add(key, delta);
+    return r === FALLBACK ? this[kNative].add(key, delta) : r;
+  }
+  getOrInsert(key, value) {
+    const r = this[kFast].getOrInsert(key, value);
+    return r === FALLBACK ? this[kNative].getOrInsert(key, value) : r;
+  }
+  take(key) {
+    const r = this[kFast].take(key);
+    return r === FALLBACK ? this[kNative].take(key) : r;
+  }
+  compareAndSet(key, expected, value) {
+    const r = this[kFast].compareAndSet(key, expected, value);
+    return r === FALLBACK ? this[kNative].compareAndSet(key, expected, value) : r;
+  }
+  // setMany and deleteMany read their arrays in the fast path and encode
+  // every key and value before the first change; one it does not encode
+  // falls back with the map unchanged, and the full path reports it.
+  // [kSetMany] stores entries split into two plain arrays that lib/ made
+  // (splitEntries, or a constructor's fillEntries: reading them runs no
+  // user code).
+  [kSetMany](keys, values) {
+    if (this[kFast].setMany(keys, values) === FALLBACK) this[kNative].setMany(keys, values);
+  }
+  deleteMany(keys) {
+    const list = toArray(keys, 'deleteMany: keys');
+    const r = this[kFast].deleteMany(list);
+    return r === FALLBACK ? this[kNative].deleteMany(list) : r;
+  }
+  // One get per key, as the native getMany does (a read has no effect, so
+  // an invalid key thrown midway leaves nothing half done), but over the
+  // fast path: about 3x faster than the Node-API call, which reads its keys and
+  // makes its array through Node-API (bench/RESULTS.md, "getMany").
+  getMany(keys) {
+    const list = toArray(keys, 'getMany: keys');
+    const out = new Array(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = this.get(list[i]);
+    return out;
+  }
   setMany(entries) {
     const { keys, values } = splitEntries(entries, 'setMany');
     this[kSetMany](keys, values);
     return this;
   }
-  // Stores entries split into two plain arrays that lib/ made (splitEntries:
-  // reading them runs no user code). FastMapCore tries its fast path first.
-  [kSetMany](keys, values) { this[kNative].setMany(keys, values); }
-  deleteMany(keys) { return this[kNative].deleteMany(toArray(keys, 'deleteMany: keys')); }
-
-  add(key, delta) { return this[kNative].add(key, delta); }
-  getOrInsert(key, value) { return this[kNative].getOrInsert(key, value); }
   getOrInsertComputed(key, fn) {
     if (typeof fn !== 'function') throw new TypeError('getOrInsertComputed: fn must be a function');
     return this[kNative].getOrInsertComputed(key, fn);
   }
-  compareAndSet(key, expected, value) { return this[kNative].compareAndSet(key, expected, value); }
-  take(key) { return this[kNative].take(key); }
   update(key, fn) {
     if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
     return this[kNative].update(key, fn);
@@ -346,6 +394,11 @@ function forgetNamed(name) {
   namedCache.delete(name);
 }
 
+// Gives a map (or DashSet) its fast object, as a hidden property.
+function attachFast(map) {
+  Object.defineProperty(map, kFast, { value: map[kNative].fastPath() });
+}
+
 module.exports = {
-  SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
+  kFast, attachFast, SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
 };

@@ -1,6 +1,6 @@
 'use strict';
 // What a program pays on DashMap's get/has/set when it also uses the
-// lock-free classes, whose JS methods it shares (FastMapCore, lib/fast_map.js).
+// lock-free classes, whose JS methods it shares (MapCore, lib/map_core.js).
 //   node bench/js/mixed_classes.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
 // alternated round by round (alternate.js). Each round runs two fresh

@@ -826,7 +826,7 @@ void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // HopscotchMap, Lock for a LockMap or LruLockMap (Fallback where a family
 // has none; any other receiver falls back too, so a fast object reached by
 // hand cannot make a method misread its map). Those classes share their JS
-// methods (FastMapCore in lib/fast_map.js); with a template per family, a
+// methods (MapCore in lib/map_core.js); with a template per family, a
 // program that used two families made each of those call sites see two
 // receiver shapes and two function targets, and V8 then calls through its
 // generic path: DashMap's get, has and set took 35-60% longer in such a
