@@ -44,4 +44,17 @@ function bestNs(f, items, passes = 5) {
   return best;
 }
 
-module.exports = { parseArgs, alternate, bestNs };
+// The range of figures over the rounds, as "min-max".
+function range(xs) {
+  return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+}
+
+// A markdown table on stdout: two label columns (`heads`), then one
+// right-aligned figure column per name in `cols`; rows are arrays of cells.
+function printTable(heads, cols, rows) {
+  console.log(`| ${[...heads, ...cols].join(' | ')} |`);
+  console.log(`|${heads.map(() => '---').join('|')}|${cols.map(() => '--:').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+module.exports = { parseArgs, alternate, bestNs, range, printTable };

@@ -14,7 +14,7 @@
 // process; printed: the range over the rounds. A measurement, never an
 // assertion.
 const path = require('node:path');
-const { parseArgs, alternate, bestNs } = require('./alternate');
+const { parseArgs, alternate, bestNs, range, printTable } = require('./alternate');
 
 const N = 10000;
 const CLASSES = ['DashMap', 'LockMap', 'LockFreeMap', 'HopscotchMap'];
@@ -74,28 +74,11 @@ function main() {
   const { dirs, rounds } = parseArgs(process.argv.slice(2), 3);
   const runs = alternate(__filename, dirs, rounds);
   const names = Object.keys(CALLS);
-  console.log(`| build | class | ${names.join(' | ')} |`);
-  console.log(`|---|---|${names.map(() => '--:').join('|')}|`);
-  for (const C of CLASSES) {
-    for (const dir of dirs) {
-      const got = runs.get(`${dir}\t`);
-      const cells = names.map((n) => {
-        const xs = got.map((r) => r[`${C} ${n}`]);
-        return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
-      });
-      console.log(`| ${dir} | ${C} | ${cells.join(' | ')} |`);
-    }
-  }
-  console.log(`\n| build | DashSet | ${SET_CALLS.join(' | ')} |`);
-  console.log(`|---|---|${SET_CALLS.map(() => '--:').join('|')}|`);
-  for (const dir of dirs) {
-    const got = runs.get(`${dir}\t`);
-    const cells = SET_CALLS.map((n) => {
-      const xs = got.map((r) => r[`DashSet ${n}`]);
-      return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
-    });
-    console.log(`| ${dir} | per member | ${cells.join(' | ')} |`);
-  }
+  const cells = (dir, prefix, list) => list.map((n) => range(runs.get(`${dir}\t`).map((r) => r[`${prefix} ${n}`])));
+  printTable(['build', 'class'], names,
+    CLASSES.flatMap((C) => dirs.map((dir) => [dir, C, ...cells(dir, C, names)])));
+  console.log();
+  printTable(['build', 'DashSet'], SET_CALLS, dirs.map((dir) => [dir, 'per member', ...cells(dir, 'DashSet', SET_CALLS)]));
 }
 
 if (process.argv[2] === '--child') child(process.argv[3]);

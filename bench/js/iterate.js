@@ -10,7 +10,7 @@
 // measurement, never an assertion.
 const path = require('node:path');
 const { median } = require('./stats');
-const { parseArgs, alternate, bestNs } = require('./alternate');
+const { parseArgs, alternate, bestNs, printTable } = require('./alternate');
 
 const N = 100000;
 const CLASSES = ['Map', 'DashMap', 'LockMap', 'LockFreeMap', 'HopscotchMap'];
@@ -47,15 +47,8 @@ function main() {
   const { dirs, rounds } = parseArgs(process.argv.slice(2), 3);
   const runs = alternate(__filename, dirs, rounds);
   const ways = Object.keys(WAYS);
-  console.log(`| build | class | ${ways.join(' | ')} |`);
-  console.log(`|---|---|${ways.map(() => '--:').join('|')}|`);
-  for (const C of CLASSES) {
-    for (const dir of dirs) {
-      const got = runs.get(`${dir}\t`);
-      const cells = ways.map((w) => median(got.map((r) => r[`${C} ${w}`])).toFixed(1));
-      console.log(`| ${dir} | ${C} | ${cells.join(' | ')} |`);
-    }
-  }
+  const cells = (dir, C) => ways.map((w) => median(runs.get(`${dir}\t`).map((r) => r[`${C} ${w}`])).toFixed(1));
+  printTable(['build', 'class'], ways, CLASSES.flatMap((C) => dirs.map((dir) => [dir, C, ...cells(dir, C)])));
 }
 
 if (process.argv[2] === '--child') child(process.argv[3]);

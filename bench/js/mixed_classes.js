@@ -10,7 +10,7 @@
 // assertion.
 const path = require('node:path');
 const { median } = require('./stats');
-const { parseArgs, alternate, bestNs } = require('./alternate');
+const { parseArgs, alternate, bestNs, printTable } = require('./alternate');
 
 const N = 10000;
 const OPS = ['get', 'has', 'set'];
@@ -37,16 +37,11 @@ function child(dir, mode) {
 function main() {
   const { dirs, rounds } = parseArgs(process.argv.slice(2), 5);
   const runs = alternate(__filename, dirs, rounds, MODES.map((m) => [m]));
-  console.log('| build | DashMap used | ' + OPS.map((o) => `${o} ns`).join(' | ') + ' |');
-  console.log('|---|---|' + OPS.map(() => '--:').join('|') + '|');
-  for (const dir of dirs) {
-    for (const mode of MODES) {
-      const got = runs.get(`${dir}\t${mode}`);
-      const cells = OPS.map((op) => median(got.map((r) => r[op])).toFixed(1));
-      const what = mode === 'mix' ? 'after LockFreeMap and HopscotchMap' : 'alone';
-      console.log(`| ${dir} | ${what} | ${cells.join(' | ')} |`);
-    }
-  }
+  const what = { alone: 'alone', mix: 'after LockFreeMap and HopscotchMap' };
+  printTable(['build', 'DashMap used'], OPS.map((o) => `${o} ns`), dirs.flatMap((dir) => MODES.map((mode) => {
+    const got = runs.get(`${dir}\t${mode}`);
+    return [dir, what[mode], ...OPS.map((op) => median(got.map((r) => r[op])).toFixed(1))];
+  })));
 }
 
 if (process.argv[2] === '--child') child(process.argv[3], process.argv[4]);

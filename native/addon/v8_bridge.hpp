@@ -35,7 +35,7 @@ inline napi_value to_napi(v8::Local<v8::Value> local) {
 // A JS array of `elements`, made in one step (v8::Array::New copies them in).
 // Node-API sets elements only one at a time (napi_set_element, a generic
 // property store each): that was 60% of the time of a map's iteration and
-// getMany (bench/RESULTS.md, "Arrays in one step").
+// getMany (bench/RESULTS.md, "Iteration and arrays in one step").
 inline napi_value array_of(const std::vector<v8::Local<v8::Value>>& elements) {
   return to_napi(v8::Array::New(v8::Isolate::GetCurrent(), const_cast<v8::Local<v8::Value>*>(elements.data()), elements.size()));
 }
