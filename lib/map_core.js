@@ -1,14 +1,17 @@
 'use strict';
 // The Map-like core every map class shares: everything that is the same
 // whatever the engine, written once over two native objects: the Node-API
-// object in this[kNative] (native/addon/*_wrap.cc), which handles every call,
+// object in this[kNative] (native/addon/*_wrap.cc), for every call the fast
+// object does not finish,
 // and the V8-level fast path in this[kFast] (native/addon/fast_path.hpp):
 // the hot methods for the common key and value types. A fast method returns
 // FALLBACK when it cannot serve a call (another type, an error to report, a
 // write it must refuse), before the map changed, and the call is repeated on
 // the Node-API path. Every map class's fast object comes from one template,
 // so these methods' call sites see one kind of fast object whatever classes
-// a program uses (ByKind in native/addon/fast_path.cc). Subclasses add their
+// a program uses (ByKind in native/addon/fast_path.cc). update and
+// getOrInsertComputed are the fast object's too, but never fall back: there
+// they are the full path's bodies (full_body). Subclasses add their
 // engine's own members (LockMap's locks).
 const { invalidHandle } = require('./errors');
 const { checkOptionsShape } = require('./options');
@@ -111,11 +114,11 @@ class MapCore extends SharedCore {
   }
   getOrInsertComputed(key, fn) {
     if (typeof fn !== 'function') throw new TypeError('getOrInsertComputed: fn must be a function');
-    return this[kNative].getOrInsertComputed(key, fn);
+    return this[kFast].getOrInsertComputed(key, fn);
   }
   update(key, fn) {
     if (typeof fn !== 'function') throw new TypeError('update: fn must be a function');
-    return this[kNative].update(key, fn);
+    return this[kFast].update(key, fn);
   }
   retain(fn) {
     if (typeof fn !== 'function') throw new TypeError('retain: fn must be a function');

@@ -4,7 +4,8 @@
 // swaps, and `take` (each taken value set back: a pair of calls, reported
 // per pair); and per entry of the batch calls: `setMany` of all entries
 // (overwriting), `deleteMany` of all keys then `setMany` back (per pair),
-// and a loop of `set` for comparison. For a DashSet: `new DashSet(members)`,
+// and a loop of `set` for comparison; `getOrInsertComputed` of a present
+// key and `update` (fn negates the value). For a DashSet: `new DashSet(members)`,
 // `deleteMany(members)` and loops of `add` (into an empty set) and `delete`,
 // per member.
 //   node bench/js/calls.js [DIR ...] [--rounds=N]
@@ -30,8 +31,21 @@ const CALLS = {
     for (let r = 0; r < 20; r++) { gone += m.deleteMany(keys); m.setMany(entries); }
     return gone === 20 * N;
   },
+  getOrInsertComputed(m, keys) {
+    let s = 0;
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.getOrInsertComputed(keys[i], unused);
+    return s === 20 * (N * (N - 1) / 2);
+  },
+  // 20 negations: every value ends where it began.
+  update(m, keys) {
+    let last = 0;
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) last = m.update(keys[i], negate);
+    return last === N - 1 && m.get(keys[7]) === 7;
+  },
 };
-const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N };
+const negate = (v) => -v;
+const unused = () => { throw new Error('getOrInsertComputed: the key is present, fn must not run'); };
+const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N, getOrInsertComputed: 20 * N, update: 20 * N };
 
 function child(dir) {
   const t = require(path.resolve(dir));

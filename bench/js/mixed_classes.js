@@ -1,5 +1,5 @@
 'use strict';
-// What a program pays on DashMap's get/has/set when it also uses the
+// What a program pays on DashMap's get/has/set/update when it also uses the
 // lock-free classes, whose JS methods it shares (MapCore, lib/map_core.js).
 //   node bench/js/mixed_classes.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
@@ -13,8 +13,9 @@ const { median } = require('./stats');
 const { parseArgs, alternate, bestNs, printTable } = require('./alternate');
 
 const N = 10000;
-const OPS = ['get', 'has', 'set'];
+const OPS = ['get', 'has', 'set', 'update'];
 const MODES = ['alone', 'mix'];
+const negate = (v) => -v;
 
 function child(dir, mode) {
   const t = require(path.resolve(dir));
@@ -23,6 +24,7 @@ function child(dir, mode) {
     get(m) { let s = 0; for (let i = 0; i < N; i++) s += m.get(keys[i]); return s; },
     has(m) { let s = 0; for (let i = 0; i < N; i++) s += m.has(keys[i]) ? 1 : 0; return s; },
     set(m) { for (let i = 0; i < N; i++) m.set(keys[i], i); return 0; },
+    update(m) { let s = 0; for (let i = 0; i < N; i++) s += m.update(keys[i], negate); return s; },
   };
   const time = (f, m) => bestNs(() => { for (let r = 0; r < 20; r++) f(m); }, 20 * N, 7);
   const classes = mode === 'mix' ? ['LockFreeMap', 'HopscotchMap', 'DashMap'] : ['DashMap'];

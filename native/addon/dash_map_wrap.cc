@@ -47,10 +47,8 @@ Napi::Function DashMapWrap<IsSet>::Define(Napi::Env env) {
     props.push_back(W::template InstanceMethod<&W::SetMany>("setMany"));
     props.push_back(W::template InstanceMethod<&W::Add>("add"));
     props.push_back(W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"));
-    props.push_back(W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"));
     props.push_back(W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"));
     props.push_back(W::template InstanceMethod<&W::Take>("take"));
-    props.push_back(W::template InstanceMethod<&W::Update>("update"));
     props.push_back(W::template InstanceMethod<&W::ShardEntries>("shardEntries"));
     props.push_back(W::template InstanceMethod<&W::ShardValues>("shardValues"));
   }
@@ -183,17 +181,16 @@ Napi::Value DashMapWrap<IsSet>::GetOrInsert(const Napi::CallbackInfo& info) {
 // an absent one is looked up again under the key's shard lock, where fn
 // runs (as update's), so at most once per insertion across every thread.
 template <bool IsSet>
-Napi::Value DashMapWrap<IsSet>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value DashMapWrap<IsSet>::get_or_insert_computed(Napi::Env env, shared_map& m, Napi::Value js_key, Napi::Value js_fn) {
   Addon& addon = Addon::of(env);
-  Napi::Value js_key = arg(info, 0);
-  Key key = key_arg(env, *ref_.map, js_key);
-  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().find(key); })) return decode_value(env, *v);
+  Engine& map = static_cast<dash_core<IsSet>&>(m).engine;
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map.find(key); })) return decode_value(env, *v);
   addon::Value result = guarded(env, [&] {
-    return map().alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
+    return map.alter(key, [&](alter_entry<addon::Value>& e) -> addon::Value {
       if (e.exists()) return e.value();
-      addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
+      addon::Value computed = computed_value(env, addon, m, fn, js_key);
       e.assign(computed);
       return computed;
     });
@@ -228,20 +225,20 @@ Napi::Value DashMapWrap<IsSet>::Take(const Napi::CallbackInfo& info) {
 
 // update(key, fn): fn(old) -> new under the key's shard lock; undefined deletes.
 template <bool IsSet>
-Napi::Value DashMapWrap<IsSet>::Update(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value DashMapWrap<IsSet>::update(Napi::Env env, shared_map& m, Napi::Value js_key, Napi::Value js_fn) {
   Addon& addon = Addon::of(env);
-  Key key = key_arg(env, *ref_.map, arg(info, 0));
-  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
+  Engine& map = static_cast<dash_core<IsSet>&>(m).engine;
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "update: fn");
   std::optional<addon::Value> result = guarded(env, [&] {
-    return map().alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
+    return map.alter(key, [&](alter_entry<addon::Value>& e) -> std::optional<addon::Value> {
       Napi::Value old = e.exists() ? decode_value(env, e.value()) : env.Undefined();
       Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
         return std::nullopt;
       }
-      addon::Value stored = value_arg(env, addon, *ref_.map, next);
+      addon::Value stored = value_arg(env, addon, m, next);
       e.assign(stored);
       return stored;
     });
@@ -360,5 +357,7 @@ Napi::Value DashMapWrap<IsSet>::FastPathObject(const Napi::CallbackInfo& info) {
 // (the map-only ones would not compile over a set's engine, nor the reverse).
 template Napi::Function DashMapWrap<false>::Define(Napi::Env);
 template Napi::Function DashMapWrap<true>::Define(Napi::Env);
+template Napi::Value DashMapWrap<false>::update(Napi::Env, shared_map&, Napi::Value, Napi::Value);
+template Napi::Value DashMapWrap<false>::get_or_insert_computed(Napi::Env, shared_map&, Napi::Value, Napi::Value);
 
 }  // namespace threadmap::addon

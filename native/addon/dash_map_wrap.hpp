@@ -61,6 +61,12 @@ class DashMapWrap : public Napi::ObjectWrap<DashMapWrap<IsSet>> {
   static Napi::Function Define(Napi::Env env);
   explicit DashMapWrap(const Napi::CallbackInfo& info);
 
+  // DashMap's update(key, fn) and getOrInsertComputed(key, fn), which run a
+  // JS callback: JS calls them through the fast object (fast_path.cc), on
+  // `map`, a DashMap's core, with every type of key and value.
+  static Napi::Value update(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+  static Napi::Value get_or_insert_computed(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+
  private:
   Engine& map() { return static_cast<dash_core<IsSet>*>(ref_.map)->engine; }
   size_t shard_index(Napi::Env env, Napi::Value i);
@@ -86,10 +92,8 @@ class DashMapWrap : public Napi::ObjectWrap<DashMapWrap<IsSet>> {
   Napi::Value SetMany(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsert(const Napi::CallbackInfo& info);
-  Napi::Value GetOrInsertComputed(const Napi::CallbackInfo& info);
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value Take(const Napi::CallbackInfo& info);
-  Napi::Value Update(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);
   Napi::Value ShardValues(const Napi::CallbackInfo& info);
   // DashSet only.

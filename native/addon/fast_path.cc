@@ -816,6 +816,62 @@ void Size(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// ---- update and getOrInsertComputed: the full path's bodies, entered here ----
+//
+// These run a JS callback, so the fast path's types-only shortcut buys
+// little; what they paid on Node-API was the call itself (callback info,
+// napi_unwrap of the wrapper: about 100 ns of a DashMap update's 250) and, in
+// a program using several map classes, a polymorphic call site per class
+// (MapCore's one method calling each class's own Node-API object). So the
+// fast object has them for every key and value type: each is its family's
+// static body (DashMapWrap::update, ...), which works in Node-API values
+// and throws node-addon-api's C++ exceptions, called with this thread's
+// env. Those bodies call Node-API outside a Node-API callback, which Node
+// allows (its functions record a JS exception as pending, and node-addon-api
+// takes it back into the Napi::Error it throws); full_body then throws each
+// error into V8 as the Node-API wrapper would have. They never fall back:
+// every error they meet is the full path's own.
+using full_method = Napi::Value (*)(Napi::Env, shared_map&, Napi::Value, Napi::Value);
+
+void full_body(const v8::FunctionCallbackInfo<v8::Value>& info, full_method body) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Napi::Env env(owner_of(info)->env());
+  try {
+    Napi::Value r = body(env, *self(info)->ref.map, Napi::Value(env, to_napi(info[0])), Napi::Value(env, to_napi(info[1])));
+    info.GetReturnValue().Set(to_v8(r));
+  } catch (const Napi::Error& e) {
+    isolate->ThrowException(to_v8(e.Value()));
+  } catch (const std::exception& e) {
+    // What node-addon-api's wrapper makes of one (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+    v8::Local<v8::String> message;
+    if (!v8::String::NewFromUtf8(isolate, e.what()).ToLocal(&message)) message = v8::String::Empty(isolate);
+    isolate->ThrowException(v8::Exception::Error(message));
+  }
+}
+
+// The family's body of one such method: Which picks it from a wrap class.
+template <template <class> class Which>
+void FullBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  switch (self(info)->kind) {
+    case map_kind::dash_map: return full_body(info, Which<DashMapWrap<false>>::body);
+    case map_kind::lock_free_map: return full_body(info, Which<LockFreeWrap<LockFreeEngine>>::body);
+    case map_kind::hopscotch_map: return full_body(info, Which<LockFreeWrap<HopscotchEngine>>::body);
+    case map_kind::lock_map: return full_body(info, Which<LockMapWrap<false>>::body);
+    case map_kind::lru_lock_map: return full_body(info, Which<LockMapWrap<true>>::body);
+    case map_kind::dash_set: break;
+  }
+  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+}
+
+template <class W>
+struct update_of {
+  static constexpr full_method body = &W::update;
+};
+template <class W>
+struct get_or_insert_computed_of {
+  static constexpr full_method body = &W::get_or_insert_computed;
+};
+
 // For a method a family does not have on the fast path.
 void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
@@ -846,8 +902,8 @@ void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
-FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>& running_lock_free_callbacks)
-    : isolate_(v8::Isolate::GetCurrent()), locks(hub), lock_free_callbacks(running_lock_free_callbacks) {
+FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_map*>& running_lock_free_callbacks)
+    : env_(env), isolate_(v8::Isolate::GetCurrent()), locks(hub), lock_free_callbacks(running_lock_free_callbacks) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
   // One template per JS face (every map class shares one, see ByKind; a
@@ -883,6 +939,8 @@ FastPath::FastPath(napi_env, LockHub& hub, const std::vector<const shared_map*>&
            {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, Fallback>},
            {"lock", ByKind<Fallback, Fallback, LockMethod<false>>},
            {"tryLock", ByKind<Fallback, Fallback, LockMethod<true>>},
+           {"update", FullBody<update_of>},
+           {"getOrInsertComputed", FullBody<get_or_insert_computed_of>},
            {"size", Size}}));
   set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
                                                                   {"delete", Delete<true>}, {"size", Size},

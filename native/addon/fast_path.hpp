@@ -14,6 +14,10 @@
 // it, or a failure to take a lock or to allocate), so repeating the call on
 // the full path is safe.
 //
+// update and getOrInsertComputed, which run a JS callback, are on the fast
+// object too, for every type: there they run the full path's own bodies
+// (fast_path.cc, full_body), entered from V8 instead of through Node-API.
+//
 // LockFreeMap and HopscotchMap get the same methods from the same template
 // (fast_path.cc, ByKind); a write from inside an update/retain callback of
 // the same map falls back, and the full path refuses it.
@@ -69,8 +73,12 @@ class FastPath {
   // promoted) a value it cannot decode here: lib/ then peeks it, so that
   // the lookup is counted once.
   v8::Local<v8::Value> counted(v8::Isolate* isolate) const { return counted_.Get(isolate); }
+  // The thread's env, for the methods whose bodies are the full path's
+  // (update, getOrInsertComputed: see fast_path.cc, full_body).
+  napi_env env() const { return env_; }
 
  private:
+  napi_env env_;
   v8::Isolate* isolate_;
   Napi::Value wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, const MapRef& ref);
   v8::Global<v8::FunctionTemplate> template_;

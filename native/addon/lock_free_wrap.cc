@@ -60,10 +60,8 @@ Napi::Function LockFreeWrap<Engine>::Define(Napi::Env env) {
                             W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
                             W::template InstanceMethod<&W::Add>("add"),
                             W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
-                            W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"),
                             W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
                             W::template InstanceMethod<&W::Take>("take"),
-                            W::template InstanceMethod<&W::Update>("update"),
                             W::template InstanceMethod<&W::Retain>("retain"),
                             W::template InstanceMethod<&W::ShardCount>("shardCount"),
                             W::template InstanceMethod<&W::ShardEntries>("shardEntries"),
@@ -107,8 +105,13 @@ LockFreeWrap<Engine>::LockFreeWrap(const Napi::CallbackInfo& info) : Napi::Objec
 
 template <class Engine>
 void LockFreeWrap<Engine>::refuse_write_in_callback(Napi::Env env, const char* method) {
+  refuse_write_in_callback(env, *ref_.map, method);
+}
+
+template <class Engine>
+void LockFreeWrap<Engine>::refuse_write_in_callback(Napi::Env env, const shared_map& map, const char* method) {
   const auto& running = Addon::of(env).lock_free_callbacks;
-  if (std::find(running.begin(), running.end(), ref_.map) == running.end()) return;
+  if (std::find(running.begin(), running.end(), &map) == running.end()) return;
   throw make_error(env, errc::would_deadlock,
                    std::string(name) + "." + method +
                        " from inside an update or retain callback of the same map: the callback's change could "
@@ -247,16 +250,16 @@ Napi::Value LockFreeWrap<Engine>::GetOrInsert(const Napi::CallbackInfo& info) {
 // another thread inserted the key meanwhile, its value is returned and fn's
 // result dropped.
 template <class Engine>
-Napi::Value LockFreeWrap<Engine>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  refuse_write_in_callback(env, "getOrInsertComputed");
+Napi::Value LockFreeWrap<Engine>::get_or_insert_computed(Napi::Env env, shared_map& m, Napi::Value js_key,
+                                                         Napi::Value js_fn) {
+  refuse_write_in_callback(env, m, "getOrInsertComputed");
   Addon& addon = Addon::of(env);
-  Napi::Value js_key = arg(info, 0);
-  Key key = key_arg(env, *ref_.map, js_key);
-  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, *v);
-  addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
-  addon::Value result = guarded(env, [&] { return map().get_or_insert(std::move(key), std::move(computed)); });
+  Engine& map = static_cast<lock_free_core<Engine>&>(m).engine;
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return map.get(key); })) return decode_value(env, *v);
+  addon::Value computed = computed_value(env, addon, m, fn, js_key);
+  addon::Value result = guarded(env, [&] { return map.get_or_insert(std::move(key), std::move(computed)); });
   return decode_value(env, result);
 }
 
@@ -283,22 +286,22 @@ Napi::Value LockFreeWrap<Engine>::CompareAndSet(const Napi::CallbackInfo& info) 
 // held and may run more than once (each time with the value then current);
 // the last run's result is installed. If fn throws, the key is unchanged.
 template <class Engine>
-Napi::Value LockFreeWrap<Engine>::Update(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  refuse_write_in_callback(env, "update");
+Napi::Value LockFreeWrap<Engine>::update(Napi::Env env, shared_map& m, Napi::Value js_key, Napi::Value js_fn) {
+  refuse_write_in_callback(env, m, "update");
   Addon& addon = Addon::of(env);
-  Key key = key_arg(env, *ref_.map, arg(info, 0));
-  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
+  Engine& map = static_cast<lock_free_core<Engine>&>(m).engine;
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "update: fn");
   std::optional<addon::Value> result = guarded(env, [&] {
-    return map().compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
-      callback_scope scope(addon, ref_.map);
+    return map.compute(key, [&](compute_entry<addon::Value>& e) -> std::optional<addon::Value> {
+      callback_scope scope(addon, &m);
       Napi::Value old = e.exists() ? decode_value(env, e.value()) : env.Undefined();
       Napi::Value next = callback_result(env, fn.Call({old}), "update: fn");
       if (next.IsUndefined()) {
         e.erase();
         return std::nullopt;
       }
-      addon::Value stored = value_arg(env, addon, *ref_.map, next);
+      addon::Value stored = value_arg(env, addon, m, next);
       e.assign(stored);
       return stored;
     });

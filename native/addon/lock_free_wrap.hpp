@@ -59,12 +59,19 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   static Napi::Function Define(Napi::Env env);
   explicit LockFreeWrap(const Napi::CallbackInfo& info);
 
+  // update(key, fn) and getOrInsertComputed(key, fn), which run a JS
+  // callback: JS calls them through the fast object (fast_path.cc), on
+  // `map`, a core of this class, with every type of key and value.
+  static Napi::Value update(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+  static Napi::Value get_or_insert_computed(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+
  private:
   static constexpr const char* name = lock_free_traits<Engine>::name;
   Engine& map() { return static_cast<lock_free_core<Engine>*>(ref_.map)->engine; }
   // Throws ERR_WOULD_DEADLOCK if this thread is inside an update/retain
   // callback of this map: see `Addon::lock_free_callbacks`.
   void refuse_write_in_callback(Napi::Env env, const char* method);
+  static void refuse_write_in_callback(Napi::Env env, const shared_map& map, const char* method);
 
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value Set(const Napi::CallbackInfo& info);
@@ -77,10 +84,8 @@ class LockFreeWrap : public Napi::ObjectWrap<LockFreeWrap<Engine>> {
   Napi::Value DeleteMany(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsert(const Napi::CallbackInfo& info);
-  Napi::Value GetOrInsertComputed(const Napi::CallbackInfo& info);
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value Take(const Napi::CallbackInfo& info);
-  Napi::Value Update(const Napi::CallbackInfo& info);
   Napi::Value Retain(const Napi::CallbackInfo& info);
   Napi::Value ShardCount(const Napi::CallbackInfo& info);
   Napi::Value ShardEntries(const Napi::CallbackInfo& info);

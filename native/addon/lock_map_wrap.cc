@@ -57,10 +57,8 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
       W::template InstanceMethod<&W::DeleteMany>("deleteMany"),
       W::template InstanceMethod<&W::Add>("add"),
       W::template InstanceMethod<&W::GetOrInsert>("getOrInsert"),
-      W::template InstanceMethod<&W::GetOrInsertComputed>("getOrInsertComputed"),
       W::template InstanceMethod<&W::CompareAndSet>("compareAndSet"),
       W::template InstanceMethod<&W::Take>("take"),
-      W::template InstanceMethod<&W::Update>("update"),
       W::template InstanceMethod<&W::Retain>("retain"),
       W::template InstanceMethod<&W::Lock>("lock"),
       W::template InstanceMethod<&W::TryLock>("tryLock"),
@@ -268,16 +266,15 @@ Napi::Value LockMapWrap<Lru>::GetOrInsert(const Napi::CallbackInfo& info) {
 // the key's lock held, where fn runs (as update's fn: no shard lock, other
 // keys free).
 template <bool Lru>
-Napi::Value LockMapWrap<Lru>::GetOrInsertComputed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value LockMapWrap<Lru>::get_or_insert_computed(Napi::Env env, shared_map& m, Napi::Value js_key, Napi::Value js_fn) {
   Addon& addon = Addon::of(env);
-  Napi::Value js_key = arg(info, 0);
-  Key key = key_arg(env, *ref_.map, js_key);
-  Napi::Function fn = require_function(env, arg(info, 1), "getOrInsertComputed: fn");
-  if (std::optional<addon::Value> v = guarded(env, [&] { return map().get(key); })) return decode_value(env, *v);
-  auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
+  lock_map_core<Lru>& core = static_cast<lock_map_core<Lru>&>(m);
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "getOrInsertComputed: fn");
+  if (std::optional<addon::Value> v = guarded(env, [&] { return core.engine.get(key); })) return decode_value(env, *v);
+  auto entry = guarded(env, [&] { return core.engine.lock(key, addon.locks->owner(), deadline_of(core.timeout_ms)); });
   if (std::optional<addon::Value> old = entry.get()) return decode_value(env, *old);
-  addon::Value computed = computed_value(env, addon, *ref_.map, fn, js_key);
+  addon::Value computed = computed_value(env, addon, m, fn, js_key);
   guarded(env, [&] { entry.set(computed); });
   return decode_value(env, computed);
 }
@@ -303,19 +300,19 @@ Napi::Value LockMapWrap<Lru>::CompareAndSet(const Napi::CallbackInfo& info) {
 
 // update(key, fn): fn(old) -> new with the key's lock held; undefined deletes.
 template <bool Lru>
-Napi::Value LockMapWrap<Lru>::Update(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+Napi::Value LockMapWrap<Lru>::update(Napi::Env env, shared_map& m, Napi::Value js_key, Napi::Value js_fn) {
   Addon& addon = Addon::of(env);
-  Key key = key_arg(env, *ref_.map, arg(info, 0));
-  Napi::Function fn = require_function(env, arg(info, 1), "update: fn");
-  auto entry = guarded(env, [&] { return map().lock(key, addon.locks->owner(), write_deadline()); });
+  lock_map_core<Lru>& core = static_cast<lock_map_core<Lru>&>(m);
+  Key key = key_arg(env, m, js_key);
+  Napi::Function fn = require_function(env, js_fn, "update: fn");
+  auto entry = guarded(env, [&] { return core.engine.lock(key, addon.locks->owner(), deadline_of(core.timeout_ms)); });
   std::optional<addon::Value> old = entry.get();
   Napi::Value next = callback_result(env, fn.Call({old ? decode_value(env, *old) : env.Undefined()}), "update: fn");
   if (next.IsUndefined()) {
     guarded(env, [&] { entry.remove(); });
     return env.Undefined();
   }
-  addon::Value stored = value_arg(env, addon, *ref_.map, next);
+  addon::Value stored = value_arg(env, addon, m, next);
   guarded(env, [&] { entry.set(stored); });
   return decode_value(env, stored);
 }

@@ -36,6 +36,12 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   static Napi::Function Define(Napi::Env env);
   explicit LockMapWrap(const Napi::CallbackInfo& info);
 
+  // update(key, fn) and getOrInsertComputed(key, fn), which run a JS
+  // callback: JS calls them through the fast object (fast_path.cc), on
+  // `map`, a core of this class, with every type of key and value.
+  static Napi::Value update(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+  static Napi::Value get_or_insert_computed(Napi::Env env, shared_map& map, Napi::Value key, Napi::Value fn);
+
  private:
   lock_map_core<Lru>& core() { return *static_cast<lock_map_core<Lru>*>(ref_.map); }
   Engine& map() { return core().engine; }
@@ -55,10 +61,8 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value DeleteMany(const Napi::CallbackInfo& info);
   Napi::Value Add(const Napi::CallbackInfo& info);
   Napi::Value GetOrInsert(const Napi::CallbackInfo& info);
-  Napi::Value GetOrInsertComputed(const Napi::CallbackInfo& info);
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value Take(const Napi::CallbackInfo& info);
-  Napi::Value Update(const Napi::CallbackInfo& info);
   Napi::Value Retain(const Napi::CallbackInfo& info);
   Napi::Value Lock(const Napi::CallbackInfo& info);
   Napi::Value TryLock(const Napi::CallbackInfo& info);

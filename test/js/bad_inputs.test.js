@@ -690,4 +690,22 @@ describe('fast objects reached by hand', () => {
       assert.equal(m.size, 0);
     }
   });
+
+  // update and getOrInsertComputed are the full path's bodies on every
+  // class (fast_path.cc, full_body): the checks lib/ makes first are theirs too.
+  test('update and getOrInsertComputed check fn and the key themselves, the map unchanged', () => {
+    for (const m of [new DashMap([['a', 1]]), new LockMap([['a', 1]]), new LruLockMap([['a', 1]], { capacity: 4 }),
+      new LockFreeMap([['a', 1]]), new HopscotchMap([['a', 1]])]) {
+      const f = fastOf(m);
+      const name = m.constructor.name;
+      assert.throws(() => f.update('a', 'not a function'), { name: 'TypeError', message: /update: fn must be a function/ }, name);
+      assert.throws(() => f.getOrInsertComputed('b', 7), { name: 'TypeError', message: /getOrInsertComputed: fn/ }, name);
+      assert.throws(() => f.update({}, (v) => v + 1), TypeError, name);
+      assert.throws(() => f.update(), TypeError, name);
+      assert.deepStrictEqual([...m], [['a', 1]], name);
+      assert.equal(f.update('a', (v) => v + 1), 2, name);
+      assert.equal(f.getOrInsertComputed('b', () => 3), 3, name);
+      assert.deepStrictEqual([...m].sort(), [['a', 2], ['b', 3]], name);
+    }
+  });
 });
