@@ -48,8 +48,14 @@ FastPath* owner_of(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<FastPath*>(info.Data().As<v8::External>()->Value());
 }
 
+// Returns the sentinel that makes lib/ repeat the call on the full path.
+void fall_back(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+}
+
 // The receiver's record. The signature check of the template guarantees
-// the receiver is one of our fast objects.
+// the receiver is one of our fast objects. Read once per call (ByKind,
+// Direct), and passed down as `r`.
 fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
 }
@@ -178,7 +184,7 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
   try {
     f();
   } catch (...) {
-    info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+    fall_back(info);
   }
 }
 
@@ -195,58 +201,59 @@ void dash_read(const DashEngine& engine, const Key& key, value_copy& c) {
   }
 }
 
-void Get(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Get(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
   run(info, [&] {
     value_copy c;
-    dash_read(self(info)->engine(), key, c);
+    dash_read(r.engine(), key, c);
     return_copy(info, c);
   });
 }
 
 // The DashMap or DashSet engine of the receiver (IsSet: which template made it).
 template <bool IsSet>
-auto& dash_engine(const v8::FunctionCallbackInfo<v8::Value>& info) {
+auto& dash_engine(fast_ref& r) {
   if constexpr (IsSet) {
-    return self(info)->set_engine();
+    return r.set_engine();
   } else {
-    return self(info)->engine();
+    return r.engine();
   }
 }
 
 template <bool IsSet>
-void Has(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Has(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
   run(info, [&] {
-    auto& engine = dash_engine<IsSet>(info);
+    auto& engine = dash_engine<IsSet>(r);
     // As Get: first without the lock; under it if a writer is in the shard.
-    const threadmap::optimistic_read r = engine.read_optimistic(key, [](const auto&) { return true; });
-    info.GetReturnValue().Set(r == threadmap::optimistic_read::unavailable ? engine.contains(key)
-                                                                           : r == threadmap::optimistic_read::found);
+    const threadmap::optimistic_read seen = engine.read_optimistic(key, [](const auto&) { return true; });
+    info.GetReturnValue().Set(seen == threadmap::optimistic_read::unavailable
+                                  ? engine.contains(key)
+                                  : seen == threadmap::optimistic_read::found);
   });
 }
 
 template <bool IsSet>
-void Delete(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Delete(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { info.GetReturnValue().Set(dash_engine<IsSet>(info).erase(key)); });
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
+  run(info, [&] { info.GetReturnValue().Set(dash_engine<IsSet>(r).erase(key)); });
 }
 
 // A DashSet's insert(member) -> whether it was absent (DashMapWrap<true>::Insert).
-void Insert(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Insert(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { info.GetReturnValue().Set(insert_member(self(info)->set_engine(), std::move(key))); });
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
+  run(info, [&] { info.GetReturnValue().Set(insert_member(r.set_engine(), std::move(key))); });
 }
 
 // The key and value arguments of a set, if the fast path handles both (a
 // failure to allocate the value counts as "does not": the full path reports it).
-bool fast_entry(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, Value& value) {
+bool fast_entry(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, Key& key, Value& value) {
   try {
-    return fast_key(info, key, self(info)->ref.map->limits) && fast_value(info[1], value, self(info)->ref.map->limits);
+    return fast_key(info, key, r.ref.map->limits) && fast_value(info[1], value, r.ref.map->limits);
   } catch (...) {
     return false;
   }
@@ -261,23 +268,23 @@ void dash_set(DashEngine& engine, Key& key, Value& value) {
 }
 
 // set(key, value) -> undefined, or the fallback sentinel.
-void Set(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Set(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
   Value value;
-  if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  run(info, [&] { dash_set(self(info)->engine(), key, value); });
+  if (!fast_entry(info, r, key, value)) return fall_back(info);
+  run(info, [&] { dash_set(r.engine(), key, value); });
 }
 
 // add(key, delta?) with a number delta on a number (or absent) value.
 // add(key, delta?)'s arguments, if the fast path handles them: a number or
 // undefined delta (a bigint one takes the full path).
-bool fast_add_args(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, double& delta) {
+bool fast_add_args(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, Key& key, double& delta) {
   if (info[1]->IsNumber()) {
     delta = info[1].As<v8::Number>()->Value();
   } else if (!info[1]->IsUndefined()) {
     return false;
   }
-  return fast_key(info, key, self(info)->ref.map->limits);
+  return fast_key(info, key, r.ref.map->limits);
 }
 
 // add's decision on an entry (DashMap's alter_entry, the lock-free engines'
@@ -294,15 +301,15 @@ std::optional<double> add_to(Entry& e, double delta) {
 
 void return_sum(const v8::FunctionCallbackInfo<v8::Value>& info, const std::optional<double>& sum) {
   if (sum) return return_number(info, *sum);
-  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  fall_back(info);
 }
 
-void Add(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Add(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
   double delta = 1;
-  if (!fast_add_args(info, key, delta)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_add_args(info, r, key, delta)) return fall_back(info);
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    DashEngine& engine = r.engine();
     // A number already there is added to in place under the shard's shared
     // lock (a CAS: update_shared), so workers adding to one map do not take
     // each other's lock lines; a new key or another value takes the
@@ -372,10 +379,10 @@ void return_taken(const v8::FunctionCallbackInfo<v8::Value>& info, const value_c
 
 // compareAndSet(key, expected, value)'s arguments, if the fast path handles
 // them: expected undefined (absent) or a value fast_value encodes, and value.
-bool fast_cas_args(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, bool& expect_absent, Value& expected,
-                   Value& value) {
+bool fast_cas_args(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, Key& key, bool& expect_absent,
+                   Value& expected, Value& value) {
   try {
-    const size_limits& limits = self(info)->ref.map->limits;
+    const size_limits& limits = r.ref.map->limits;
     expect_absent = info[1]->IsUndefined();
     return fast_key(info, key, limits) && (expect_absent || fast_value(info[1], expected, limits)) &&
            fast_value(info[2], value, limits);
@@ -386,12 +393,12 @@ bool fast_cas_args(const v8::FunctionCallbackInfo<v8::Value>& info, Key& key, bo
 
 // getOrInsert(key, value): a present key is a read (first without the lock,
 // as get), an absent one is inserted under the shard lock.
-void GetOrInsert(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void GetOrInsert(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
   Value value;
-  if (!fast_entry(info, key, value)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_entry(info, r, key, value)) return fall_back(info);
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    DashEngine& engine = r.engine();
     value_copy c;
     dash_read(engine, key, c);
     if (c.kind == value_copy::absent &&
@@ -402,24 +409,24 @@ void GetOrInsert(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-void Take(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Take(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
   run(info, [&] {
     value_copy c;
-    self(info)->engine().alter(key, [&](alter_entry<Value>& e) { take_in(e, c); });
+    r.engine().alter(key, [&](alter_entry<Value>& e) { take_in(e, c); });
     return_taken(info, c);
   });
 }
 
-void CompareAndSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void CompareAndSet(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
   bool expect_absent = false;
   Value expected, value;
-  if (!fast_cas_args(info, key, expect_absent, expected, value))
-    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_cas_args(info, r, key, expect_absent, expected, value))
+    return fall_back(info);
   run(info, [&] {
-    info.GetReturnValue().Set(self(info)->engine().alter(
+    info.GetReturnValue().Set(r.engine().alter(
         key, [&](alter_entry<Value>& e) { return compare_and_set_in(e, expect_absent, expected, value); }));
   });
 }
@@ -456,10 +463,11 @@ bool each_element(v8::Isolate* isolate, v8::Local<v8::Value> array, F&& f) {
 }
 
 // setMany(keys, values)'s entries, all encoded, or false.
-bool fast_entries(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<std::pair<Key, Value>>& out) {
+bool fast_entries(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r,
+                  std::vector<std::pair<Key, Value>>& out) {
   try {
     v8::Isolate* isolate = info.GetIsolate();
-    const size_limits& limits = self(info)->ref.map->limits;
+    const size_limits& limits = r.ref.map->limits;
     if (!info[0]->IsArray() || !info[1]->IsArray() ||
         info[0].As<v8::Array>()->Length() != info[1].As<v8::Array>()->Length())
       return false;
@@ -482,10 +490,10 @@ bool fast_entries(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<s
 }
 
 // deleteMany(keys)'s keys, all encoded, or false.
-bool fast_keys(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<Key>& out) {
+bool fast_keys(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, std::vector<Key>& out) {
   try {
     v8::Isolate* isolate = info.GetIsolate();
-    const size_limits& limits = self(info)->ref.map->limits;
+    const size_limits& limits = r.ref.map->limits;
     return each_element(isolate, info[0], [&](v8::Local<v8::Value> k) {
       out.emplace_back();
       return fast_key_of(isolate, k, out.back(), limits);
@@ -501,21 +509,21 @@ bool fast_keys(const v8::FunctionCallbackInfo<v8::Value>& info, std::vector<Key>
 // it. That is safe because running either again gives the same map: the
 // full path then stores the same values or finds those keys gone, and meets
 // the same error. (deleteMany's count is only returned when nothing failed.)
-void SetMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void SetMany(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   std::vector<std::pair<Key, Value>> entries;
-  if (!fast_entries(info, entries)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_entries(info, r, entries)) return fall_back(info);
   run(info, [&] {
-    DashEngine& engine = self(info)->engine();
+    DashEngine& engine = r.engine();
     for (auto& [k, v] : entries) dash_set(engine, k, v);
   });
 }
 
 template <bool IsSet>
-void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   std::vector<Key> keys;
-  if (!fast_keys(info, keys)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_keys(info, r, keys)) return fall_back(info);
   run(info, [&] {
-    auto& engine = dash_engine<IsSet>(info);
+    auto& engine = dash_engine<IsSet>(r);
     std::size_t removed = 0;
     for (const Key& k : keys) removed += engine.erase(k) ? 1 : 0;
     return_number(info, static_cast<double>(removed));
@@ -524,11 +532,11 @@ void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // A DashSet's insertMany(members) -> how many were absent (as deleteMany:
 // all encoded first, then inserted one at a time).
-void InsertMany(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void InsertMany(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   std::vector<Key> keys;
-  if (!fast_keys(info, keys)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!fast_keys(info, r, keys)) return fall_back(info);
   run(info, [&] {
-    DashSetEngine& set = self(info)->set_engine();
+    DashSetEngine& set = r.set_engine();
     std::size_t added = 0;
     for (Key& k : keys) added += insert_member(set, std::move(k)) ? 1 : 0;
     return_number(info, static_cast<double>(added));
@@ -544,24 +552,24 @@ v8::Local<v8::Value> entry_key(v8::Isolate* isolate, v8::Local<v8::Value> k) {
 }
 
 template <bool Lru, bool Try>
-void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, const Key& key) {
+void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, const Key& key) {
   using Engine = LockEngine<Lru>;
   FastPath* owner = owner_of(info);
   v8::Isolate* isolate = info.GetIsolate();
-  Engine& engine = static_cast<lock_map_core<Lru>*>(r->ref.map)->engine;
+  Engine& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
   try {
     std::unique_ptr<holder> h;
     if constexpr (Try) {
       std::optional<typename Engine::entry> e = engine.try_lock(key, owner->locks.owner());
       if (!e) return info.GetReturnValue().SetUndefined();
-      h = std::make_unique<holder_of<Engine>>(r->ref, std::move(*e));
+      h = std::make_unique<holder_of<Engine>>(r.ref, std::move(*e));
     } else {
       threadmap::deadline dl;
       if (info[1]->IsNumber()) {
         const double ms = info[1].As<v8::Number>()->Value();
         if (std::isfinite(ms)) dl = threadmap::deadline::after(std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
       }
-      h = std::make_unique<holder_of<Engine>>(r->ref, engine.lock(key, owner->locks.owner(), dl));
+      h = std::make_unique<holder_of<Engine>>(r.ref, engine.lock(key, owner->locks.owner(), dl));
     }
     info.GetReturnValue().Set(owner->locks.adopt(isolate, std::move(h), entry_key(isolate, info[0])));
   } catch (const threadmap::error& e) {
@@ -575,8 +583,8 @@ void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, cons
 enum class lock_read { get, peek, has };
 
 template <bool Lru, lock_read Op>
-void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r, const Key& key) {
-  auto& engine = static_cast<lock_map_core<Lru>*>(r->ref.map)->engine;
+void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, const Key& key) {
+  auto& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
   run(info, [&] {
     if constexpr (Op == lock_read::has) {
       info.GetReturnValue().Set(engine.contains(key));
@@ -597,11 +605,10 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref* r,
 }
 
 template <lock_read Op>
-void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  fast_ref* r = self(info);
-  if (r->ref.map->kind == map_kind::lru_lock_map) {
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
+  if (r.ref.map->kind == map_kind::lru_lock_map) {
     lock_map_read<true, Op>(info, r, key);
   } else {
     lock_map_read<false, Op>(info, r, key);
@@ -611,8 +618,8 @@ void LockRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // LockFreeMap / HopscotchMap reads: get and has, through the engine's
 // visit (pinned, lock-free; the value is copied out in place).
 template <class Engine, bool Has>
-void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, const Key& key) {
-  const Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
+void lock_free_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, const Key& key) {
+  const Engine& engine = static_cast<lock_free_core<Engine>*>(r.ref.map)->engine;
   run(info, [&] {
     if constexpr (Has) {
       info.GetReturnValue().Set(engine.contains(key));
@@ -639,8 +646,8 @@ struct write_args {
 };
 
 template <class Engine, write_op Op>
-void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
-  Engine& engine = static_cast<lock_free_core<Engine>*>(self(info)->ref.map)->engine;
+void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
+  Engine& engine = static_cast<lock_free_core<Engine>*>(r.ref.map)->engine;
   // compute() is a CAS loop: its function may run again (on the value
   // another writer installed meanwhile); each run decides afresh.
   run(info, [&] {
@@ -677,19 +684,19 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args
 
 // Encodes Op's arguments into a; false if the fast path does not take them.
 template <write_op Op>
-bool encode_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
+bool encode_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
   if constexpr (Op == write_op::set || Op == write_op::get_or_insert) {
-    return fast_entry(info, a.key, a.value);
+    return fast_entry(info, r, a.key, a.value);
   } else if constexpr (Op == write_op::add) {
-    return fast_add_args(info, a.key, a.delta);
+    return fast_add_args(info, r, a.key, a.delta);
   } else if constexpr (Op == write_op::compare_and_set) {
-    return fast_cas_args(info, a.key, a.expect_absent, a.expected, a.value);
+    return fast_cas_args(info, r, a.key, a.expect_absent, a.expected, a.value);
   } else if constexpr (Op == write_op::set_many) {
-    return fast_entries(info, a.entries);
+    return fast_entries(info, r, a.entries);
   } else if constexpr (Op == write_op::delete_many) {
-    return fast_keys(info, a.keys);
+    return fast_keys(info, r, a.keys);
   } else {
-    return fast_key(info, a.key, self(info)->ref.map->limits);
+    return fast_key(info, a.key, r.ref.map->limits);
   }
 }
 
@@ -697,17 +704,17 @@ bool encode_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a
 // callback of the same map falls back: the full path refuses it with
 // ERR_WOULD_DEADLOCK (lock_free_wrap.cc, refuse_write_in_callback).
 template <write_op Op>
-void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   write_args a;
-  const shared_map* map = self(info)->ref.map;
+  const shared_map* map = r.ref.map;
   const auto& running = owner_of(info)->lock_free_callbacks;
-  if (!encode_write<Op>(info, a) || std::find(running.begin(), running.end(), map) != running.end()) {
-    return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  if (!encode_write<Op>(info, r, a) || std::find(running.begin(), running.end(), map) != running.end()) {
+    return fall_back(info);
   }
   if (map->kind == map_kind::hopscotch_map) {
-    lock_free_write<HopscotchEngine, Op>(info, a);
+    lock_free_write<HopscotchEngine, Op>(info, r, a);
   } else {
-    lock_free_write<LockFreeEngine, Op>(info, a);
+    lock_free_write<LockFreeEngine, Op>(info, r, a);
   }
 }
 
@@ -722,9 +729,9 @@ void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // full path: one held key partway through would leave this path half done,
 // and deleteMany's count could then not be told.
 template <bool Lru, write_op Op>
-void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args& a) {
-  auto& engine = static_cast<lock_map_core<Lru>*>(self(info)->ref.map)->engine;
-  const auto fallback = [&] { info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate())); };
+void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
+  auto& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
+  const auto fallback = [&] { fall_back(info); };
   run(info, [&] {
     value_copy c;
     if constexpr (Op == write_op::set) {
@@ -763,33 +770,32 @@ void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, write_args&
 }
 
 template <write_op Op>
-void LockWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void LockWrite(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   write_args a;
-  if (!encode_write<Op>(info, a)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  if (self(info)->kind == map_kind::lru_lock_map) {
-    lock_map_write<true, Op>(info, a);
+  if (!encode_write<Op>(info, r, a)) return fall_back(info);
+  if (r.kind == map_kind::lru_lock_map) {
+    lock_map_write<true, Op>(info, r, a);
   } else {
-    lock_map_write<false, Op>(info, a);
+    lock_map_write<false, Op>(info, r, a);
   }
 }
 
 template <bool Has>
-void LockFreeRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void LockFreeRead(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  if (self(info)->ref.map->kind == map_kind::hopscotch_map) {
-    lock_free_read<HopscotchEngine, Has>(info, key);
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
+  if (r.ref.map->kind == map_kind::hopscotch_map) {
+    lock_free_read<HopscotchEngine, Has>(info, r, key);
   } else {
-    lock_free_read<LockFreeEngine, Has>(info, key);
+    lock_free_read<LockFreeEngine, Has>(info, r, key);
   }
 }
 
 template <bool Try>
-void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   Key key;
-  if (!fast_key(info, key, self(info)->ref.map->limits)) return info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
-  fast_ref* r = self(info);
-  if (r->ref.map->kind == map_kind::lru_lock_map) {
+  if (!fast_key(info, key, r.ref.map->limits)) return fall_back(info);
+  if (r.ref.map->kind == map_kind::lru_lock_map) {
     lock_now<true, Try>(info, r, key);
   } else {
     lock_now<false, Try>(info, r, key);
@@ -800,9 +806,9 @@ void LockMethod(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // so that each class's size getter calls one function: see ByKind). An
 // error (a call from inside a callback of the map) falls back, and the full
 // path reports it.
-void Size(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void Size(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   run(info, [&] {
-    shared_map* m = self(info)->ref.map;
+    shared_map* m = r.ref.map;
     std::size_t n = 0;
     switch (m->kind) {
       case map_kind::dash_map: n = static_cast<dash_map_core*>(m)->engine.size(); break;
@@ -833,12 +839,12 @@ void Size(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // every error they meet is the full path's own.
 using full_method = Napi::Value (*)(Napi::Env, shared_map&, Napi::Value, Napi::Value);
 
-void full_body(const v8::FunctionCallbackInfo<v8::Value>& info, full_method body) {
+void full_body(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, full_method body) {
   v8::Isolate* isolate = info.GetIsolate();
   Napi::Env env(owner_of(info)->env());
   try {
-    Napi::Value r = body(env, *self(info)->ref.map, Napi::Value(env, to_napi(info[0])), Napi::Value(env, to_napi(info[1])));
-    info.GetReturnValue().Set(to_v8(r));
+    Napi::Value result = body(env, *r.ref.map, Napi::Value(env, to_napi(info[0])), Napi::Value(env, to_napi(info[1])));
+    info.GetReturnValue().Set(to_v8(result));
   } catch (const Napi::Error& e) {
     isolate->ThrowException(to_v8(e.Value()));
   } catch (const std::exception& e) {
@@ -851,16 +857,16 @@ void full_body(const v8::FunctionCallbackInfo<v8::Value>& info, full_method body
 
 // The family's body of one such method: Which picks it from a wrap class.
 template <template <class> class Which>
-void FullBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  switch (self(info)->kind) {
-    case map_kind::dash_map: return full_body(info, Which<DashMapWrap<false>>::body);
-    case map_kind::lock_free_map: return full_body(info, Which<LockFreeWrap<LockFreeEngine>>::body);
-    case map_kind::hopscotch_map: return full_body(info, Which<LockFreeWrap<HopscotchEngine>>::body);
-    case map_kind::lock_map: return full_body(info, Which<LockMapWrap<false>>::body);
-    case map_kind::lru_lock_map: return full_body(info, Which<LockMapWrap<true>>::body);
+void FullBody(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
+  switch (r.kind) {
+    case map_kind::dash_map: return full_body(info, r, Which<DashMapWrap<false>>::body);
+    case map_kind::lock_free_map: return full_body(info, r, Which<LockFreeWrap<LockFreeEngine>>::body);
+    case map_kind::hopscotch_map: return full_body(info, r, Which<LockFreeWrap<HopscotchEngine>>::body);
+    case map_kind::lock_map: return full_body(info, r, Which<LockMapWrap<false>>::body);
+    case map_kind::lru_lock_map: return full_body(info, r, Which<LockMapWrap<true>>::body);
     case map_kind::dash_set: break;
   }
-  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+  fall_back(info);
 }
 
 template <class W>
@@ -873,8 +879,8 @@ struct get_or_insert_computed_of {
 };
 
 // For a method a family does not have on the fast path.
-void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(owner_of(info)->fallback(info.GetIsolate()));
+void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref&) {
+  fall_back(info);
 }
 
 // The map classes' methods as one function each, which runs the receiver's
@@ -887,17 +893,29 @@ void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // receiver shapes and two function targets, and V8 then calls through its
 // generic path: DashMap's get, has and set took 35-60% longer in such a
 // process (bench/RESULTS.md, "One fast template").
-template <v8::FunctionCallback Dash, v8::FunctionCallback LockFree, v8::FunctionCallback Lock>
+// A fast method's body: the call, and its receiver's record (read once per
+// call: reading it is a chain of dependent loads through the receiver's V8
+// object, which was 15% of a get's time when each helper read it again).
+using fast_method = void (*)(const v8::FunctionCallbackInfo<v8::Value>&, fast_ref&);
+
+template <fast_method Dash, fast_method LockFree, fast_method Lock>
 void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  switch (self(info)->kind) {
-    case map_kind::dash_map: return Dash(info);
+  fast_ref& r = *self(info);
+  switch (r.kind) {
+    case map_kind::dash_map: return Dash(info, r);
     case map_kind::lock_free_map:
-    case map_kind::hopscotch_map: return LockFree(info);
+    case map_kind::hopscotch_map: return LockFree(info, r);
     case map_kind::lock_map:
-    case map_kind::lru_lock_map: return Lock(info);
+    case map_kind::lru_lock_map: return Lock(info, r);
     case map_kind::dash_set: break;
   }
-  Fallback(info);
+  Fallback(info, r);
+}
+
+// A method with one body for every receiver (size, and DashSet's methods).
+template <fast_method F>
+void Direct(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  F(info, *self(info));
 }
 
 }  // namespace
@@ -939,13 +957,13 @@ FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_ma
            {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, Fallback>},
            {"lock", ByKind<Fallback, Fallback, LockMethod<false>>},
            {"tryLock", ByKind<Fallback, Fallback, LockMethod<true>>},
-           {"update", FullBody<update_of>},
-           {"getOrInsertComputed", FullBody<get_or_insert_computed_of>},
-           {"size", Size}}));
-  set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Has<true>}, {"insert", Insert},
-                                                                  {"delete", Delete<true>}, {"size", Size},
-                                                                  {"insertMany", InsertMany},
-                                                                  {"deleteMany", DeleteMany<true>}}));
+           {"update", Direct<FullBody<update_of>>},
+           {"getOrInsertComputed", Direct<FullBody<get_or_insert_computed_of>>},
+           {"size", Direct<Size>}}));
+  set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Direct<Has<true>>}, {"insert", Direct<Insert>},
+                                                                  {"delete", Direct<Delete<true>>}, {"size", Direct<Size>},
+                                                                  {"insertMany", Direct<InsertMany>},
+                                                                  {"deleteMany", Direct<DeleteMany<true>>}}));
 }
 
 FastPath::~FastPath() {
