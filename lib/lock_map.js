@@ -414,8 +414,21 @@ class LruLockMap extends LockMap {
    */
   async getOrCompute(key, fn) {
     if (typeof fn !== 'function') throw new TypeError('getOrCompute: fn must be a function');
-    const cached = this[kNative].probe(key);
-    if (cached !== FALLBACK) return cached;
+    // A hit is counted once: by the fast probe, or (for a key type it does
+    // not take) by the full one. COUNTED: counted, and a value the fast
+    // probe does not make (or a stored undefined), which peek returns
+    // uncounted; if peek finds nothing (the key went meanwhile, or holds
+    // undefined) the locked path below decides.
+    const hit = this[kFast].probe(key);
+    if (hit === FALLBACK) {
+      const cached = this[kNative].probe(key);
+      if (cached !== FALLBACK) return cached;
+    } else if (hit === COUNTED) {
+      const cached = this[kNative].peek(key);
+      if (cached !== undefined) return cached;
+    } else if (hit !== undefined) {
+      return hit;
+    }
     const entry = await this.lockAsync(key);
     try {
       if (entry.exists) return entry.value;

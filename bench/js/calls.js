@@ -7,7 +7,8 @@
 // and a loop of `set` for comparison; `getOrInsertComputed` of a present
 // key and `update` (fn negates the value). For a DashSet: `new DashSet(members)`,
 // `deleteMany(members)` and loops of `add` (into an empty set) and `delete`,
-// per member.
+// per member. For an LruLockMap: `await getOrCompute` of a present key, and
+// for comparison `await` of an async function returning a `get`.
 //   node bench/js/calls.js [DIR ...] [--rounds=N]
 // DIR: a checkout with a built addon (default: this one); several are
 // alternated round by round (alternate.js), each round a fresh process per
@@ -47,7 +48,7 @@ const negate = (v) => -v;
 const unused = () => { throw new Error('getOrInsertComputed: the key is present, fn must not run'); };
 const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N, getOrInsertComputed: 20 * N, update: 20 * N };
 
-function child(dir) {
+async function child(dir) {
   const t = require(path.resolve(dir));
   const keys = Array.from({ length: N }, (_, i) => 'k' + i);
   const entries = keys.map((k, i) => [k, i]);
@@ -79,10 +80,38 @@ function child(dir) {
   out['DashSet deleteMany'] = timedOnFull((set) => set.deleteMany(members));
   out['DashSet add loop'] = bestNs(() => { s = new t.DashSet(); for (let i = 0; i < N; i++) s.add(members[i]); }, N);
   out['DashSet delete loop'] = timedOnFull((set) => { for (let i = 0; i < N; i++) set.delete(members[i]); });
+  // An LruLockMap's getOrCompute of a present key (a cache hit), awaited,
+  // against awaiting an async function that returns a get: the floor of
+  // any promise-returning lookup.
+  const lru = new t.LruLockMap({ capacity: 2 * N });
+  for (let i = 0; i < N; i++) lru.set(keys[i], i);
+  const never = () => { throw new Error('getOrCompute: the key is present, fn must not run'); };
+  const asyncGet = async (k) => lru.get(k);
+  const bestAsync = async (f) => {
+    let best = Infinity;
+    for (let pass = 0; pass < 5; pass++) {
+      const t0 = process.hrtime.bigint();
+      const s = await f();
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / (20 * N));
+      if (s !== 20 * (N * (N - 1) / 2)) throw new Error('LruLockMap: wrong results');
+    }
+    return best;
+  };
+  out['LruLockMap getOrCompute'] = await bestAsync(async () => {
+    let s = 0;
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += await lru.getOrCompute(keys[i], never);
+    return s;
+  });
+  out['LruLockMap await async get'] = await bestAsync(async () => {
+    let s = 0;
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += await asyncGet(keys[i]);
+    return s;
+  });
   process.stdout.write(JSON.stringify(out));
 }
 
 const SET_CALLS = ['new DashSet(members)', 'deleteMany', 'add loop', 'delete loop'];
+const LRU_CALLS = ['getOrCompute', 'await async get'];
 
 function main() {
   const { dirs, rounds } = parseArgs(process.argv.slice(2), 3);
@@ -93,6 +122,8 @@ function main() {
     CLASSES.flatMap((C) => dirs.map((dir) => [dir, C, ...cells(dir, C, names)])));
   console.log();
   printTable(['build', 'DashSet'], SET_CALLS, dirs.map((dir) => [dir, 'per member', ...cells(dir, 'DashSet', SET_CALLS)]));
+  console.log();
+  printTable(['build', 'LruLockMap'], LRU_CALLS, dirs.map((dir) => [dir, 'per call (hit)', ...cells(dir, 'LruLockMap', LRU_CALLS)]));
 }
 
 if (process.argv[2] === '--child') child(process.argv[3]);

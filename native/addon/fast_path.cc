@@ -580,7 +580,11 @@ void lock_now(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, cons
 }
 
 // get / peek / has on a lock map: reads, which never wait for a key's lock.
-enum class lock_read { get, peek, has };
+// probe: an LruLockMap's getOrCompute lookup, counted as get counts it;
+// unlike get it tells a stored undefined from an absent key (the one
+// returns the `counted` sentinel, the other undefined), so lib/ knows
+// whether to compute.
+enum class lock_read { get, peek, has, probe };
 
 template <bool Lru, lock_read Op>
 void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, const Key& key) {
@@ -591,12 +595,14 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r,
     } else {
       value_copy c;
       const auto take = [&](const Value& v) { copy_out(v, c); };  // in place: a string is not copied twice
-      if constexpr (Op == lock_read::get) {
-        engine.visit(key, take);
-      } else {
+      if constexpr (Op == lock_read::peek) {
         engine.peek_visit(key, take);
+      } else {
+        engine.visit(key, take);
       }
-      if (Lru && Op == lock_read::get && c.kind == value_copy::other) {
+      // Counted (LRU) and not returned from here: lib/ peeks it.
+      const bool stored_undefined = c.kind == value_copy::special && c.sp == Value::special::undefined;
+      if (Lru && Op != lock_read::peek && (c.kind == value_copy::other || (Op == lock_read::probe && stored_undefined))) {
         return info.GetReturnValue().Set(owner_of(info)->counted(info.GetIsolate()));
       }
       return_copy(info, c);
@@ -946,6 +952,7 @@ FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_ma
           {{"get", ByKind<Get, LockFreeRead<false>, LockRead<lock_read::get>>},
            {"has", ByKind<Has<false>, LockFreeRead<true>, LockRead<lock_read::has>>},
            {"peek", ByKind<Fallback, Fallback, LockRead<lock_read::peek>>},
+           {"probe", ByKind<Fallback, Fallback, LockRead<lock_read::probe>>},
            {"set", ByKind<Set, LockFreeWrite<write_op::set>, LockWrite<write_op::set>>},
            {"delete", ByKind<Delete<false>, LockFreeWrite<write_op::erase>, LockWrite<write_op::erase>>},
            {"add", ByKind<Add, LockFreeWrite<write_op::add>, LockWrite<write_op::add>>},

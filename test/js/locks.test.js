@@ -441,6 +441,23 @@ describe('LruLockMap', () => {
     a.release();
   });
 
+  // getOrCompute's lookup is the fast probe for the common key types (a
+  // value it does not make, or a stored undefined, is then peeked), else the
+  // full one: each way a hit or a miss counts once.
+  test('getOrCompute counts one hit or one miss for every value type and key type', async () => {
+    const never = () => { throw new Error('not called: the key is present'); };
+    for (const v of [{ o: 1 }, 10n ** 30n, new Uint8Array([1]), 'str', 1.5, null, undefined, true]) {
+      for (const k of ['k', 7, Buffer.from('k'), 5n]) {
+        const lru = new LruLockMap({ capacity: 4 });
+        lru.set(k, v);
+        assert.deepStrictEqual(await lru.getOrCompute(k, never), v, `value ${typeof v}, key ${typeof k}`);
+        assert.deepEqual(lru.stats(), { hits: 1, misses: 0, evictions: 0, expirations: 0 }, `value ${typeof v}, key ${typeof k}`);
+        assert.deepStrictEqual(await lru.getOrCompute('absent', () => v), v);
+        assert.deepEqual(lru.stats(), { hits: 1, misses: 1, evictions: 0, expirations: 0 }, `miss, value ${typeof v}`);
+      }
+    }
+  });
+
   test('getOrCompute: concurrent callers on one thread share one call; stored undefined is a hit', async () => {
     const m = new LruLockMap({ capacity: 10 });
     let calls = 0;
