@@ -89,13 +89,19 @@ class MapCore extends SharedCore {
   // [kSetMany] stores entries split into two plain arrays that lib/ made
   // (splitEntries, or a constructor's fillEntries: reading them runs no
   // user code).
+  // A lock map's fast setMany/deleteMany stop at the first key another
+  // thread holds and say how far they got (a number; deleteMany:
+  // [written, removed]); the full path does the rest, waiting for that key.
   [kSetMany](keys, values) {
-    if (this[kFast].setMany(keys, values) === FALLBACK) this[kNative].setMany(keys, values);
+    const r = this[kFast].setMany(keys, values);
+    if (r === FALLBACK) this[kNative].setMany(keys, values);
+    else if (r !== undefined) this[kNative].setMany(keys.slice(r), values.slice(r));
   }
   deleteMany(keys) {
     const list = toArray(keys, 'deleteMany: keys');
     const r = this[kFast].deleteMany(list);
-    return r === FALLBACK ? this[kNative].deleteMany(list) : r;
+    if (r === FALLBACK) return this[kNative].deleteMany(list);
+    return typeof r === 'number' ? r : r[1] + this[kNative].deleteMany(list.slice(r[0]));
   }
   // One get per key, as the native getMany does (a read has no effect, so
   // an invalid key thrown midway leaves nothing half done), but over the

@@ -724,6 +724,20 @@ void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r)
   }
 }
 
+// Runs step(0), step(1), ... while each returns true, up to n; a C++
+// exception ends it as a false would (lib/ then gives the rest to the full
+// path, which meets and reports the same error). Returns how many returned
+// true.
+template <class F>
+std::size_t while_free(std::size_t n, F&& step) {
+  std::size_t done = 0;
+  try {
+    while (done < n && step(done)) ++done;
+  } catch (...) {
+  }
+  return done;
+}
+
 // LockMap / LruLockMap writes of a key nobody holds, through try_alter
 // (lock_map.hpp): a key that is held, by this thread or another, is left
 // alone and the call falls back to the full path, which waits for it (up
@@ -731,9 +745,12 @@ void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r)
 // (a call from a retain callback into its shard). LRU: a plain set stores
 // with the map's TTL, the others keep the entry's own (as the full path).
 // f may run twice on an LRU map (after room was made in another shard), so
-// each decision copies what it stores. setMany and deleteMany stay on the
-// full path: one held key partway through would leave this path half done,
-// and deleteMany's count could then not be told.
+// each decision copies what it stores. setMany and deleteMany write key
+// by key while the keys are free; at the first held one (or error) they
+// stop and return how far they got, and lib/ passes the rest to the full
+// path, which waits for that key: setMany returns the count written,
+// deleteMany [written, removed] (nothing written: the fallback sentinel;
+// all: undefined, or deleteMany's count). So no key is written twice.
 template <bool Lru, write_op Op>
 void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
   auto& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
@@ -768,9 +785,32 @@ void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r
           a.key, [&](alter_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); });
       if (!swapped) return fallback();
       info.GetReturnValue().Set(*swapped);
+    } else if constexpr (Op == write_op::set_many) {
+      const auto ttl = Lru ? threadmap::map_ttl : threadmap::keep_ttl;
+      const std::size_t done = while_free(a.entries.size(), [&](std::size_t i) {
+        return engine.try_alter(a.entries[i].first, [&](alter_entry<Value>& e) { e.assign(a.entries[i].second); return true; },
+                                ttl).has_value();
+      });
+      if (done == 0 && !a.entries.empty()) return fallback();
+      if (done < a.entries.size()) return_number(info, static_cast<double>(done));
     } else {
-      static_assert(Op == write_op::set_many || Op == write_op::delete_many);
-      fallback();
+      static_assert(Op == write_op::delete_many);
+      std::size_t removed = 0;
+      const std::size_t done = while_free(a.keys.size(), [&](std::size_t i) {
+        const auto had = engine.try_alter(a.keys[i], [](alter_entry<Value>& e) {
+          const bool present = e.exists();
+          e.erase();
+          return present;
+        });
+        removed += had.value_or(false) ? 1 : 0;
+        return had.has_value();
+      });
+      if (done == 0 && !a.keys.empty()) return fallback();
+      if (done == a.keys.size()) return return_number(info, static_cast<double>(removed));
+      v8::Isolate* isolate = info.GetIsolate();
+      v8::Local<v8::Value> partial[] = {v8::Number::New(isolate, static_cast<double>(done)),
+                                        v8::Number::New(isolate, static_cast<double>(removed))};
+      info.GetReturnValue().Set(v8::Array::New(isolate, partial, 2));
     }
   });
 }
@@ -960,8 +1000,8 @@ FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_ma
            {"take", ByKind<Take, LockFreeWrite<write_op::take>, LockWrite<write_op::take>>},
            {"compareAndSet",
             ByKind<CompareAndSet, LockFreeWrite<write_op::compare_and_set>, LockWrite<write_op::compare_and_set>>},
-           {"setMany", ByKind<SetMany, LockFreeWrite<write_op::set_many>, Fallback>},
-           {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, Fallback>},
+           {"setMany", ByKind<SetMany, LockFreeWrite<write_op::set_many>, LockWrite<write_op::set_many>>},
+           {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, LockWrite<write_op::delete_many>>},
            {"lock", ByKind<Fallback, Fallback, LockMethod<false>>},
            {"tryLock", ByKind<Fallback, Fallback, LockMethod<true>>},
            {"update", Direct<FullBody<update_of>>},

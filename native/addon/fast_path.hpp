@@ -26,7 +26,8 @@
 // tryLock() and peek() (Entry.prototype.release is already a V8 function,
 // see lock_hub.hpp). Their writes change only a key nobody holds (a held
 // one falls back, and the full path waits for it); their setMany and
-// deleteMany stay on the full path. Lock errors are thrown from here with
+// deleteMany stop at the first held key, and lib/ gives the full path only
+// the rest. Lock errors are thrown from here with
 // their codes (a fallback would wait a second time); other failures fall
 // back.
 //

@@ -662,9 +662,9 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
 
 // lib/ keeps each map's fast object (native/addon/fast_path.hpp) under a
 // symbol; a caller who reaches it by hand gets a fallback for what it cannot
-// do, never a misread map: the lock-only methods on a DashMap's, the batch
-// writes on a LockMap's, and a setMany whose values array a getter grows
-// while the keys are read.
+// do, never a misread map: the lock-only methods on a DashMap's, a
+// LockMap's batch writes stopped by a held key, and a setMany whose values
+// array a getter grows while the keys are read.
 describe('fast objects reached by hand', () => {
   const fastOf = (m) => m[Object.getOwnPropertySymbols(m).find((s) => s.description === 'threadmap.fast')];
   const isFallback = (r) => typeof r === 'symbol' && r.description === 'threadmap.fallback';
@@ -673,12 +673,31 @@ describe('fast objects reached by hand', () => {
     const d = new DashMap([['a', 1]]);
     const fd = fastOf(d);
     for (const r of [fd.lock('a'), fd.tryLock('a'), fd.peek('a')]) assert.ok(isFallback(r));
-    const l = new LockMap([['x', 1]]);
-    const fl = fastOf(l);
-    assert.ok(isFallback(fl.setMany(['y'], [2])));
-    assert.ok(isFallback(fl.deleteMany(['x'])));
     assert.deepStrictEqual([...d], [['a', 1]]);
-    assert.deepStrictEqual([...l], [['x', 1]]);
+  });
+
+  // A LockMap's setMany/deleteMany write key by key while the keys are free
+  // and stop at a held one, saying how far they got; lib/ gives the full
+  // path only the rest (here, a key this thread holds: ERR_WOULD_DEADLOCK,
+  // as the full path alone would say, after the keys before it).
+  test("a LockMap's batch writes stop at a held key and say how far they got", () => {
+    for (const m of [new LockMap([['x', 1], ['h', 0]]), new LruLockMap([['x', 1], ['h', 0]], { capacity: 8 })]) {
+      const f = fastOf(m);
+      const e = m.lock('h');
+      assert.ok(isFallback(f.setMany(['h', 'y'], [1, 2])), 'the first key held: nothing written');
+      assert.equal(f.setMany(['y', 'h', 'z'], [2, 3, 4]), 1);
+      assert.deepStrictEqual(f.deleteMany(['x', 'absent', 'h', 'y']), [2, 1]);
+      assert.equal(f.setMany(['p', 'q'], [1, 2]), undefined);
+      assert.equal(f.deleteMany(['p', 'q', 'absent']), 2);
+      assert.deepStrictEqual([...m].sort(), [['h', 0], ['y', 2]]);
+      assert.throws(() => m.setMany([['a', 1], ['h', 2], ['b', 3]]), { code: 'ERR_WOULD_DEADLOCK' });
+      assert.throws(() => m.deleteMany(['a', 'h']), { code: 'ERR_WOULD_DEADLOCK' });
+      assert.deepStrictEqual([...m].sort(), [['h', 0], ['y', 2]], 'a was written, then deleted; h, b untouched');
+      e.release();
+      m.setMany([['a', 1], ['h', 2]]);
+      assert.equal(m.deleteMany(['a', 'h', 'y', 'absent']), 3);
+      assert.equal(m.size, 0);
+    }
   });
 
   test('a setMany whose arrays change under a getter falls back with the map unchanged', () => {

@@ -297,6 +297,24 @@ describe('LockMap across workers', () => {
     e.release();
   });
 
+  // The fast setMany/deleteMany stop at the held key; the full path waits
+  // for it and does the rest (lib/map_core.js, [kSetMany]).
+  test('setMany and deleteMany wait for a key a worker holds, then finish', async () => {
+    for (const m of [new LockMap(), new LruLockMap({ capacity: 16 })]) {
+      const w = startLocker(m);
+      await w.ready;
+      await w.send('holdFor', { key: 'k', value: 'worker', ms: 60 });
+      const t0 = Date.now();
+      m.setMany([['a', 1], ['k', 2], ['b', 3]]);
+      assert.ok(Date.now() - t0 >= 40, 'setMany waited for the held key');
+      assert.deepStrictEqual([...m].sort(), [['a', 1], ['b', 3], ['k', 2]]);
+      await w.send('holdFor', { key: 'b', value: 'held', ms: 60 });
+      assert.equal(m.deleteMany(['a', 'absent', 'b', 'k']), 3);
+      assert.equal(m.size, 0);
+      await w.worker.terminate();
+    }
+  });
+
   test('sync lock from the main thread waits for a worker, then times out with ERR_LOCK_TIMEOUT', async () => {
     const m = new LockMap({ timeout: 30 });
     const w = startLocker(m);
