@@ -343,6 +343,23 @@ bool get_or_insert_in(Entry& e, const Value& value, value_copy& out) {
   return true;
 }
 
+// delete: erases the entry; returns whether there was one.
+template <class Entry>
+bool erase_in(Entry& e) {
+  const bool present = e.exists();
+  e.erase();
+  return present;
+}
+
+// set: a decision that stores a copy of `value` (an LRU map's try_alter
+// may run it twice) and returns true.
+inline auto assign_in(const Value& value) {
+  return [&value](auto& e) {
+    e.assign(value);
+    return true;
+  };
+}
+
 // take: copies out the stored value and erases it, unless the fast path
 // cannot return it (then the key stays, and the call falls back).
 template <class Entry>
@@ -602,7 +619,8 @@ void lock_map_read(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r,
       }
       // Counted (LRU) and not returned from here: lib/ peeks it.
       const bool stored_undefined = c.kind == value_copy::special && c.sp == Value::special::undefined;
-      if (Lru && Op != lock_read::peek && (c.kind == value_copy::other || (Op == lock_read::probe && stored_undefined))) {
+      const bool counted = c.kind == value_copy::other || (Op == lock_read::probe && stored_undefined);
+      if (Lru && Op != lock_read::peek && counted) {
         return info.GetReturnValue().Set(owner_of(info)->counted(info.GetIsolate()));
       }
       return_copy(info, c);
@@ -754,58 +772,48 @@ std::size_t while_free(std::size_t n, F&& step) {
 template <bool Lru, write_op Op>
 void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
   auto& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
-  const auto fallback = [&] { fall_back(info); };
   run(info, [&] {
     value_copy c;
     if constexpr (Op == write_op::set) {
       const auto ttl = Lru ? threadmap::map_ttl : threadmap::keep_ttl;
-      if (!engine.try_alter(a.key, [&](alter_entry<Value>& e) { e.assign(a.value); return true; }, ttl)) fallback();
+      if (!engine.try_alter(a.key, assign_in(a.value), ttl)) fall_back(info);
     } else if constexpr (Op == write_op::erase) {
-      const auto had = engine.try_alter(a.key, [](alter_entry<Value>& e) {
-        const bool present = e.exists();
-        e.erase();
-        return present;
-      });
-      if (!had) return fallback();
+      const auto had = engine.try_alter(a.key, erase_in<alter_entry<Value>>);
+      if (!had) return fall_back(info);
       info.GetReturnValue().Set(*had);
     } else if constexpr (Op == write_op::add) {
       const auto sum = engine.try_alter(a.key, [&](alter_entry<Value>& e) { return add_to(e, a.delta); });
-      if (!sum) return fallback();
+      if (!sum) return fall_back(info);
       return_sum(info, *sum);
     } else if constexpr (Op == write_op::get_or_insert) {
       const auto inserted = engine.try_alter(a.key, [&](alter_entry<Value>& e) { return get_or_insert_in(e, a.value, c); });
-      if (!inserted) return fallback();
+      if (!inserted) return fall_back(info);
       if (*inserted) return info.GetReturnValue().Set(info[1]);
       return_copy(info, c);
     } else if constexpr (Op == write_op::take) {
-      if (!engine.try_alter(a.key, [&](alter_entry<Value>& e) { take_in(e, c); return true; })) return fallback();
+      if (!engine.try_alter(a.key, [&](alter_entry<Value>& e) { take_in(e, c); return true; })) return fall_back(info);
       return_taken(info, c);
     } else if constexpr (Op == write_op::compare_and_set) {
       const auto swapped = engine.try_alter(
           a.key, [&](alter_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); });
-      if (!swapped) return fallback();
+      if (!swapped) return fall_back(info);
       info.GetReturnValue().Set(*swapped);
     } else if constexpr (Op == write_op::set_many) {
       const auto ttl = Lru ? threadmap::map_ttl : threadmap::keep_ttl;
       const std::size_t done = while_free(a.entries.size(), [&](std::size_t i) {
-        return engine.try_alter(a.entries[i].first, [&](alter_entry<Value>& e) { e.assign(a.entries[i].second); return true; },
-                                ttl).has_value();
+        return engine.try_alter(a.entries[i].first, assign_in(a.entries[i].second), ttl).has_value();
       });
-      if (done == 0 && !a.entries.empty()) return fallback();
+      if (done == 0 && !a.entries.empty()) return fall_back(info);
       if (done < a.entries.size()) return_number(info, static_cast<double>(done));
     } else {
       static_assert(Op == write_op::delete_many);
       std::size_t removed = 0;
       const std::size_t done = while_free(a.keys.size(), [&](std::size_t i) {
-        const auto had = engine.try_alter(a.keys[i], [](alter_entry<Value>& e) {
-          const bool present = e.exists();
-          e.erase();
-          return present;
-        });
+        const auto had = engine.try_alter(a.keys[i], erase_in<alter_entry<Value>>);
         removed += had.value_or(false) ? 1 : 0;
         return had.has_value();
       });
-      if (done == 0 && !a.keys.empty()) return fallback();
+      if (done == 0 && !a.keys.empty()) return fall_back(info);
       if (done == a.keys.size()) return return_number(info, static_cast<double>(removed));
       v8::Isolate* isolate = info.GetIsolate();
       v8::Local<v8::Value> partial[] = {v8::Number::New(isolate, static_cast<double>(done)),
@@ -1001,14 +1009,17 @@ FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_ma
            {"compareAndSet",
             ByKind<CompareAndSet, LockFreeWrite<write_op::compare_and_set>, LockWrite<write_op::compare_and_set>>},
            {"setMany", ByKind<SetMany, LockFreeWrite<write_op::set_many>, LockWrite<write_op::set_many>>},
-           {"deleteMany", ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, LockWrite<write_op::delete_many>>},
+           {"deleteMany",
+            ByKind<DeleteMany<false>, LockFreeWrite<write_op::delete_many>, LockWrite<write_op::delete_many>>},
            {"lock", ByKind<Fallback, Fallback, LockMethod<false>>},
            {"tryLock", ByKind<Fallback, Fallback, LockMethod<true>>},
            {"update", Direct<FullBody<update_of>>},
            {"getOrInsertComputed", Direct<FullBody<get_or_insert_computed_of>>},
            {"size", Direct<Size>}}));
-  set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Direct<Has<true>>}, {"insert", Direct<Insert>},
-                                                                  {"delete", Direct<Delete<true>>}, {"size", Direct<Size>},
+  set_template_.Reset(isolate_, make_template("DashSetFastPath", {{"has", Direct<Has<true>>},
+                                                                  {"insert", Direct<Insert>},
+                                                                  {"delete", Direct<Delete<true>>},
+                                                                  {"size", Direct<Size>},
                                                                   {"insertMany", Direct<InsertMany>},
                                                                   {"deleteMany", Direct<DeleteMany<true>>}}));
 }
