@@ -5,7 +5,7 @@
 // per pair); and per entry of the batch calls: `setMany` of all entries
 // (overwriting), `deleteMany` of all keys then `setMany` back (per pair),
 // and a loop of `set` for comparison; `getOrInsertComputed` of a present
-// key and `update` (fn negates the value). For a DashSet: `new DashSet(members)`,
+// key, `update` (fn negates the value) and `retain` (keeping every entry). For a DashSet: `new DashSet(members)`,
 // `deleteMany(members)` and loops of `add` (into an empty set) and `delete`,
 // per member. For an LruLockMap: `await getOrCompute` of a present key, and
 // for comparison `await` of an async function returning a `get`.
@@ -43,10 +43,17 @@ const CALLS = {
     for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) last = m.update(keys[i], negate);
     return last === N - 1 && m.get(keys[7]) === 7;
   },
+  // Keeps every entry: the callback's cost per entry.
+  retain(m) {
+    let kept = 0;
+    for (let r = 0; r < 5; r++) kept += N - m.retain(keepAll);
+    return kept === 5 * N && m.size === N;
+  },
 };
 const negate = (v) => -v;
+const keepAll = (v) => v !== 'never';
 const unused = () => { throw new Error('getOrInsertComputed: the key is present, fn must not run'); };
-const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N, getOrInsertComputed: 20 * N, update: 20 * N };
+const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N, getOrInsertComputed: 20 * N, update: 20 * N, retain: 5 * N };
 
 async function child(dir) {
   const t = require(path.resolve(dir));

@@ -254,7 +254,7 @@ Napi::Value DashMapWrap<IsSet>::Retain(const Napi::CallbackInfo& info) {
   Napi::Function fn = require_function(env, arg(info, 0), "retain: fn");
   size_t removed = guarded(env, [&] {
     return map().retain([&](const Key& k, auto& v) {
-      Napi::HandleScope scope(env);  // this entry's handles go with it, not at the end of the walk
+      element_scope scope;  // this entry's handles go with it, not at the end of the walk
       Napi::Value keep;
       if constexpr (IsSet) {
         keep = fn.Call({decode_key(env, k)});

@@ -24,6 +24,7 @@
 #include "atomic_ops.hpp"
 #include "codec.hpp"
 #include "fast_path.hpp"
+#include "v8_bridge.hpp"
 #include "wrap_support.hpp"
 
 namespace threadmap::addon {
@@ -354,7 +355,7 @@ template <class Engine>
 std::size_t LockFreeWrap<Engine>::retain_keys(Napi::Env env, Addon& addon, Napi::Function fn, const std::vector<Key>& keys) {
   std::size_t removed = 0;
   for (const Key& k : keys) {
-    Napi::HandleScope scope(env);  // this key's handles go with it, not at the end of the walk
+    element_scope scope;  // this key's handles go with it, not at the end of the walk
     const bool erased = guarded(env, [&] {
       return map().compute(k, [&](compute_entry<addon::Value>& e) {
         if (!e.exists()) return false;

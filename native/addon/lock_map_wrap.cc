@@ -328,7 +328,7 @@ Napi::Value LockMapWrap<Lru>::Retain(const Napi::CallbackInfo& info) {
   size_t removed = guarded(env, [&] {
     return map().retain(
         [&](const Key& k, const addon::Value& v) {
-          Napi::HandleScope scope(env);  // this entry's handles go with it, not at the end of the walk
+          element_scope scope;  // this entry's handles go with it, not at the end of the walk
           return callback_result(env, fn.Call({decode_value(env, v), decode_key(env, k)}), "retain: fn")
               .ToBoolean()
               .Value();

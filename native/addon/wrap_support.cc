@@ -62,7 +62,7 @@ std::vector<Key> key_args(Napi::Env env, const shared_map& map, Napi::Array keys
   std::vector<Key> out;
   out.reserve(keys.Length());
   for (uint32_t i = 0; i < keys.Length(); ++i) {
-    Napi::HandleScope scope(env);  // this key's handles go now, not when the call returns
+    element_scope scope;  // this key's handles go now, not when the call returns
     out.push_back(key_arg(env, map, keys.Get(i)));
   }
   return out;
@@ -78,7 +78,7 @@ std::vector<std::pair<Key, Value>> entry_args(Napi::Env env, Addon& addon, const
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     // This entry's handles (those a getter or a key's string makes) go
     // now, not when the call returns.
-    Napi::HandleScope scope(env);
+    element_scope scope;
     Key k = key_arg(env, map, keys.Get(i));
     entries.emplace_back(std::move(k), value_arg(env, addon, map, values.Get(i)));
   }
