@@ -93,9 +93,9 @@ class DashSet extends SharedCore {
   // Iteration is weakly consistent, as a DashMap's: one shard's members are
   // copied at a time, so a member present for the whole iteration is seen
   // exactly once.
-  values() { return new ShardIterator(this[kNative], KEYS); }
+  values() { return new ShardIterator(this[kNative], KEYS, this.constructor.name); }
   keys() { return this.values(); }
-  entries() { return new ShardIterator(this[kNative], MEMBER_PAIRS); }
+  entries() { return new ShardIterator(this[kNative], MEMBER_PAIRS, this.constructor.name); }
   [Symbol.iterator]() { return this.values(); }
   forEach(fn, thisArg) {
     if (typeof fn !== 'function') throw new TypeError('forEach: fn must be a function');

@@ -133,9 +133,9 @@ class MapCore extends SharedCore {
 
   // Iteration is weakly consistent: it copies one shard at a time, so it sees
   // every entry present for its whole duration exactly once (ShardIterator).
-  entries() { return new ShardIterator(this[kNative], ENTRIES); }
-  keys() { return new ShardIterator(this[kNative], KEYS); }
-  values() { return new ShardIterator(this[kNative], VALUES); }
+  entries() { return new ShardIterator(this[kNative], ENTRIES, this.constructor.name); }
+  keys() { return new ShardIterator(this[kNative], KEYS, this.constructor.name); }
+  values() { return new ShardIterator(this[kNative], VALUES, this.constructor.name); }
   [Symbol.iterator]() { return this.entries(); }
   forEach(fn, thisArg) {
     if (typeof fn !== 'function') throw new TypeError('forEach: fn must be a function');
@@ -176,15 +176,18 @@ const MEMBER_PAIRS = 3;
 class ShardIterator {
   #native;
   #kind;
+  #name;
   #shards;
   #shard = 0;
   #items = [];
   #at = 0;
 
-  constructor(nativeMap, kind) {
+  // name: the collection's class, for util.inspect.
+  constructor(nativeMap, kind, name, shards = nativeMap.shardCount()) {
     this.#native = nativeMap;
     this.#kind = kind;
-    this.#shards = nativeMap.shardCount();
+    this.#name = name;
+    this.#shards = shards;
   }
 
   next() {
@@ -211,6 +214,32 @@ class ShardIterator {
   }
 
   get [Symbol.toStringTag]() { return 'threadmap Iterator'; }
+
+  // console.log / util.inspect: what is left to iterate, as Node shows a Map
+  // iterator (`[DashMap Entries] { [ 'a', 1 ] }`), without consuming it: a
+  // copy of this iterator's position walks on, copying the later shards it
+  // shows out of the map (for the view only: this iterator reads them again,
+  // as they are then).
+  [inspect.custom](depth, options, inspectValue) {
+    const pairs = this.#kind === ENTRIES || this.#kind === MEMBER_PAIRS;
+    const label = `[${this.#name} ${pairs ? 'Entries' : 'Iterator'}]`;
+    if (depth < 0) return options.stylize(label, 'special');
+    const view = new ShardIterator(this.#native, this.#kind, this.#name, this.#shards);
+    view.#shard = this.#shard;
+    view.#items = this.#items;
+    view.#at = this.#at;
+    const max = options.maxArrayLength ?? 100;
+    const nested = nestedInspectOptions(options);
+    const parts = [];
+    for (let r = view.next(); !r.done; r = view.next()) {
+      if (parts.length === max) {
+        parts.push('...');
+        break;
+      }
+      parts.push(inspectValue(r.value, nested));
+    }
+    return `${label} ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
+  }
 }
 Object.setPrototypeOf(ShardIterator.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
 

@@ -477,6 +477,23 @@ describe('DashMap only', () => {
     }
   });
 
+  // As Node shows a Map iterator: what is left, and showing it consumes nothing.
+  test('util.inspect of an iterator shows what is left without consuming it', () => {
+    const { inspect } = require('node:util');
+    const m = new DashMap([['a', 1]], { shards: 1 });
+    const it = m.entries();
+    assert.equal(inspect(it), "[DashMap Entries] { [ 'a', 1 ] }");
+    assert.deepEqual(it.next().value, ['a', 1], 'the view took nothing');
+    assert.equal(inspect(it), '[DashMap Entries] {}');
+    assert.equal(inspect(new DashSet(['x']).values()), "[DashSet Iterator] { 'x' }");
+    const many = new LockFreeMap();
+    for (let i = 0; i < 150; i++) many.set(i, i);
+    const shown = inspect(many.values());
+    assert.match(shown, /^\[LockFreeMap Iterator\] \{ (\d+, ){100}\.\.\. \}$/);
+    assert.equal(inspect(many.keys(), { maxArrayLength: 2 }).split(', ').length, 3);
+    assert.equal([...many.keys()].length, 150);
+  });
+
   test('shardCount honours the shards option', () => {
     assert.equal(new DashMap({ shards: 1 }).shardCount, 1);
     assert.equal(new DashMap({ shards: 16 }).shardCount, 16);
