@@ -560,6 +560,103 @@ for (const [className, make] of differentialClasses) test(`differential: random 
   }
 });
 
+// The same against a model of DESIGN.md's atomic and batch operations: each
+// call's result and the map afterwards. The pools mix what the fast path
+// takes (string, number, boolean keys; number, string, boolean, null,
+// undefined values) with what it leaves to the full path (bigint keys and
+// values, long strings), so both paths and the switches between them run.
+const sameValueZero = (a, b) => a === b || (a !== a && b !== b);
+
+for (const [className, make] of differentialClasses) test(`differential: atomic and batch operations give the model's results on ${className}`, () => {
+  for (const seed of [4, 5]) {
+    const r = rng(seed);
+    const ref = new Map();
+    const m = make({ shards: 8 });
+    const pick = (arr) => arr[Math.floor(r() * arr.length)];
+    const some = (arr) => Array.from({ length: Math.floor(r() * 4) }, () => pick(arr));
+    const same = (got, want, what) => assert.ok(Object.is(got, want), `${what}: got ${String(got)}, want ${String(want)}`);
+    for (let step = 0; step < 3000; step++) {
+      const k = pick(poolKeys);
+      const v = pick(poolValues);
+      const op = Math.floor(r() * 10);
+      const where = `seed ${seed} step ${step} op ${op} key ${keyTag(k)}`;
+      switch (op) {
+        case 0: { // getOrInsert
+          const want = ref.has(k) ? ref.get(k) : (ref.set(k, v), v);
+          same(m.getOrInsert(k, v), want, `getOrInsert ${where}`);
+          break;
+        }
+        case 1: { // take
+          const want = ref.get(k);
+          ref.delete(k);
+          same(m.take(k), want, `take ${where}`);
+          break;
+        }
+        case 2: { // compareAndSet: expected undefined means absent
+          const expected = r() < 0.5 && ref.has(k) ? ref.get(k) : pick(poolValues);
+          const match = expected === undefined ? !ref.has(k) : ref.has(k) && sameValueZero(ref.get(k), expected);
+          if (match) ref.set(k, v);
+          assert.equal(m.compareAndSet(k, expected, v), match, `compareAndSet ${where}`);
+          break;
+        }
+        case 3: { // update: fn sees the old value; undefined deletes
+          const old = ref.get(k);
+          if (v === undefined) ref.delete(k); else ref.set(k, v);
+          let seen = 'not called';
+          same(m.update(k, (o) => { seen = o; return v; }), v, `update ${where}`);
+          same(seen, old, `update's old value ${where}`);
+          break;
+        }
+        case 4: { // getOrInsertComputed
+          const want = ref.has(k) ? ref.get(k) : (ref.set(k, v), v);
+          same(m.getOrInsertComputed(k, () => v), want, `getOrInsertComputed ${where}`);
+          break;
+        }
+        case 5: { // add: numbers to numbers, bigints to bigints, else TypeError and no change
+          const delta = pick([1, -0.5, 2n, -3n]);
+          const old = ref.get(k);
+          if (!ref.has(k) || typeof old === typeof delta) {  // a stored undefined is not a number
+            const sum = (old === undefined ? (typeof delta === 'bigint' ? 0n : 0) : old) + delta;
+            ref.set(k, sum);
+            same(m.add(k, delta), sum, `add ${where}`);
+          } else {
+            assert.throws(() => m.add(k, delta), TypeError, `add ${where}`);
+          }
+          break;
+        }
+        case 6: { // setMany
+          const entries = some(poolKeys).map((key) => [key, pick(poolValues)]);
+          for (const [key, value] of entries) ref.set(key, value);
+          assert.equal(m.setMany(entries), m);
+          break;
+        }
+        case 7: { // deleteMany: how many were there (a repeated key counts once)
+          const keys = some(poolKeys);
+          let want = 0;
+          for (const key of keys) want += ref.delete(key) ? 1 : 0;
+          assert.equal(m.deleteMany(keys), want, `deleteMany ${where}`);
+          break;
+        }
+        case 8: { // getMany
+          const keys = some(poolKeys);
+          const got = m.getMany(keys);
+          keys.forEach((key, i) => same(got[i], ref.get(key), `getMany ${where}`));
+          break;
+        }
+        default: { // set
+          ref.set(k, v);
+          m.set(k, v);
+        }
+      }
+      if (step % 100 === 0) assert.equal(m.size, ref.size, `size ${where}`);
+    }
+    const a = sortedEntries(m);
+    const b = sortedEntries(ref);
+    assert.equal(a.length, b.length);
+    for (let i = 0; i < a.length; i++) same(a[i][1], b[i][1], `value of ${keyTag(a[i][0])}`);
+  }
+});
+
 // DashMap, LockFreeMap and HopscotchMap share their JS get/set/has/delete/add
 // and one set of native fast functions (native/addon/fast_path.cc, ByKind),
 // which must reach the receiver's own engine whatever the class of the call
