@@ -900,7 +900,9 @@ void full_body(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, ful
     Napi::Value result = body(env, *r.ref.map, Napi::Value(env, to_napi(info[0])), Napi::Value(env, to_napi(info[1])));
     info.GetReturnValue().Set(to_v8(result));
   } catch (const Napi::Error& e) {
-    isolate->ThrowException(to_v8(e.Value()));
+    // As node-addon-api's own wrapper: an empty error (none could be made,
+    // e.g. while the thread is being terminated) throws nothing.
+    if (!e.IsEmpty()) isolate->ThrowException(to_v8(e.Value()));
   } catch (const std::exception& e) {
     // What node-addon-api's wrapper makes of one (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
     v8::Local<v8::String> message;
