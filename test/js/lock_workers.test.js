@@ -315,6 +315,31 @@ describe('LockMap across workers', () => {
     }
   });
 
+  // Many held keys, met at random points of the batches: each batch's
+  // result is exact (only this thread writes; the workers only lock).
+  test('setMany and deleteMany stay exact while workers lock and release their keys', async () => {
+    const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    for (const m of [new LockMap(), new LruLockMap({ capacity: 64 })]) {
+      const lockers = [startLocker(m), startLocker(m)];
+      await Promise.all(lockers.map((w) => w.ready));
+      const churn = Promise.all(lockers.map((w) => w.send('churnLocks', { keys, ms: 400 })));
+      const model = new Map();
+      const end = Date.now() + 300;  // the workers churn for 400 ms from their start
+      for (let round = 0; Date.now() < end; round++) {
+        const batch = keys.filter((_, i) => (i * 7 + round) % 3 === 0);
+        m.setMany(batch.map((k) => [k, round]));
+        for (const k of batch) model.set(k, round);
+        const gone = keys.filter((_, i) => (i * 5 + round) % 4 === 0);
+        const want = gone.filter((k) => model.delete(k)).length;
+        assert.equal(m.deleteMany(gone), want, `round ${round}`);
+      }
+      const taken = await churn;
+      assert.ok(taken.every((n) => n > 0), 'both workers locked keys meanwhile');
+      assert.deepStrictEqual([...m].sort(), [...model].sort());
+      await Promise.all(lockers.map((w) => w.worker.terminate()));
+    }
+  });
+
   test('sync lock from the main thread waits for a worker, then times out with ERR_LOCK_TIMEOUT', async () => {
     const m = new LockMap({ timeout: 30 });
     const w = startLocker(m);
