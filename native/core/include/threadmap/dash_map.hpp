@@ -146,7 +146,7 @@ struct epoch_free {
 // 4 x hardware threads rounded up to a power of two: dashmap's default
 // shard count, and LockMap's (whose LRU capacity is split across shards).
 inline std::size_t hardware_shard_count() noexcept {
-  std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t hw = detail::hardware_threads();
   return std::bit_ceil(hw * 4);
 }
 

@@ -1,9 +1,11 @@
 // threadmap/detail/config.hpp: build-wide constants and the precondition macro.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstddef>
+#include <thread>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -51,5 +53,16 @@ namespace threadmap::detail {
 // share a line (false sharing would make readers of different shards
 // invalidate each other).
 inline constexpr std::size_t cache_line = 64;
+
+// The hardware thread count (at least 1), read once per process: glibc's
+// std::thread::hardware_concurrency() opens and reads
+// /sys/devices/system/cpu/online on every call, which made most of the 24 us
+// that creating a DashMap took from JS (bench/RESULTS.md, "Creating a
+// map"). It only sizes shard counts and lock slots, so a count fixed at
+// first use is enough.
+inline unsigned hardware_threads() noexcept {
+  static const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  return n;
+}
 
 }  // namespace threadmap::detail

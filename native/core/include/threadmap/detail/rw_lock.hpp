@@ -556,7 +556,7 @@ class rw_lock {
 class reader_slots {
  public:
   explicit reader_slots(std::size_t locks)
-      : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(std::max(1u, std::thread::hardware_concurrency())), 4, 8))),
+      : slots_(static_cast<uint32_t>(std::clamp<std::size_t>(std::bit_ceil(hardware_threads()), 4, 8))),
         locks_(locks),
         lines_(std::make_unique<reader_line[]>((slots_ + 1) * locks_)) {}
 
