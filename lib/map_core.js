@@ -2,9 +2,9 @@
 // The Map-like core every map class shares: everything that is the same
 // whatever the engine, written once over two native objects: the Node-API
 // object in this[kNative] (native/addon/*_wrap.cc), for every call the fast
-// object does not finish,
-// and the V8-level fast path in this[kFast] (native/addon/fast_path.hpp):
-// the hot methods for the common key and value types. A fast method returns
+// object does not finish, and the V8-level fast path in this[kFast]
+// (native/addon/fast_path.hpp): the hot methods for the common key and
+// value types. A fast method returns
 // FALLBACK when it cannot serve a call (another type, an error to report, a
 // write it must refuse), before the map changed, and the call is repeated on
 // the Node-API path. Every map class's fast object comes from one template,
@@ -85,13 +85,12 @@ class MapCore extends SharedCore {
   }
   // setMany and deleteMany read their arrays in the fast path and encode
   // every key and value before the first change; one it does not encode
-  // falls back with the map unchanged, and the full path reports it.
-  // [kSetMany] stores entries split into two plain arrays that lib/ made
-  // (splitEntries, or a constructor's fillEntries: reading them runs no
-  // user code).
-  // A lock map's fast setMany/deleteMany stop at the first key another
-  // thread holds and say how far they got (a number; deleteMany:
-  // [written, removed]); the full path does the rest, waiting for that key.
+  // falls back with the map unchanged, and the full path reports it. A
+  // lock map's stop at the first key another thread holds and say how far
+  // they got (a number; deleteMany: [written, removed]), and the full path
+  // does the rest, waiting for that key. [kSetMany] stores entries split
+  // into two plain arrays that lib/ made (splitEntries, or a constructor's
+  // fillEntries: reading them runs no user code).
   [kSetMany](keys, values) {
     const r = this[kFast].setMany(keys, values);
     if (r === FALLBACK) this[kNative].setMany(keys, values);

@@ -5,7 +5,8 @@
 // per pair); and per entry of the batch calls: `setMany` of all entries
 // (overwriting), `deleteMany` of all keys then `setMany` back (per pair),
 // and a loop of `set` for comparison; `getOrInsertComputed` of a present
-// key, `update` (fn negates the value) and `retain` (keeping every entry). For a DashSet: `new DashSet(members)`,
+// key, `update` (fn negates the value) and `retain` (keeping every entry).
+// For a DashSet: `new DashSet(members)`,
 // `deleteMany(members)` and loops of `add` (into an empty set) and `delete`,
 // per member. For an LruLockMap: `await getOrCompute` of a present key, and
 // for comparison `await` of an async function returning a `get`.
@@ -34,7 +35,7 @@ const CALLS = {
   },
   getOrInsertComputed(m, keys) {
     let s = 0;
-    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.getOrInsertComputed(keys[i], unused);
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += m.getOrInsertComputed(keys[i], mustNotRun);
     return s === 20 * (N * (N - 1) / 2);
   },
   // 20 negations: every value ends where it began.
@@ -52,7 +53,8 @@ const CALLS = {
 };
 const negate = (v) => -v;
 const keepAll = (v) => v !== 'never';
-const unused = () => { throw new Error('getOrInsertComputed: the key is present, fn must not run'); };
+// For getOrInsertComputed and getOrCompute of present keys.
+const mustNotRun = () => { throw new Error('the key is present: fn must not run'); };
 const PER = { size: 100 * N, getOrInsert: 20 * N, compareAndSet: 20 * N, 'take+set': 20 * N, 'set loop': 20 * N, setMany: 20 * N, 'deleteMany+setMany': 20 * N, getOrInsertComputed: 20 * N, update: 20 * N, retain: 5 * N };
 
 async function child(dir) {
@@ -92,7 +94,6 @@ async function child(dir) {
   // any promise-returning lookup.
   const lru = new t.LruLockMap({ capacity: 2 * N });
   for (let i = 0; i < N; i++) lru.set(keys[i], i);
-  const never = () => { throw new Error('getOrCompute: the key is present, fn must not run'); };
   const asyncGet = async (k) => lru.get(k);
   const bestAsync = async (f) => {
     let best = Infinity;
@@ -106,7 +107,7 @@ async function child(dir) {
   };
   out['LruLockMap getOrCompute'] = await bestAsync(async () => {
     let s = 0;
-    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += await lru.getOrCompute(keys[i], never);
+    for (let r = 0; r < 20; r++) for (let i = 0; i < N; i++) s += await lru.getOrCompute(keys[i], mustNotRun);
     return s;
   });
   out['LruLockMap await async get'] = await bestAsync(async () => {

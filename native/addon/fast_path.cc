@@ -275,7 +275,6 @@ void Set(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   run(info, [&] { dash_set(r.engine(), key, value); });
 }
 
-// add(key, delta?) with a number delta on a number (or absent) value.
 // add(key, delta?)'s arguments, if the fast path handles them: a number or
 // undefined delta (a bigint one takes the full path).
 bool fast_add_args(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, Key& key, double& delta) {
@@ -880,7 +879,9 @@ void Size(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
 //
 // These run a JS callback, so the fast path's types-only shortcut buys
 // little; what they paid on Node-API was the call itself (callback info,
-// napi_unwrap of the wrapper: about 100 ns of a DashMap update's 250) and, in
+// napi_unwrap of the wrapper: entered here, a DashMap update went from 250
+// to 180 ns; bench/RESULTS.md, "update and getOrInsertComputed through the
+// fast object") and, in
 // a program using several map classes, a polymorphic call site per class
 // (MapCore's one method calling each class's own Node-API object). So the
 // fast object has them for every key and value type: each is its family's
@@ -939,6 +940,11 @@ void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref&) {
   fall_back(info);
 }
 
+// A fast method's body: the call, and its receiver's record (read once per
+// call: reading it is a chain of dependent loads through the receiver's V8
+// object, which was 15% of a get's time when each helper read it again).
+using fast_method = void (*)(const v8::FunctionCallbackInfo<v8::Value>&, fast_ref&);
+
 // The map classes' methods as one function each, which runs the receiver's
 // family's own: Dash for a DashMap, LockFree for a LockFreeMap or
 // HopscotchMap, Lock for a LockMap or LruLockMap (Fallback where a family
@@ -949,11 +955,6 @@ void Fallback(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref&) {
 // receiver shapes and two function targets, and V8 then calls through its
 // generic path: DashMap's get, has and set took 35-60% longer in such a
 // process (bench/RESULTS.md, "One fast template").
-// A fast method's body: the call, and its receiver's record (read once per
-// call: reading it is a chain of dependent loads through the receiver's V8
-// object, which was 15% of a get's time when each helper read it again).
-using fast_method = void (*)(const v8::FunctionCallbackInfo<v8::Value>&, fast_ref&);
-
 template <fast_method Dash, fast_method LockFree, fast_method Lock>
 void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
   fast_ref& r = *self(info);

@@ -23,13 +23,13 @@
 // the same map falls back, and the full path refuses it.
 //
 // LockMap and LruLockMap get them too, from the same template, and lock(),
-// tryLock() and peek() (Entry.prototype.release is already a V8 function,
-// see lock_hub.hpp). Their writes change only a key nobody holds (a held
-// one falls back, and the full path waits for it); their setMany and
-// deleteMany stop at the first held key, and lib/ gives the full path only
-// the rest. Lock errors are thrown from here with
-// their codes (a fallback would wait a second time); other failures fall
-// back.
+// tryLock(), peek() and (LruLockMap) probe, getOrCompute's lookup
+// (Entry.prototype.release is already a V8 function, see lock_hub.hpp).
+// Their writes change only a key nobody holds (a held one falls back, and
+// the full path waits for it); their setMany and deleteMany stop at the
+// first held key, and lib/ gives the full path only the rest. Lock errors
+// are thrown from here with their codes (a fallback would wait a second
+// time); other failures fall back.
 //
 // Lifetime: each fast object owns a MapRef (keeps the map alive) in a
 // heap record pointed to by its internal field. The record is freed by a

@@ -36,8 +36,8 @@ inline napi_value to_napi(v8::Local<v8::Value> local) {
 // A handle scope for one element of a loop that makes JS values (a
 // retain's entry, a batch's key): its handles go with it. Node-API's scope
 // (napi_open_handle_scope) allocates a wrapper on the heap, a malloc and a
-// free per element: 11% of a DashMap retain (bench/RESULTS.md, "retain's
-// handle scopes").
+// free per element: retain ran 10-12% faster without them (bench/RESULTS.md,
+// "retain's handle scopes").
 struct element_scope {
   v8::HandleScope scope{v8::Isolate::GetCurrent()};
 };

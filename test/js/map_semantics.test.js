@@ -5,6 +5,7 @@
 // both and compares every result.
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
+const { inspect } = require('node:util');
 const { threadmap, sortedEntries, sortedKeys, keyTag, rng } = require('./helpers');
 
 const { DashMap, DashSet, LockMap, LruLockMap, LockFreeMap, HopscotchMap } = threadmap;
@@ -479,7 +480,6 @@ describe('DashMap only', () => {
 
   // As Node shows a Map iterator: what is left, and showing it consumes nothing.
   test('util.inspect of an iterator shows what is left without consuming it', () => {
-    const { inspect } = require('node:util');
     const m = new DashMap([['a', 1]], { shards: 1 });
     const it = m.entries();
     assert.equal(inspect(it), "[DashMap Entries] { [ 'a', 1 ] }");
@@ -717,7 +717,6 @@ test('batch calls over thousands of elements: all or nothing on a bad one, exact
 // Every map now prints as Node prints a Map (checked against Map itself):
 // class, size, entries.
 describe('util.inspect shows the class, the size and the entries, as for a Map', () => {
-  const { inspect } = require('node:util');
   for (const impl of impls) {
     test(impl.name, () => {
       const m = impl.make();

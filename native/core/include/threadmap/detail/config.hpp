@@ -56,9 +56,9 @@ inline constexpr std::size_t cache_line = 64;
 
 // The hardware thread count (at least 1), read once per process: glibc's
 // std::thread::hardware_concurrency() opens and reads
-// /sys/devices/system/cpu/online on every call, which made most of the 24 us
-// that creating a DashMap took from JS (bench/RESULTS.md, "Creating a
-// map"). It only sizes shard counts and lock slots, so a count fixed at
+// /sys/devices/system/cpu/online on every call, which was more than half of
+// the 23-31 us that creating a DashMap took from JS (bench/RESULTS.md,
+// "Creating a map"). It only sizes shard counts and lock slots, so a count fixed at
 // first use is enough.
 inline unsigned hardware_threads() noexcept {
   static const unsigned n = std::max(1u, std::thread::hardware_concurrency());
