@@ -85,10 +85,11 @@ class MapCore extends SharedCore {
   }
   // setMany and deleteMany read their arrays in the fast path and encode
   // every key and value before the first change; one it does not encode
-  // falls back with the map unchanged, and the full path reports it. A
-  // lock map's stop at the first key another thread holds and say how far
-  // they got (a number; deleteMany: [written, removed]), and the full path
-  // does the rest, waiting for that key. [kSetMany] stores entries split
+  // falls back with the map unchanged, and the full path reports it. They
+  // stop at the first key they cannot write (one another holder has locked,
+  // on a lock map; an error, on any map) and say how far they got (a
+  // number; deleteMany: [written, removed]), and the full path does the
+  // rest, waiting for that key or reporting the error. [kSetMany] stores entries split
   // into two plain arrays that lib/ made (splitEntries, or a constructor's
   // fillEntries: reading them runs no user code).
   [kSetMany](keys, values) {

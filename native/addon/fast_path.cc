@@ -519,31 +519,69 @@ bool fast_keys(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, std
   }
 }
 
-// Both store or remove one key at a time, as the full path does, and an
-// error partway (the thread is stopping; a call from inside an update
-// callback that meets its held shard) falls back after the changes before
-// it. That is safe because running either again gives the same map: the
-// full path then stores the same values or finds those keys gone, and meets
-// the same error. (deleteMany's count is only returned when nothing failed.)
+// Every class's setMany and deleteMany store or remove one key at a time,
+// as the full path does, and stop at the first key they cannot serve: an
+// error (the thread is stopping; out of memory; a call from inside an
+// update callback that meets its held shard) or, on the lock maps, a key
+// that is held. They then return how far they got, and lib/ hands only the
+// rest to the full path, which waits for that key or reports the error
+// (lib/map_core.js, [kSetMany] and deleteMany). So no key is written twice
+// and deleteMany's count covers every key.
+
+// Runs step(0), step(1), ... while each returns true, up to n; a C++
+// exception ends it as a false would. Returns how many returned true.
+template <class F>
+std::size_t while_free(std::size_t n, F&& step) {
+  std::size_t done = 0;
+  try {
+    while (done < n && step(done)) ++done;
+  } catch (...) {
+  }
+  return done;
+}
+
+// setMany's answer after writing `done` of `n` entries: undefined when all
+// were written, the fallback sentinel when none was, else `done`.
+void return_set_progress(const v8::FunctionCallbackInfo<v8::Value>& info, std::size_t done, std::size_t n) {
+  if (done == 0 && n != 0) return fall_back(info);
+  if (done < n) return_number(info, static_cast<double>(done));
+}
+
+// deleteMany's answer after `done` of `n` keys, `removed` of them present:
+// the count when all were done, the fallback sentinel when none was, else
+// [done, removed].
+void return_delete_progress(const v8::FunctionCallbackInfo<v8::Value>& info, std::size_t done, std::size_t n,
+                            std::size_t removed) {
+  if (done == 0 && n != 0) return fall_back(info);
+  if (done == n) return return_number(info, static_cast<double>(removed));
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Value> partial[] = {v8::Number::New(isolate, static_cast<double>(done)),
+                                    v8::Number::New(isolate, static_cast<double>(removed))};
+  info.GetReturnValue().Set(v8::Array::New(isolate, partial, 2));
+}
+
 void SetMany(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   std::vector<std::pair<Key, Value>> entries;
   if (!fast_entries(info, r, entries)) return fall_back(info);
-  run(info, [&] {
-    DashEngine& engine = r.engine();
-    for (auto& [k, v] : entries) dash_set(engine, k, v);
+  DashEngine& engine = r.engine();
+  const std::size_t done = while_free(entries.size(), [&](std::size_t i) {
+    dash_set(engine, entries[i].first, entries[i].second);
+    return true;
   });
+  return_set_progress(info, done, entries.size());
 }
 
 template <bool IsSet>
 void DeleteMany(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r) {
   std::vector<Key> keys;
   if (!fast_keys(info, r, keys)) return fall_back(info);
-  run(info, [&] {
-    auto& engine = dash_engine<IsSet>(r);
-    std::size_t removed = 0;
-    for (const Key& k : keys) removed += engine.erase(k) ? 1 : 0;
-    return_number(info, static_cast<double>(removed));
+  auto& engine = dash_engine<IsSet>(r);
+  std::size_t removed = 0;
+  const std::size_t done = while_free(keys.size(), [&](std::size_t i) {
+    removed += engine.erase(keys[i]) ? 1 : 0;
+    return true;
   });
+  return_delete_progress(info, done, keys.size(), removed);
 }
 
 // A DashSet's insertMany(members) -> how many were absent (as deleteMany:
@@ -693,11 +731,18 @@ void lock_free_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& 
       engine.compute(a.key, [&](compute_entry<Value>& e) { take_in(e, c); });
       return_taken(info, c);
     } else if constexpr (Op == write_op::set_many) {
-      for (auto& [k, v] : a.entries) engine.insert_or_assign(std::move(k), std::move(v));
+      const std::size_t done = while_free(a.entries.size(), [&](std::size_t i) {
+        engine.insert_or_assign(std::move(a.entries[i].first), std::move(a.entries[i].second));
+        return true;
+      });
+      return_set_progress(info, done, a.entries.size());
     } else if constexpr (Op == write_op::delete_many) {
       std::size_t removed = 0;
-      for (const Key& k : a.keys) removed += engine.remove(k) ? 1 : 0;
-      return_number(info, static_cast<double>(removed));
+      const std::size_t done = while_free(a.keys.size(), [&](std::size_t i) {
+        removed += engine.remove(a.keys[i]) ? 1 : 0;
+        return true;
+      });
+      return_delete_progress(info, done, a.keys.size(), removed);
     } else {
       info.GetReturnValue().Set(engine.compute(
           a.key, [&](compute_entry<Value>& e) { return compare_and_set_in(e, a.expect_absent, a.expected, a.value); }));
@@ -741,20 +786,6 @@ void LockFreeWrite(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r)
   }
 }
 
-// Runs step(0), step(1), ... while each returns true, up to n; a C++
-// exception ends it as a false would (lib/ then gives the rest to the full
-// path, which meets and reports the same error). Returns how many returned
-// true.
-template <class F>
-std::size_t while_free(std::size_t n, F&& step) {
-  std::size_t done = 0;
-  try {
-    while (done < n && step(done)) ++done;
-  } catch (...) {
-  }
-  return done;
-}
-
 // LockMap / LruLockMap writes of a key nobody holds, through try_alter
 // (lock_map.hpp): a key that is held, by this thread or another, is left
 // alone and the call falls back to the full path, which waits for it (up
@@ -762,12 +793,8 @@ std::size_t while_free(std::size_t n, F&& step) {
 // (a call from a retain callback into its shard). LRU: a plain set stores
 // with the map's TTL, the others keep the entry's own (as the full path).
 // f may run twice on an LRU map (after room was made in another shard), so
-// each decision copies what it stores. setMany and deleteMany write key
-// by key while the keys are free; at the first held one (or error) they
-// stop and return how far they got, and lib/ passes the rest to the full
-// path, which waits for that key: setMany returns the count written,
-// deleteMany [written, removed] (nothing written: the fallback sentinel;
-// all: undefined, or deleteMany's count). So no key is written twice.
+// each decision copies what it stores. setMany and deleteMany stop at the
+// first held key and say how far they got (see while_free).
 template <bool Lru, write_op Op>
 void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r, write_args& a) {
   auto& engine = static_cast<lock_map_core<Lru>*>(r.ref.map)->engine;
@@ -802,8 +829,7 @@ void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r
       const std::size_t done = while_free(a.entries.size(), [&](std::size_t i) {
         return engine.try_alter(a.entries[i].first, assign_in(a.entries[i].second), ttl).has_value();
       });
-      if (done == 0 && !a.entries.empty()) return fall_back(info);
-      if (done < a.entries.size()) return_number(info, static_cast<double>(done));
+      return_set_progress(info, done, a.entries.size());
     } else {
       static_assert(Op == write_op::delete_many);
       std::size_t removed = 0;
@@ -812,12 +838,7 @@ void lock_map_write(const v8::FunctionCallbackInfo<v8::Value>& info, fast_ref& r
         removed += had.value_or(false) ? 1 : 0;
         return had.has_value();
       });
-      if (done == 0 && !a.keys.empty()) return fall_back(info);
-      if (done == a.keys.size()) return return_number(info, static_cast<double>(removed));
-      v8::Isolate* isolate = info.GetIsolate();
-      v8::Local<v8::Value> partial[] = {v8::Number::New(isolate, static_cast<double>(done)),
-                                        v8::Number::New(isolate, static_cast<double>(removed))};
-      info.GetReturnValue().Set(v8::Array::New(isolate, partial, 2));
+      return_delete_progress(info, done, a.keys.size(), removed);
     }
   });
 }

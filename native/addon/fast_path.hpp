@@ -20,7 +20,8 @@
 //
 // LockFreeMap and HopscotchMap get the same methods from the same template
 // (fast_path.cc, ByKind); a write from inside an update/retain callback of
-// the same map falls back, and the full path refuses it.
+// the same map falls back, and the full path refuses it. Every class's
+// setMany and deleteMany stop at their first error and say how far they got.
 //
 // LockMap and LruLockMap get them too, from the same template, and lock(),
 // tryLock(), peek() and (LruLockMap) probe, getOrCompute's lookup
