@@ -5,7 +5,7 @@
 // byte arrays by content). Shared between threads by handle, like every map.
 const { native, FALLBACK } = require('./native');
 const { engineArgs } = require('./dash_map');
-const { SharedCore, kFast, attachFast, kNative, attachNative, fromHandle, namedMap, toArray, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
+const { SharedCore, kFast, attachFast, kNative, attachNative, fromHandle, namedMap, toArray, deleteManyOf, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
 const { inspect } = require('node:util');
 
 class DashSet extends SharedCore {
@@ -76,9 +76,7 @@ class DashSet extends SharedCore {
 
   /** Removes every value in `values`; returns how many were members. */
   deleteMany(values) {
-    const list = toArray(values, 'deleteMany: values');
-    const r = this[kFast].deleteMany(list);
-    return r === FALLBACK ? this[kNative].deleteMany(list) : r;
+    return deleteManyOf(this, toArray(values, 'deleteMany: values'));
   }
 
   /**

@@ -98,10 +98,7 @@ class MapCore extends SharedCore {
     else if (r !== undefined) this[kNative].setMany(keys.slice(r), values.slice(r));
   }
   deleteMany(keys) {
-    const list = toArray(keys, 'deleteMany: keys');
-    const r = this[kFast].deleteMany(list);
-    if (r === FALLBACK) return this[kNative].deleteMany(list);
-    return typeof r === 'number' ? r : r[1] + this[kNative].deleteMany(list.slice(r[0]));
+    return deleteManyOf(this, toArray(keys, 'deleteMany: keys'));
   }
   // One get per key, as the native getMany does (a read has no effect, so
   // an invalid key thrown midway leaves nothing half done), but over the
@@ -412,6 +409,15 @@ function fillEntries(map, entries) {
   if (entries !== undefined && entries.keys.length > 0) map[kSetMany](entries.keys, entries.values);
 }
 
+// deleteMany(list) through the fast path, then the full path for what it
+// left: everything (FALLBACK) or the keys after the first it could not
+// remove ([done, removed]); see [kSetMany].
+function deleteManyOf(map, list) {
+  const r = map[kFast].deleteMany(list);
+  if (r === FALLBACK) return map[kNative].deleteMany(list);
+  return typeof r === 'number' ? r : r[1] + map[kNative].deleteMany(list.slice(r[0]));
+}
+
 // A list argument as an array. A string or a byte array is iterable, but it
 // is one key: taken as a list, deleteMany('ab') would delete 'a' and 'b'.
 function toArray(iterable, what) {
@@ -438,5 +444,5 @@ function attachFast(map) {
 }
 
 module.exports = {
-  kFast, attachFast, SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, constructorArgs, fillEntries,
+  kFast, attachFast, SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, deleteManyOf, constructorArgs, fillEntries,
 };

@@ -5,7 +5,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { threadmap, snapshot } = require('./helpers');
 
-const { DashMap, LockMap, LruLockMap, LockFreeMap, HopscotchMap, codes } = threadmap;
+const { DashMap, DashSet, LockMap, LruLockMap, LockFreeMap, HopscotchMap, codes } = threadmap;
 
 // The key and value cases run on every map class.
 const classes = [
@@ -724,6 +724,31 @@ describe('fast objects reached by hand', () => {
     assert.ok(!d.has(same) && !d.has('never'));
     assert.equal(d.get('u'), 0);
     assert.equal(d.deleteMany([other, same, 'u']), 1, 'the last throwing deleteMany had removed other');
+  });
+
+  test("a DashSet's deleteMany stops at an error partway too, and lib/ finishes it", () => {
+    const set = new DashSet(['u'], { shards: 2 });
+    const f = fastOf(set);
+    let other;
+    let same;
+    let calls = 0;
+    set.retain(() => {
+      if (calls++ > 0) return true;
+      for (let i = 0; i < 64 && !(other && same); i++) {
+        const r = f.deleteMany([`k${i}`]);
+        if (r === 0) other ??= `k${i}`;
+        else if (isFallback(r)) same ??= `k${i}`;
+      }
+      assert.ok(other && same, 'members in both shards');
+      set.add(other);
+      assert.deepStrictEqual(f.deleteMany([other, same]), [1, 1]);
+      set.add(other);
+      assert.throws(() => set.deleteMany([other, same]), { code: 'ERR_WOULD_DEADLOCK' });
+      return true;
+    });
+    assert.deepStrictEqual([...set], ['u'], 'other removed by the deleteMany that then threw');
+    set.add(other);
+    assert.equal(set.deleteMany([other, same, 'u']), 2);
   });
 
   test('a setMany whose arrays change under a getter falls back with the map unchanged', () => {
