@@ -23,6 +23,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { runJsTests } = require('./test-js');
 
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build-asan-addon');
@@ -62,7 +63,8 @@ try {
   const check = `require(${JSON.stringify(path.join(root, 'lib'))});
     if (!require.cache[${JSON.stringify(addon)}]) { console.error('js-sanitize: the sanitized addon did not load'); process.exit(1); }`;
   run(process.execPath, ['-e', check], { env });
-  run(process.execPath, ['--expose-gc', '--test', 'test/js/'], { env });
+  const status = runJsTests([], env);
+  if (status !== 0) throw Object.assign(new Error(`the JS suite failed (exit ${status})`), { status });
 } catch (err) {
   if (typeof err.status !== 'number') console.error(err.message);
   process.exitCode = typeof err.status === 'number' ? err.status : 1;

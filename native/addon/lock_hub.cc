@@ -36,7 +36,7 @@ void EntryConstructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // The receiver is an Entry (the signature checks it); field 1 is the key.
 void EntryKey(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(info.This()->GetInternalField(1));
+  info.GetReturnValue().Set(info.This()->GetInternalField(1).As<v8::Value>());  // Local<Data> since V8 12 (Node 22)
 }
 
 void EntryReleased(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -100,10 +100,21 @@ LockHub::LockHub(Napi::Env env)
   // Entries are shallow copies of one blank instance: Object::Clone costs
   // a fraction of ObjectTemplate::NewInstance (measured: lock + release
   // went from 425 to 293 ns, bench/js/locks.js).
+  // Each also has the maps' clone guard (lib/map_core.js, uncloneableSymbol):
+  // an own enumerable `uncloneable` symbol. Node 20's structured clone
+  // refuses an object with internal fields anyway, but from Node 22 on it
+  // copies one as an empty plain object, so the symbol is what refuses.
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Object> blank;
-  if (tmpl->InstanceTemplate()->NewInstance(isolate_->GetCurrentContext()).ToLocal(&blank)) {
+  if (tmpl->InstanceTemplate()->NewInstance(context).ToLocal(&blank)) {
     blank->SetAlignedPointerInInternalField(0, nullptr);
-    entry_blank_.Reset(isolate_, blank);
+    v8::Local<v8::Symbol> guard = v8::Symbol::New(
+        isolate_, v8::String::NewFromUtf8Literal(
+                      isolate_, "an Entry cannot be cloned or posted: its lock belongs to this thread; release it here"));
+    const auto attributes = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
+    if (blank->DefineOwnProperty(context, v8::String::NewFromUtf8Literal(isolate_, "uncloneable"), guard, attributes)
+            .FromMaybe(false))
+      entry_blank_.Reset(isolate_, blank);
   }
 }
 
