@@ -82,12 +82,12 @@ bool string_payload(v8::Local<v8::String> str, std::string& out) {
   const int len = std::max(0, str->Length());
   if (str->IsOneByte() || str->ContainsOnlyOneByte()) {
     out.resize(static_cast<size_t>(len));
-    str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+    write_one_byte(isolate, str, reinterpret_cast<uint8_t*>(out.data()), len);
     return true;
   }
   out.resize(static_cast<size_t>(len) * 2);
   // std::string's buffer comes from operator new, aligned for uint16_t.
-  str->Write(isolate, reinterpret_cast<uint16_t*>(out.data()), 0, len, v8::String::NO_NULL_TERMINATION);
+  write_two_byte(isolate, str, reinterpret_cast<uint16_t*>(out.data()), len);
   return false;
 }
 
@@ -99,7 +99,7 @@ bool encode_string_key(v8::Isolate* isolate, v8::Local<v8::Value> value, Key& ou
   const int len = std::max(0, str->Length());
   if (len <= static_cast<int>(Key::inline_capacity) && str->IsOneByte()) {
     out.assign_inline(key_kind::string1, static_cast<size_t>(len), [&](unsigned char* payload) {
-      str->WriteOneByte(isolate, payload, 0, len, v8::String::NO_NULL_TERMINATION);
+      write_one_byte(isolate, str, payload, len);
     });
     return true;
   }

@@ -57,7 +57,7 @@ void fall_back(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // the receiver is one of our fast objects. Read once per call (ByKind,
 // Direct), and passed down as `r`.
 fast_ref* self(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<fast_ref*>(info.This()->GetAlignedPointerFromInternalField(0));
+  return static_cast<fast_ref*>(internal_pointer(info.This(), 0));
 }
 
 // The key argument (info[0]), if of a kind the fast path handles and within
@@ -1074,7 +1074,7 @@ Napi::Value FastPath::wrap(Napi::Env env, v8::Local<v8::FunctionTemplate> tmpl, 
     throw Napi::Error::New(env, "threadmap: cannot create the fast path object");
   auto* r = new fast_ref{ref, {}, this, ref.map->kind};
   live_.insert(r);
-  obj->SetAlignedPointerInInternalField(0, r);
+  set_internal_pointer(obj, 0, r);
   r->self.Reset(isolate_, obj);
   r->self.SetWeak(r, free_record, v8::WeakCallbackType::kParameter);
   return Napi::Value(env, to_napi(obj));

@@ -40,7 +40,7 @@ void EntryKey(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void EntryReleased(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(info.This()->GetAlignedPointerFromInternalField(0) == nullptr);
+  info.GetReturnValue().Set(internal_pointer(info.This(), 0) == nullptr);
 }
 
 void EntryRelease(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -107,7 +107,7 @@ LockHub::LockHub(Napi::Env env)
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Object> blank;
   if (tmpl->InstanceTemplate()->NewInstance(context).ToLocal(&blank)) {
-    blank->SetAlignedPointerInInternalField(0, nullptr);
+    set_internal_pointer(blank, 0, nullptr);
     v8::Local<v8::Symbol> guard = v8::Symbol::New(
         isolate_, v8::String::NewFromUtf8Literal(
                       isolate_, "an Entry cannot be cloned or posted: its lock belongs to this thread; release it here"));
@@ -205,7 +205,7 @@ v8::Local<v8::Object> LockHub::adopt(v8::Isolate* isolate, std::unique_ptr<holde
   if (obj.IsEmpty()) throw std::bad_alloc();
   holder* raw = h.release();
   link(raw);
-  obj->SetAlignedPointerInInternalField(0, raw);
+  set_internal_pointer(obj, 0, raw);
   obj->SetInternalField(1, key);
   raw->self.Reset(isolate, obj);
   raw->self.SetWeak(raw, on_collected, v8::WeakCallbackType::kParameter);
@@ -222,7 +222,7 @@ holder& LockHub::at(Napi::Env env, Napi::Value v) {
   v8::Local<v8::Value> local = to_v8(v);
   if (!local->IsObject() || !entry_template_.Get(isolate_)->HasInstance(local))
     throw Napi::TypeError::New(env, "not an Entry");
-  auto* h = static_cast<holder*>(local.As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+  auto* h = static_cast<holder*>(internal_pointer(local.As<v8::Object>(), 0));
   if (!h) throw make_error(env, errc::entry_released, "the entry was released: its lock is gone");
   return *h;
 }
@@ -230,7 +230,7 @@ holder& LockHub::at(Napi::Env env, Napi::Value v) {
 void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   if (!deferred_.empty()) release_deferred();
   v8::Local<v8::Object> obj = v.As<v8::Object>();  // the signature checked it is an Entry
-  auto* h = static_cast<holder*>(obj->GetAlignedPointerFromInternalField(0));
+  auto* h = static_cast<holder*>(internal_pointer(obj, 0));
   if (!h) return throw_coded(isolate, errc::entry_released, "the entry was already released");
   {
     // While the engine releases, grants to this hub's own waiters are
@@ -248,7 +248,7 @@ void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
       return throw_coded(isolate, e.code(), e.what());  // still held
     }
   }
-  obj->SetAlignedPointerInInternalField(0, nullptr);
+  set_internal_pointer(obj, 0, nullptr);
   h->self.Reset();
   drop(h);
   if (!local_ready_.empty()) {

@@ -12,6 +12,7 @@
 // size part of that assumption at build time.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -31,6 +32,45 @@ inline napi_value to_napi(v8::Local<v8::Value> local) {
   napi_value v;
   std::memcpy(&v, static_cast<void*>(&local), sizeof(v));
   return v;
+}
+
+// V8's API as it changed across the Node versions this builds for (Node
+// 20: V8 11.3, 22: 12.4, 24: 13.6, 26: 14.6), in one place.
+
+// The native pointer in an object's internal field `index`. From V8 14 the
+// field also carries a type tag, which must be the same for the get as for
+// the set; ours is V8's default tag.
+inline void* internal_pointer(v8::Local<v8::Object> obj, int index) {
+#if V8_MAJOR_VERSION >= 14
+  return obj->GetAlignedPointerFromInternalField(index, v8::kEmbedderDataTypeTagDefault);
+#else
+  return obj->GetAlignedPointerFromInternalField(index);
+#endif
+}
+inline void set_internal_pointer(v8::Local<v8::Object> obj, int index, void* p) {
+#if V8_MAJOR_VERSION >= 14
+  obj->SetAlignedPointerInInternalField(index, p, v8::kEmbedderDataTypeTagDefault);
+#else
+  obj->SetAlignedPointerInInternalField(index, p);
+#endif
+}
+
+// A string's first `length` characters written to `out` as Latin-1 bytes
+// (write_one_byte) or UTF-16 units (write_two_byte), without a terminator.
+// V8 13 added the V2 writers; V8 14 removed the old ones.
+inline void write_one_byte(v8::Isolate* isolate, v8::Local<v8::String> str, uint8_t* out, int length) {
+#if V8_MAJOR_VERSION >= 13
+  str->WriteOneByteV2(isolate, 0, static_cast<uint32_t>(length), out);
+#else
+  str->WriteOneByte(isolate, out, 0, length, v8::String::NO_NULL_TERMINATION);
+#endif
+}
+inline void write_two_byte(v8::Isolate* isolate, v8::Local<v8::String> str, uint16_t* out, int length) {
+#if V8_MAJOR_VERSION >= 13
+  str->WriteV2(isolate, 0, static_cast<uint32_t>(length), out);
+#else
+  str->Write(isolate, out, 0, length, v8::String::NO_NULL_TERMINATION);
+#endif
 }
 
 // A handle scope for one element of a loop that makes JS values (a
