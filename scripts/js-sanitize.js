@@ -7,7 +7,7 @@
 // JS calls as `npm run test:js`. Part of `npm run test:sanitize`.
 //
 // Node itself is not instrumented, so the sanitizer runtimes are preloaded
-// (LD_PRELOAD) into node, and scripts/sanitized-addon-hook.js (NODE_OPTIONS,
+// (LD_PRELOAD) into node, and scripts/addon-override-hook.js (NODE_OPTIONS,
 // so workers and child processes get it too) makes lib/native.js load the
 // build in build-asan-addon. Options:
 //   detect_leaks=0          LeakSanitizer would report Node's own allocations
@@ -55,8 +55,8 @@ try {
     LD_PRELOAD: [runtime('libasan.so'), runtime('libubsan.so')].join(':'),
     ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0:halt_on_error=1:allocator_may_return_null=1',
     UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'halt_on_error=1:print_stacktrace=1',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'sanitized-addon-hook.js')}`.trim(),
-    THREADMAP_SANITIZED_ADDON: addon,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'addon-override-hook.js')}`.trim(),
+    THREADMAP_TEST_ADDON: addon,
     THREADMAP_TEST_SANITIZER: 'address',
   };
   // The suite must not run on the plain build by mistake: check which one loads.

@@ -18,9 +18,10 @@ function jsTestFiles() {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join('test', 'js', f));
 }
 
-// Runs the suite in node with `env`; returns its exit status.
-function runJsTests(nodeFlags = [], env = process.env) {
-  const r = spawnSync(process.execPath, [...nodeFlags, '--expose-gc', '--test', ...jsTestFiles()],
+// Runs the suite with `env` in the node binary `node` (this one by default);
+// returns its exit status.
+function runJsTests(nodeFlags = [], env = process.env, node = process.execPath) {
+  const r = spawnSync(node, [...nodeFlags, '--expose-gc', '--test', ...jsTestFiles()],
     { stdio: 'inherit', cwd: path.join(__dirname, '..'), env });
   if (r.error) throw r.error;
   return r.status ?? 1;

@@ -12,7 +12,10 @@ const path = require('node:path');
 const { prebuildTag } = require('../../lib/addon_path');
 
 const root = path.join(__dirname, '..', '..');
-const built = path.join(root, 'build', 'Release', 'threadmap.node');
+// The addon this process loads: the build, or the one that
+// scripts/addon-override-hook.js puts in its place (a sanitized build, or
+// one for the Node version running the suite: scripts/test-node.js).
+const built = process.env.THREADMAP_TEST_ADDON || path.join(root, 'build', 'Release', 'threadmap.node');
 
 // The package's lib/ and package.json in a fresh directory, without build/;
 // `prebuilds` maps file names under prebuilds/<this platform's tag>/ to
