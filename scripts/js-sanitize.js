@@ -23,7 +23,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runJsTests } = require('./test-js');
+const { runJsTests, withAddon, loadsAddon } = require('./test-js');
 
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'build-asan-addon');
@@ -46,23 +46,16 @@ function runtime(name) {
 }
 
 try {
-  // The hook's path goes through NODE_OPTIONS, which splits at spaces.
-  if (/\s/.test(__dirname)) throw new Error(`js-sanitize: the checkout's path must not contain spaces (${root})`);
   const cmakeJs = path.join(root, 'node_modules', '.bin', 'cmake-js');
   run(cmakeJs, ['compile', '--out', out, '--CDTHREADMAP_SANITIZE=address']);
-  const env = {
+  const env = withAddon(addon, {
     ...process.env,
     LD_PRELOAD: [runtime('libasan.so'), runtime('libubsan.so')].join(':'),
     ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0:halt_on_error=1:allocator_may_return_null=1',
     UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'halt_on_error=1:print_stacktrace=1',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'addon-override-hook.js')}`.trim(),
-    THREADMAP_TEST_ADDON: addon,
     THREADMAP_TEST_SANITIZER: 'address',
-  };
-  // The suite must not run on the plain build by mistake: check which one loads.
-  const check = `require(${JSON.stringify(path.join(root, 'lib'))});
-    if (!require.cache[${JSON.stringify(addon)}]) { console.error('js-sanitize: the sanitized addon did not load'); process.exit(1); }`;
-  run(process.execPath, ['-e', check], { env });
+  });
+  if (!loadsAddon(process.execPath, addon, env)) throw new Error('js-sanitize: the sanitized addon did not load');
   const status = runJsTests([], env);
   if (status !== 0) throw Object.assign(new Error(`the JS suite failed (exit ${status})`), { status });
 } catch (err) {

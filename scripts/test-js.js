@@ -27,6 +27,24 @@ function runJsTests(nodeFlags = [], env = process.env, node = process.execPath) 
   return r.status ?? 1;
 }
 
+// `env` with scripts/addon-override-hook.js preloaded into every node it
+// starts (through NODE_OPTIONS, so workers and child processes too), which
+// loads the addon at `addon` in place of build/Release/threadmap.node.
+function withAddon(addon, env = process.env) {
+  // NODE_OPTIONS splits at spaces.
+  if (/\s/.test(__dirname)) throw new Error(`the checkout's path must not contain spaces (${path.dirname(__dirname)})`);
+  const hook = path.join(__dirname, 'addon-override-hook.js');
+  return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS || ''} --require ${hook}`.trim(), THREADMAP_TEST_ADDON: addon };
+}
+
+// Whether lib/ loads the addon at `addon` in `node` with `env` (withAddon's):
+// a suite must not run on the plain build by mistake.
+function loadsAddon(node, addon, env) {
+  const check = `require(${JSON.stringify(path.join(__dirname, '..', 'lib'))});
+    if (!require.cache[${JSON.stringify(addon)}]) { console.error('the addon ${addon} did not load'); process.exit(1); }`;
+  return spawnSync(node, ['-e', check], { env, stdio: 'inherit' }).status === 0;
+}
+
 if (require.main === module) process.exitCode = runJsTests(process.argv.slice(2));
 
-module.exports = { runJsTests };
+module.exports = { runJsTests, withAddon, loadsAddon };

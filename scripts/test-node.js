@@ -18,7 +18,7 @@
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runJsTests } = require('./test-js');
+const { runJsTests, withAddon, loadsAddon } = require('./test-js');
 
 const root = path.resolve(__dirname, '..');
 const majors = process.argv.slice(2).length ? process.argv.slice(2) : ['22', '24', '26'];
@@ -53,16 +53,8 @@ function testOn(major) {
   const build = spawnSync(node, [cmakeJs, 'compile', '--out', out], { cwd: root, env, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) return { version, status: build.status ?? 1, what: 'build' };
   const addon = path.join(out, 'Release', 'threadmap.node');
-  const testEnv = {
-    ...env,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'addon-override-hook.js')}`.trim(),
-    THREADMAP_TEST_ADDON: addon,
-  };
-  // The suite must run on this version's build: check that it is the one that loads.
-  const check = `require(${JSON.stringify(path.join(root, 'lib'))});
-    if (!require.cache[${JSON.stringify(addon)}]) { console.error('test-node: the addon built for this node did not load'); process.exit(1); }`;
-  const loads = spawnSync(node, ['-e', check], { cwd: root, env: testEnv, stdio: 'inherit' });
-  if (loads.status !== 0) return { version, status: loads.status ?? 1, what: 'load' };
+  const testEnv = withAddon(addon, env);
+  if (!loadsAddon(node, addon, testEnv)) return { version, status: 1, what: 'load' };
   return { version, status: runJsTests([], testEnv, node), what: 'tests' };
 }
 
