@@ -39,6 +39,11 @@ void EntryKey(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.This()->GetInternalField(1).As<v8::Value>());  // Local<Data> since V8 12 (Node 22)
 }
 
+// The `uncloneable` getter: the symbol it was made with.
+void EntryGuard(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.Data());
+}
+
 void EntryReleased(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(internal_pointer(info.This(), 0) == nullptr);
 }
@@ -89,6 +94,20 @@ LockHub::LockHub(Napi::Env env)
   v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_, EntryConstructor, data);
   tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "Entry"));
   tmpl->InstanceTemplate()->SetInternalFieldCount(2);
+  // Each entry has the maps' clone guard (lib/map_core.js, uncloneableSymbol):
+  // an own enumerable `uncloneable` property whose value is a symbol. Node
+  // 20's structured clone refuses an object with internal fields anyway, but
+  // from Node 22 on it copies one as an empty plain object, so the symbol is
+  // what refuses. An accessor on the template, so that it lives in the
+  // entries' shared map and a clone copies nothing more (as a data property
+  // it cost lock + release 12-15 ns, bench in bench/RESULTS.md, "Entry's
+  // clone guard").
+  v8::Local<v8::Symbol> guard = v8::Symbol::New(
+      isolate_, v8::String::NewFromUtf8Literal(
+                    isolate_, "an Entry cannot be cloned or posted: its lock belongs to this thread; release it here"));
+  tmpl->InstanceTemplate()->SetAccessorProperty(v8::String::NewFromUtf8Literal(isolate_, "uncloneable"),
+                                                v8::FunctionTemplate::New(isolate_, EntryGuard, guard),
+                                                v8::Local<v8::FunctionTemplate>(), v8::DontDelete);
   v8::Local<v8::Signature> sig = v8::Signature::New(isolate_, tmpl);
   v8::Local<v8::ObjectTemplate> proto = tmpl->PrototypeTemplate();
   proto->Set(v8::String::NewFromUtf8Literal(isolate_, "release"), v8::FunctionTemplate::New(isolate_, EntryRelease, data, sig));
@@ -100,21 +119,10 @@ LockHub::LockHub(Napi::Env env)
   // Entries are shallow copies of one blank instance: Object::Clone costs
   // a fraction of ObjectTemplate::NewInstance (measured: lock + release
   // went from 425 to 293 ns, bench/js/locks.js).
-  // Each also has the maps' clone guard (lib/map_core.js, uncloneableSymbol):
-  // an own enumerable `uncloneable` symbol. Node 20's structured clone
-  // refuses an object with internal fields anyway, but from Node 22 on it
-  // copies one as an empty plain object, so the symbol is what refuses.
-  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Object> blank;
-  if (tmpl->InstanceTemplate()->NewInstance(context).ToLocal(&blank)) {
+  if (tmpl->InstanceTemplate()->NewInstance(isolate_->GetCurrentContext()).ToLocal(&blank)) {
     set_internal_pointer(blank, 0, nullptr);
-    v8::Local<v8::Symbol> guard = v8::Symbol::New(
-        isolate_, v8::String::NewFromUtf8Literal(
-                      isolate_, "an Entry cannot be cloned or posted: its lock belongs to this thread; release it here"));
-    const auto attributes = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
-    if (blank->DefineOwnProperty(context, v8::String::NewFromUtf8Literal(isolate_, "uncloneable"), guard, attributes)
-            .FromMaybe(false))
-      entry_blank_.Reset(isolate_, blank);
+    entry_blank_.Reset(isolate_, blank);
   }
 }
 
