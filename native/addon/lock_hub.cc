@@ -95,12 +95,12 @@ LockHub::LockHub(Napi::Env env)
   tmpl->SetClassName(v8::String::NewFromUtf8Literal(isolate_, "Entry"));
   tmpl->InstanceTemplate()->SetInternalFieldCount(2);
   // Each entry has the maps' clone guard (lib/map_core.js, uncloneableSymbol):
-  // an own enumerable `uncloneable` property whose value is a symbol. Node
+  // an own enumerable `uncloneable` property that reads as a symbol. Node
   // 20's structured clone refuses an object with internal fields anyway, but
   // from Node 22 on it copies one as an empty plain object, so the symbol is
   // what refuses. An accessor on the template, so that it lives in the
   // entries' shared map and a clone copies nothing more (as a data property
-  // it cost lock + release 12-15 ns, bench in bench/RESULTS.md, "Entry's
+  // it cost lock + release 12-15 ns: bench/RESULTS.md, "Entry's
   // clone guard").
   v8::Local<v8::Symbol> guard = v8::Symbol::New(
       isolate_, v8::String::NewFromUtf8Literal(
