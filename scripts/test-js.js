@@ -41,7 +41,7 @@ function withAddon(addon, env = process.env) {
 // a suite must not run on the plain build by mistake.
 function loadsAddon(node, addon, env) {
   const check = `require(${JSON.stringify(path.join(__dirname, '..', 'lib'))});
-    if (!require.cache[${JSON.stringify(addon)}]) { console.error('the addon ${addon} did not load'); process.exit(1); }`;
+    if (!require.cache[${JSON.stringify(addon)}]) { console.error(${JSON.stringify(`the addon ${addon} did not load`)}); process.exit(1); }`;
   return spawnSync(node, ['-e', check], { env, stdio: 'inherit' }).status === 0;
 }
 
