@@ -19,10 +19,10 @@ function cmakeJs(args, { toStderr = false } = {}) {
 
 // Whether the addon at `file` loads in a node process of its own (so that
 // a binary that does not fit, an older C library say, fails there and not
-// in the caller) and exports the DashMap class. Its error output goes to
-// the caller's stderr.
-function loadsAlone(file) {
-  const r = spawnSync(process.execPath,
+// in the caller), run by `node`, and exports the DashMap class. Its error
+// output goes to the caller's stderr.
+function loadsAlone(file, node = process.execPath) {
+  const r = spawnSync(node,
     ['-e', `if (typeof require(${JSON.stringify(file)}).DashMap !== 'function') process.exit(3);`],
     { stdio: ['ignore', 2, 2] });
   return r.status === 0;

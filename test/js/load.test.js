@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { prebuildTag } = require('../../lib/addon_path');
+const { packCopy, installIn, sharedCounterScript } = require('../../scripts/pack_support');
 
 const root = path.join(__dirname, '..', '..');
 // The addon this process loads: the build, or the one that
@@ -94,50 +95,21 @@ test('npm pack makes a tarball that loads with no build and no install script',
   async (t) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'threadmap-pack-'));
     t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-    const npm = (args, cwd, env = {}) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'],
-      { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-
-    // What `npm pack` takes from the checkout, and the build.
-    const pkg = path.join(tmp, 'pkg');
-    const [listing] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root));
-    for (const { path: file } of listing.files) {
-      fs.mkdirSync(path.dirname(path.join(pkg, file)), { recursive: true });
-      fs.copyFileSync(path.join(root, file), path.join(pkg, file));
-    }
-    assert.ok(!listing.files.some((f) => f.path.startsWith('build/') || f.path.startsWith('test/')), 'no build output or tests');
-    fs.mkdirSync(path.join(pkg, 'scripts'), { recursive: true });
-    fs.copyFileSync(path.join(root, 'scripts', 'prebuild.js'), path.join(pkg, 'scripts', 'prebuild.js'));
-    fs.mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
-    fs.copyFileSync(built, path.join(pkg, 'build', 'Release', 'threadmap.node'));
-    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], pkg, { THREADMAP_PREBUILD_NO_COMPILE: '1' }));
+    const { pkg, files, packed, tarball } = packCopy(tmp, built);
+    assert.ok(!files.some((f) => f.path.startsWith('build/') || f.path.startsWith('test/')), 'no build output or tests');
     const prebuilt = `prebuilds/${prebuildTag()}/node-abi${process.versions.modules}.node`;
     assert.ok(packed.files.some((f) => f.path === prebuilt), `the tarball holds ${prebuilt}`);
+    assert.deepEqual(packed.files.filter((f) => f.path.startsWith('prebuilds/')).map((f) => f.path), [prebuilt], 'and no other');
     assert.ok(!fs.existsSync(path.join(pkg, 'prebuilds')), 'postpack removed the staged copy');
-    const tarball = path.join(tmp, packed.filename);
 
-    const app = (name) => {
-      const dir = path.join(tmp, name);
-      fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
-      return dir;
-    };
     // Install scripts off: no build/, and the map works across a worker.
-    const quiet = app('no-scripts');
-    npm(['install', '--ignore-scripts', '--prefer-offline', tarball], quiet);
+    const quiet = installIn(tmp, 'no-scripts', tarball, ['--ignore-scripts']).dir;
     assert.ok(!fs.existsSync(path.join(quiet, 'node_modules', 'threadmap', 'build')));
-    const shared = `
-      const { DashMap } = require('threadmap');
-      const { Worker } = require('node:worker_threads');
-      const m = new DashMap();
-      const w = new Worker("const { DashMap } = require('threadmap'); const { workerData } = require('node:worker_threads');" +
-        "const m = DashMap.from(workerData); for (let i = 0; i < 1000; i++) m.add('n');", { eval: true, workerData: m.handle });
-      w.on('exit', (code) => console.log(JSON.stringify({ code, n: m.get('n') })));`;
-    const run = execFileSync(process.execPath, ['-e', shared], { cwd: quiet, encoding: 'utf8' });
+    const run = execFileSync(process.execPath, ['-e', sharedCounterScript], { cwd: quiet, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(run), { code: 0, n: 1000 });
 
     // Install scripts on: the install script takes the prebuilt addon.
-    const loud = app('with-scripts');
-    const out = npm(['install', '--foreground-scripts', '--prefer-offline', tarball], loud);
+    const { dir: loud, out } = installIn(tmp, 'with-scripts', tarball, ['--foreground-scripts']);
     assert.match(out, new RegExp(`using the prebuilt addon ${prebuilt.replace(/[.]/g, '\\.')}`));
     assert.ok(!fs.existsSync(path.join(loud, 'node_modules', 'threadmap', 'build')), 'built nothing');
     assert.deepEqual(JSON.parse(execFileSync(process.execPath,
