@@ -32,6 +32,11 @@ TYPED_TEST(HopscotchMapStress, SharedCounters) {
   threadmap_test::stress_counters(m, 4, scaled(100000, 10000));
 }
 
+TYPED_TEST(HopscotchMapStress, ClearUnderReaders) {
+  TypeParam m;
+  threadmap_test::stress_clear_under_readers(m, 2, scaled(100, 40), 100000);
+}
+
 TYPED_TEST(HopscotchMapStress, ReadersSeeOnlyWrittenValues) {
   TypeParam m;
   threadmap_test::stress_readers(m, 2, 2, scaled(400000, 40000));

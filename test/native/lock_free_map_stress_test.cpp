@@ -33,6 +33,11 @@ TEST(LockFreeMapStress, SharedCounters) {
   threadmap_test::stress_counters(m, 4, scaled(100000, 10000));
 }
 
+TEST(LockFreeMapStress, ClearUnderReaders) {
+  map64 m;
+  threadmap_test::stress_clear_under_readers(m, 2, scaled(40, 20), 100000);
+}
+
 TEST(LockFreeMapStress, ReadersSeeOnlyWrittenValues) {
   map64 m;
   threadmap_test::stress_readers(m, 2, 2, scaled(400000, 40000));

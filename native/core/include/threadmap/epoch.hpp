@@ -33,9 +33,11 @@
 //    pointer). Nested guards only count.
 //  - retire(p): after p is unreachable for new readers, tag it with the
 //    current E and append it to the thread's bag. The store that made p
-//    unreachable must be visible before the tag is read: a seq_cst RMW (the
-//    lock-free maps unlink with CAS) or a seq_cst fence (DashMap's tables,
-//    replaced by plain stores under a lock). Otherwise, on x86 too, the tag
+//    unreachable must be visible before the tag is read: a seq_cst RMW (LockFreeMap
+//    unlinks with seq_cst CAS, and clears a finished resize's `prev` with
+//    a seq_cst exchange) or a seq_cst fence (DashMap's tables and
+//    HopscotchMap's nodes and tables, unlinked by plain stores under a
+//    lock). Otherwise, on x86 too, the tag
 //    load could pass that store in the store buffer, a reader could read
 //    E + 1 and still find p, and p would be freed one advance too early.
 //  - advance: E -> E + 1 only if every pinned record has local epoch E.

@@ -658,13 +658,19 @@ class HopscotchMap {
         unlock_all(t);
         continue;
       }
+      // Publish first: a node may be retired only once no new reader can
+      // reach it (retiring before, a reader pinned after an epoch advance
+      // that this thread's own retirements made could still find a node
+      // tagged with the older epoch, and lose it to a free). t stays
+      // allocated (this thread is pinned) and unchanged (no writer changes
+      // a replaced table) while its nodes are retired.
+      publish(g, t, empty.release());
       int64_t removed = 0;
       for (std::size_t s = 0; s < t->slots; ++s)
         if (occupied(t, s)) {
           if constexpr (!Inline) g.retire(t->b[s].slot.load(std::memory_order_relaxed));
           ++removed;
         }
-      publish(g, t, empty.release());
       count_.add(g.thread_index(), -removed);
       return;
     }
@@ -913,7 +919,7 @@ class HopscotchMap {
           case act::keep: return false;
           case act::replace:
             replace_value(t, s, p.fresh);
-            if constexpr (!Inline) g.retire(const_cast<node*>(found.n));
+            if constexpr (!Inline) retire_unlinked(g, found.n);
             done = act::replace;
             break;
           case act::remove: {
@@ -922,7 +928,7 @@ class HopscotchMap {
             const uint64_t w = t->b[home].hop.load(std::memory_order_relaxed);
             t->b[home].hop.store((w + stamp_one) & ~(uint64_t{1} << (s - home)), std::memory_order_release);
             vacate(t, s);
-            if constexpr (!Inline) g.retire(const_cast<node*>(found.n));
+            if constexpr (!Inline) retire_unlinked(g, found.n);
             done = act::remove;
             break;
           }
@@ -992,7 +998,21 @@ class HopscotchMap {
     table_.store(fresh, std::memory_order_release);
     t->replaced.store(true, std::memory_order_relaxed);  // read under a lock: the unlock orders it
     unlock_all(t);
-    g.retire(t, t->slots * sizeof(bucket));  // the arrays only: nodes live on in `fresh`
+    // The arrays only: nodes live on in `fresh` (or clear() retires them).
+    retire_unlinked(g, t, t->slots * sizeof(bucket));
+  }
+
+  // Retires what plain (release) stores just made unreachable: those stores
+  // must be visible before retire() reads the epoch it tags `p` with
+  // (epoch.hpp, "Rules"), or a reader pinned at the next epoch could still
+  // find p through a store waiting in this core's store buffer and lose it
+  // to a free one advance early. So a full fence first (compiler-only under
+  // ThreadSanitizer, which does not model fences: detail/config.hpp). One
+  // per replace or remove of a node-storage map, and per table replaced.
+  template <class T>
+  static void retire_unlinked(epoch::guard& g, const T* p, std::size_t bytes = 0) {
+    THREADMAP_SEQLOCK_FENCE(std::memory_order_seq_cst);
+    g.retire(const_cast<T*>(p), bytes);
   }
 
   // Waits for another thread's progress (a chunk being moved): spins a

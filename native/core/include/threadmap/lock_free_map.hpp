@@ -450,8 +450,10 @@ class LockFreeMap {
             break;
           }
           if (w == 0) break;
-          // acq_rel: acquire the chain we retire, release our empty bucket.
-          if (t->bucket[j].compare_exchange_weak(w, 0, std::memory_order_acq_rel, std::memory_order_acquire)) {
+          // seq_cst: the unlink must be visible before retire() reads its
+          // tag (epoch.hpp, "Rules"); also acquires the chain we retire and
+          // releases our empty bucket.
+          if (t->bucket[j].compare_exchange_weak(w, 0, std::memory_order_seq_cst, std::memory_order_acquire)) {
             for (node* n = chain(w); n;) {
               node* next = n->next;
               g.retire(n);
@@ -594,8 +596,10 @@ class LockFreeMap {
         if (last) last->next = tail;
       }
       node* new_head = first ? first : tail;
-      // acq_rel: release publishes the new nodes; acquire for the retry's read.
-      if (t->bucket[j].compare_exchange_strong(w, word(new_head), std::memory_order_acq_rel,
+      // seq_cst: the unlink of the nodes retired below must be visible
+      // before retire() reads their tag (epoch.hpp, "Rules"); release
+      // publishes the new nodes; acquire for the retry's read.
+      if (t->bucket[j].compare_exchange_strong(w, word(new_head), std::memory_order_seq_cst,
                                                std::memory_order_acquire)) {
         if (p.what != act::insert) {
           for (node* n = head, *stop = found->next; n != stop;) {
@@ -661,8 +665,11 @@ class LockFreeMap {
   // after the last one.
   bool install(epoch::guard& g, table* t, table* p, std::size_t j, node* built) {
     uintptr_t expected = uninit;
-    // acq_rel: release publishes the copies; acquire pairs with the other builders.
-    if (!t->bucket[j].compare_exchange_strong(expected, word(built), std::memory_order_acq_rel,
+    // seq_cst: the winner retires the originals it copied (build_bucket),
+    // which this CAS makes unreachable, so it must be visible before their
+    // tag is read (epoch.hpp, "Rules"); release publishes the copies;
+    // acquire pairs with the other builders.
+    if (!t->bucket[j].compare_exchange_strong(expected, word(built), std::memory_order_seq_cst,
                                               std::memory_order_acquire))
       return false;
     if (t->init_done.fetch_add(1, std::memory_order_acq_rel) + 1 == t->size) complete_migration(g, t, p);
@@ -745,8 +752,11 @@ class LockFreeMap {
   // out of it were retired by the builders; the shared ones live on in t.)
   // Runs once, in the thread whose CAS built the last bucket.
   void complete_migration(epoch::guard& g, table* t, table* p) {
-    // release: a thread that reads prev == null then reads built buckets.
-    t->prev.store(nullptr, std::memory_order_release);
+    // A seq_cst RMW, not a store: clearing prev unlinks p, which must be
+    // visible before retire() reads p's tag (epoch.hpp, "Rules"; a store
+    // could still sit in the store buffer then). Its release: a thread that
+    // reads prev == null then reads built buckets. Once per resize.
+    t->prev.exchange(nullptr, std::memory_order_seq_cst);
     g.retire(p, p->size * sizeof(std::atomic<uintptr_t>));  // big: collected at this thread's next unpins
   }
 

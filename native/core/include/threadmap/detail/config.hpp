@@ -39,7 +39,10 @@ extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
 // The seqlock's fences order exactly those hidden reads (and the writes they
 // race with); ThreadSanitizer does not model fences (GCC warns, -Wtsan).
 // Under it they are compiler-only fences, which on x86 is what release and
-// acquire fences compile to anyway.
+// acquire fences compile to anyway. The same macro makes the full fences
+// between plain stores that unlink memory and its epoch retirement
+// (DashMap's tables, HopscotchMap's nodes and tables): ThreadSanitizer
+// cannot check those either way.
 #define THREADMAP_SEQLOCK_FENCE(order) std::atomic_signal_fence(order)
 #else
 #define THREADMAP_SEQLOCK_FENCE(order) std::atomic_thread_fence(order)
