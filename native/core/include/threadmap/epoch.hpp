@@ -194,18 +194,23 @@ class domain {
     r.since_collect = 0;
     if (r.collecting) return;  // called from a deleter: the outer collection goes on
     r.collecting = true;
+    // Cleared on every way out: an out-of-memory exception from the scratch
+    // vectors below must not leave this thread never collecting again.
+    struct clear_flag {
+      bool& flag;
+      ~clear_flag() { flag = false; }
+    } done{r.collecting};
     try_advance();
     free_eligible(r, epoch_.load(std::memory_order_acquire));
     r.pending.store(r.bag.size(), std::memory_order_relaxed);
     adopt_orphans();
-    r.collecting = false;
   }
 
   // At an unpin while big garbage waits: one collection attempt; done with
   // it once every big entry is freed. Not from inside a collection (a
   // deleter's own guard): the outer one goes on, and the next unpin tries
-  // again. Out of memory in the collection leaves the flag set (unpin
-  // cannot throw).
+  // again. Out of memory in the collection leaves big_free_at set, so the
+  // next unpin tries again (unpin cannot throw).
   void collect_big(record& r) noexcept {
     if (r.collecting) return;
     try {
