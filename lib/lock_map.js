@@ -109,6 +109,7 @@ const batchUncloneable = Symbol('a BatchEntry cannot be cloned or posted: its lo
 class BatchEntry {
   #entries;
   #index = new Map();
+  #released = false;  // release() was called (an empty batch has no entry to tell)
 
   constructor(secret, entries) {
     if (secret !== kCreate) throw new TypeError('BatchEntry: batches come from batchLock() or batchLockAsync()');
@@ -122,8 +123,8 @@ class BatchEntry {
 
   /** The locked keys, in lock order (duplicates once). */
   get keys() { return this.#entries.map((e) => e.key); }
-  /** Whether release() was called. */
-  get released() { return this.#entries.every((e) => e.released); }
+  /** Whether release() was called (or every entry of the batch was released). */
+  get released() { return this.#released || (this.#entries.length > 0 && this.#entries.every((e) => e.released)); }
   /** The Entry of one key of the batch (RangeError for another key). */
   entry(key) {
     const e = this.#index.get(batchKey(key));
@@ -146,7 +147,8 @@ class BatchEntry {
       if (e.released) continue;
       try { e.release(); } catch (err) { if (first === undefined) first = err; }
     }
-    if (first !== undefined) throw first;
+    if (first !== undefined) throw first;  // some still held: release() can be called again
+    this.#released = true;
   }
   [Symbol.dispose]() {
     if (!this.released) this.release();
@@ -244,8 +246,14 @@ class LockMap extends MapCore {
       const giveUp = (err) => {
         if (waits.get(id) !== w) return;
         endWait(id, w);
-        // false: the grant is already on its way; the addon releases it on arrival.
-        native.cancelWait(id);
+        try {
+          // false: the grant was already made; the addon has released it,
+          // or releases it when it arrives (lock_hub.hpp, "Giving up").
+          native.cancelWait(id);
+        } catch {
+          // Only out of memory: the grant is then released when it reaches
+          // the dispatcher above, which finds no wait for it.
+        }
         reject(err);
       };
       waits.set(id, w);
@@ -262,14 +270,14 @@ class LockMap extends MapCore {
   /** Locks every key of `keys` in one global order (deadlock-free), blocking this thread. */
   batchLock(keys, options) {
     const { timeout } = lockOptions(options, 'batchLock', false);
-    const list = toArray(keys, 'batchLock: keys');
+    const list = toArray(keys, 'batchLock: keys', true);
     return new BatchEntry(kCreate, this[kNative].batchLock(list, timeout));
   }
 
   /** Locks every key of `keys` in the same order as batchLock, without blocking the event loop. */
   async batchLockAsync(keys, options) {
     const { timeout, signal } = lockOptions(options, 'batchLockAsync', true);
-    const list = toArray(keys, 'batchLockAsync: keys');
+    const list = toArray(keys, 'batchLockAsync: keys', true);
     const order = this[kNative].orderKeys(list);
     const deadline = timeout === undefined || timeout === Infinity ? Infinity : performance.now() + timeout;
     const held = [];

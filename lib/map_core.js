@@ -420,8 +420,11 @@ function deleteManyOf(map, list) {
 
 // A list argument as an array. A string or a byte array is iterable, but it
 // is one key: taken as a list, deleteMany('ab') would delete 'a' and 'b'.
-function toArray(iterable, what) {
-  if (Array.isArray(iterable)) return iterable;
+// `copy`: an array is copied too (each element read once), for callers that
+// read the list more than once (batch locks order it, then lock it: a getter
+// answering differently the second time must not change what is locked).
+function toArray(iterable, what, copy = false) {
+  if (Array.isArray(iterable)) return copy ? Array.from(iterable) : iterable;
   if (typeof iterable === 'string' || ArrayBuffer.isView(iterable)) {
     const single = what.endsWith('keys') ? ', which is a single key (wrap it: [key])' : '';
     throw new TypeError(`${what} must be an array or other iterable, not a ${typeof iterable === 'string' ? 'string' : 'byte array'}${single}`);

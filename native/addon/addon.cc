@@ -206,10 +206,15 @@ Napi::Value Addon::EntryExists(const Napi::CallbackInfo& info) {
 }
 
 // entrySet(entry, value, ttlMs?)
+// The value is encoded before the holder is taken: encoding can run JS (a
+// getter of the value), which may release the entry, so a holder taken
+// before it could be gone (or its lock another entry's) by the store. The
+// entry is checked first too, so a released one fails before any of that.
 Napi::Value Addon::EntrySet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const MapRef ref = locks->at(env, info[0]).ref;
+  Value v = value_arg(env, *this, *ref.map, info[1]);
   holder& h = locks->at(env, info[0]);
-  Value v = value_arg(env, *this, *h.ref.map, info[1]);
   std::chrono::nanoseconds ttl(0);
   if (info.Length() > 2 && info[2].IsNumber()) ttl = std::chrono::nanoseconds(static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue() * 1e6));
   guarded(env, [&] { h.set(std::move(v), ttl); });
@@ -231,10 +236,12 @@ Napi::Value Addon::EntryFailure(const Napi::CallbackInfo& info) {
   return v ? decode_value(env, *v) : env.Undefined();
 }
 
+// As EntrySet: the value first (encoding may run JS), then the holder.
 Napi::Value Addon::EntryPublishFailure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  holder& h = locks->at(env, info[0]);
+  locks->at(env, info[0]);
   Value v = encode_value(env, *this, info[1]);
+  holder& h = locks->at(env, info[0]);
   guarded(env, [&] { h.publish_failure(std::move(v)); });
   return env.Undefined();
 }
@@ -243,8 +250,8 @@ Napi::Value Addon::EntryPublishFailure(const Napi::CallbackInfo& info) {
 Napi::Value Addon::CancelWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double id = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  if (!(id >= 0 && id <= 4294967295.0)) throw Napi::TypeError::New(env, "cancelWait: bad wait id");
-  return Napi::Boolean::New(env, locks->cancel_wait(env, static_cast<uint32_t>(id)));
+  if (!(id >= 0 && id <= 9007199254740991.0)) throw Napi::TypeError::New(env, "cancelWait: bad wait id");
+  return Napi::Boolean::New(env, locks->cancel_wait(env, static_cast<wait_id>(id)));
 }
 
 // setLockDispatch(fn): fn(waitId, entry) is called when a queued wait is granted.

@@ -15,27 +15,40 @@
 #include <threadmap/dash_map.hpp>
 
 #include "codec.hpp"
+#include "registry.hpp"
 #include "value.hpp"
 
 namespace threadmap::addon {
 
 class Addon;
 
-// add()'s delta: a number (default 1) or a bigint (encoded as a blob).
+// add()'s delta: a number (default 1) or a bigint (encoded as a blob), and
+// the map's maxValueBytes, which a bigint sum must not pass either.
 struct add_delta {
   bool big = false;
   double number = 1;
   Value bigint;
+  std::size_t max_bytes = 0;
 };
 
-// Validates the delta argument (TypeError for anything but undefined, a
-// number or a bigint).
-add_delta parse_add_delta(Napi::Env env, Addon& addon, Napi::Value d);
+// Validates the delta argument for `map` (TypeError for anything but
+// undefined, a number or a bigint; a bigint over the map's maxValueBytes is
+// a RangeError, as for any value).
+add_delta parse_add_delta(Napi::Env env, Addon& addon, const shared_map& map, Napi::Value d);
 
-// add: the new value, assigned; or, if the stored value's type does not fit
-// the delta, `mismatch` set to the TypeError's message and nothing changed.
-Value apply_add(alter_entry<Value>& e, const add_delta& d, const char*& mismatch);
-Value apply_add(compute_entry<Value>& e, const add_delta& d, const char*& mismatch);
+// Why an add changed nothing: the stored value's type does not fit the
+// delta, or a bigint sum would pass the map's maxValueBytes.
+struct add_refusal {
+  const char* mismatch = nullptr;  // the TypeError's message
+  std::size_t sum_bytes = 0;       // nonzero: the sum's size, over max_bytes
+  // Throws the refusal's error (TypeError, RangeError), if there is one.
+  void raise(Napi::Env env, const add_delta& d) const;
+};
+
+// add: the new value, assigned; or nothing changed and `refusal` says why.
+// (A compute_entry's run may be repeated: a caller resets `refusal` first.)
+Value apply_add(alter_entry<Value>& e, const add_delta& d, add_refusal& refusal);
+Value apply_add(compute_entry<Value>& e, const add_delta& d, add_refusal& refusal);
 
 // getOrInsert: the stored value, or `value` after assigning it.
 template <class Entry>

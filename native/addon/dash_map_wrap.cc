@@ -157,11 +157,11 @@ Napi::Value DashMapWrap<IsSet>::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
-  const char* mismatch = nullptr;
+  const add_delta delta = parse_add_delta(env, addon, *ref_.map, arg(info, 1));
+  add_refusal refusal;
   addon::Value result =
-      guarded(env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, mismatch); }); });
-  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+      guarded(env, [&] { return map().alter(key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, refusal); }); });
+  refusal.raise(env, delta);
   return decode_value(env, result);
 }
 

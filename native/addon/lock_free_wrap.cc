@@ -222,15 +222,15 @@ Napi::Value LockFreeWrap<Engine>::Add(const Napi::CallbackInfo& info) {
   refuse_write_in_callback(env, "add");
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
-  const char* mismatch = nullptr;
+  const add_delta delta = parse_add_delta(env, addon, *ref_.map, arg(info, 1));
+  add_refusal refusal;
   addon::Value result = guarded(env, [&] {
     return map().compute(key, [&](compute_entry<addon::Value>& e) {
-      mismatch = nullptr;  // from a run that lost its CAS
-      return apply_add(e, delta, mismatch);
+      refusal = add_refusal();  // from a run that lost its CAS
+      return apply_add(e, delta, refusal);
     });
   });
-  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+  refusal.raise(env, delta);
   return decode_value(env, result);
 }
 

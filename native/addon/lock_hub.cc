@@ -1,6 +1,8 @@
 // native/addon/lock_hub.cc: see lock_hub.hpp.
 #include "lock_hub.hpp"
 
+#include <algorithm>
+
 #include <threadmap/detail/lock_tracker.hpp>
 
 #include "addon.hpp"
@@ -59,10 +61,12 @@ LockHub*& LockHub::releasing_hub() noexcept {
   return hub;
 }
 
-void hub_core::deliver(uint32_t id, std::unique_ptr<holder> h) noexcept {
+void hub_core::deliver(wait_id id, std::unique_ptr<holder> h) noexcept {
   {
     std::lock_guard<std::mutex> g(mu);
-    if (hub && hub == LockHub::releasing_hub()) {
+    if (auto it = std::find(abandoned.begin(), abandoned.end(), id); it != abandoned.end()) {
+      abandoned.erase(it);  // given up: h is dropped below
+    } else if (hub && hub == LockHub::releasing_hub()) {
       // The releasing thread is the waiter's: release() delivers it (see the header).
       try {
         hub->queue_local(id, std::move(h));
@@ -129,7 +133,7 @@ LockHub::LockHub(Napi::Env env)
 // The environment is going away (its thread exits, throws or is
 // terminated): withdraw its waits and release its locks.
 LockHub::~LockHub() {
-  std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> ready;
+  grant_list ready;
   {
     std::lock_guard<std::mutex> g(core_->mu);
     core_->hub = nullptr;  // from now on deliver() drops grants
@@ -190,6 +194,10 @@ void LockHub::release_deferred() noexcept {
 // where releasing could need that very shard: then at the next hub call.
 // Releasing touches no V8 state (only the engine, and maybe another hub's
 // thread-safe function), so it is allowed in a first-pass weak callback.
+// Deferred, the release waits at most for the event loop's next turn: the
+// thread-safe function is called to run deliver_ready, which releases the
+// deferred holders (a thread that makes no more lock calls must not keep
+// the key locked for good).
 void LockHub::on_collected(const v8::WeakCallbackInfo<holder>& info) {
   holder* h = info.GetParameter();
   h->self.Reset();
@@ -202,12 +210,26 @@ void LockHub::on_collected(const v8::WeakCallbackInfo<holder>& info) {
     hub->deferred_.push_back(h);
   } catch (...) {
     // No memory to defer: the lock stays held until this thread exits.
+    return;
   }
+  hub->wake();
+}
+
+// Asks for a deliver_ready on this thread's event loop. On the hub's own
+// thread only, which alone writes core.tsfn, so it is read without core.mu
+// (a GC inside a callback calls this under a shard lock). The call touches
+// no V8 state. If the function is closing, the hub's destructor releases
+// everything anyway.
+void LockHub::wake() noexcept {
+  if (core_->tsfn) napi_call_threadsafe_function(core_->tsfn, nullptr, napi_tsfn_nonblocking);
 }
 
 // Requires: a HandleScope (every caller is a JS call).
 v8::Local<v8::Object> LockHub::adopt(v8::Isolate* isolate, std::unique_ptr<holder> h, v8::Local<v8::Value> key) {
   if (!deferred_.empty()) release_deferred();
+  // The thread-safe function on_collected may need to wake this thread
+  // with (made once; a throw releases h on the way out).
+  if (!core_->tsfn) [[unlikely]] ensure_tsfn(Napi::Env(env_));
   if (entry_blank_.IsEmpty()) throw std::bad_alloc();  // the holder (and its lock) is released on the way out
   v8::Local<v8::Object> obj = entry_blank_.Get(isolate)->Clone();
   if (obj.IsEmpty()) throw std::bad_alloc();
@@ -260,7 +282,7 @@ void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   h->self.Reset();
   drop(h);
   if (!local_ready_.empty()) {
-    std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> ready;
+    grant_list ready;
     ready.swap(local_ready_);
     dispatch_grants(Napi::Env(env_), ready);
   }
@@ -273,17 +295,47 @@ Napi::Value LockHub::entry_class(Napi::Env env) {
   return Napi::Value(env, to_napi(fn));
 }
 
-bool LockHub::cancel_wait(Napi::Env env, uint32_t id) {
+bool LockHub::cancel_wait(Napi::Env env, wait_id id) {
   auto it = pending_.find(id);
-  if (it == pending_.end()) return false;
-  if (it->second->cancelled) return false;
-  const bool withdrawn = guarded(env, [&] { return it->second->cancel(); });
-  if (withdrawn) {
-    pending_.erase(it);
-    waits_changed(env);
-  } else {
-    it->second->cancelled = true;  // deliver_ready releases it when it arrives
+  if (it == pending_.end() || it->second->cancelled) return false;
+  bool withdrawn = false;
+  try {
+    withdrawn = it->second->cancel();
+  } catch (const threadmap::error&) {
+    // Inside a callback that holds the key's shard (would_deadlock): the
+    // wait stays queued for now; abandoned below, its grant is released
+    // the moment it is made.
   }
+  std::unique_ptr<holder> arrived;
+  if (!withdrawn) {
+    std::lock_guard<std::mutex> g(core_->mu);
+    auto r = std::find_if(core_->ready.begin(), core_->ready.end(), [&](const auto& e) { return e.first == id; });
+    if (r != core_->ready.end() && detail::this_thread_locks().depth != 0) {
+      // Arrived, but this thread is inside a callback under a shard lock,
+      // where releasing could need that very shard (and a holder's
+      // release must not throw): dispatch_grants releases it at the next
+      // turn of the event loop, which its delivery already asked for.
+      it->second->cancelled = true;
+      return false;
+    }
+    if (r != core_->ready.end()) {
+      arrived = std::move(r->second);
+      core_->ready.erase(r);
+    } else {
+      try {
+        core_->abandoned.push_back(id);
+      } catch (...) {
+        // No memory: the grant is released when it reaches dispatch_grants.
+        it->second->cancelled = true;
+        return false;
+      }
+    }
+  }
+  pending_.erase(it);
+  waits_changed(env);
+  // Released outside core.mu (the lock may go on to a waiter of this hub,
+  // whose deliver() takes core.mu).
+  arrived.reset();
   return withdrawn;
 }
 
@@ -349,7 +401,8 @@ void LockHub::on_ready(napi_env env, napi_value, void* context, void*) {
 }
 
 void LockHub::deliver_ready(Napi::Env env) {
-  std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> ready;
+  if (!deferred_.empty()) release_deferred();  // see on_collected
+  grant_list ready;
   {
     std::lock_guard<std::mutex> g(core_->mu);
     ready.swap(core_->ready);
@@ -360,7 +413,7 @@ void LockHub::deliver_ready(Napi::Env env) {
 // Hands grants to the JS dispatcher (or releases those nobody waits for).
 // Never throws a C++ exception: a JS exception from the dispatcher is set
 // pending after every grant was handed on.
-void LockHub::dispatch_grants(Napi::Env env, std::vector<std::pair<uint32_t, std::unique_ptr<holder>>>& ready) {
+void LockHub::dispatch_grants(Napi::Env env, grant_list& ready) {
   std::optional<Napi::Error> first_error;
   for (auto& [id, h] : ready) {
     auto it = pending_.find(id);
@@ -375,7 +428,7 @@ void LockHub::dispatch_grants(Napi::Env env, std::vector<std::pair<uint32_t, std
     try {
       const Key& key = h->key();
       Napi::Value entry = entry_value(env, std::move(h), key);
-      dispatch_.Call({Napi::Number::New(env, id), entry});
+      dispatch_.Call({Napi::Number::New(env, static_cast<double>(id)), entry});
     } catch (const Napi::Error& e) {
       if (!first_error) first_error = e;
     } catch (const std::exception&) {

@@ -29,7 +29,8 @@
 //                                    granted(entry): moves `self` to a local
 //                                    (the waiter lives until granted returns),
 //                                    hub_core::deliver: under core.mu, if the
-//                                    hub is alive, queue (id, holder) in
+//                                    hub is alive and the wait not
+//                                    abandoned, queue (id, holder) in
 //                                    `ready` and call the thread-safe
 //                                    function; else drop the holder (after
 //                                    core.mu is released), which hands the
@@ -46,9 +47,16 @@
 // hub's `local_ready`, which release() hands to the dispatcher before it
 // returns (the promise is resolved there; its callbacks run as microtasks,
 // after release() and the code that called it, as for any grant).
-// Lock order: an engine shard lock is never held while core.mu is taken
-// (engines call granted() with no lock held); core.mu is a leaf (nothing is
-// locked and no lock is released while it is held).
+// Giving up (cancel_wait, on a timeout or an abort): withdrawn from the
+// key's queue if it is still there; else the grant is made. If it is in
+// `ready`, cancel_wait takes it out and releases it; if it is still on its
+// way, its id goes in core.abandoned and deliver() releases it on arrival.
+// Either way the lock goes on at once, not at the event loop's next turn
+// (until then this thread would hold a key its JS was told it did not get,
+// and a sync lock it then waited for could wait forever).
+// Lock order: engines call granted() with no lock held; core.mu is a leaf
+// (nothing is locked and no lock is released while it is held), so taking
+// it under a shard lock (cancel_wait inside a callback) cannot deadlock.
 #pragma once
 
 #include <napi.h>
@@ -72,6 +80,15 @@
 namespace threadmap::addon {
 
 class LockHub;
+struct holder;
+
+// An async wait's id, unique in its hub for the hub's life: counted from 0
+// in 64 bits and handed to JS as a number, exact up to 2^53 (a 32-bit id
+// could come round to one still pending, or given up with its grant on the
+// way).
+using wait_id = uint64_t;
+// Granted holders on their way to JS, with their waits' ids.
+using grant_list = std::vector<std::pair<wait_id, std::unique_ptr<holder>>>;
 
 // Throws a JS Error with `code` (errc_code) from a raw V8 callback.
 void throw_coded(v8::Isolate* isolate, errc code, const char* message);
@@ -115,13 +132,20 @@ struct holder_of final : holder {
 
 struct hub_core {
   std::mutex mu;
-  LockHub* hub = nullptr;                   // guarded by mu; null once the hub is gone
-  napi_threadsafe_function tsfn = nullptr;  // guarded by mu; null once finalized
-  std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> ready;  // guarded by mu
+  LockHub* hub = nullptr;  // guarded by mu; null once the hub is gone
+  // Guarded by mu for other threads; written only by the hub's own thread
+  // (made, finalized), which may read it without mu. Null once finalized.
+  napi_threadsafe_function tsfn = nullptr;
+  grant_list ready;  // guarded by mu
+  // Waits the hub's JS gave up after their grant was made but before it
+  // arrived (or while they could not be withdrawn): deliver() releases
+  // their grants at once instead of queueing them. Guarded by mu.
+  std::vector<wait_id> abandoned;
 
   // Hands a granted lock to the hub's thread, or drops it (releasing the
-  // lock) if that thread is gone. Any thread; never throws.
-  void deliver(uint32_t id, std::unique_ptr<holder> h) noexcept;
+  // lock) if that thread is gone or gave the wait up. Any thread; never
+  // throws.
+  void deliver(wait_id id, std::unique_ptr<holder> h) noexcept;
 };
 
 // A queued async wait, type-erased: the hub can withdraw it without
@@ -135,7 +159,7 @@ struct pending_wait {
 
 template <class Engine>
 struct js_waiter final : Engine::async_waiter, pending_wait {
-  js_waiter(owner_id owner, MapRef r, Engine& eng, std::shared_ptr<hub_core> c, uint32_t i)
+  js_waiter(owner_id owner, MapRef r, Engine& eng, std::shared_ptr<hub_core> c, wait_id i)
       : Engine::async_waiter(owner), ref(std::move(r)), engine(eng), core(std::move(c)), id(i) {}
 
   bool cancel() override {
@@ -153,7 +177,7 @@ struct js_waiter final : Engine::async_waiter, pending_wait {
   MapRef ref;
   Engine& engine;
   std::shared_ptr<hub_core> core;
-  uint32_t id;
+  wait_id id;
   // Made before queueing, so that granted() allocates nothing.
   std::unique_ptr<holder_of<Engine>> slot;
   std::shared_ptr<js_waiter> self;  // the engine's reference while queued
@@ -180,9 +204,9 @@ class LockHub {
   // lockAsync: an Entry now, or (undefined, id) for a queued wait whose
   // grant reaches the dispatcher as (id, entry).
   template <class Engine>
-  Napi::Value lock_async(Napi::Env env, const MapRef& ref, Engine& engine, const Key& key, uint32_t& wait_id) {
+  Napi::Value lock_async(Napi::Env env, const MapRef& ref, Engine& engine, const Key& key, wait_id& queued) {
     ensure_tsfn(env);
-    const uint32_t id = next_wait_id_++;
+    const wait_id id = next_wait_id_++;
     auto w = std::make_shared<js_waiter<Engine>>(owner(), ref, engine, core_, id);
     w->slot = std::make_unique<holder_of<Engine>>(ref, typename Engine::entry());
     pending_.emplace(id, w);  // before queueing: a grant may come at once from another thread
@@ -202,23 +226,28 @@ class LockHub {
       return entry_value(env, std::move(w->slot), key);
     }
     waits_changed(env);
-    wait_id = id;
+    queued = id;
     return env.Undefined();
   }
 
   // An Entry for a holder whose key is only known natively (async grants).
   Napi::Value entry_value(Napi::Env env, std::unique_ptr<holder> h, const Key& key);
 
-  // Gives up a queued wait (timeout, abort). true: withdrawn; false: its
-  // grant is on the way and will be released on arrival.
-  bool cancel_wait(Napi::Env env, uint32_t id);
+  // Gives up a queued wait (timeout, abort). true: withdrawn from the
+  // key's queue. false: its grant was already made (released here, now, if
+  // it has arrived, else by deliver() when it does) or, inside a callback
+  // that holds the key's shard, the wait cannot leave the queue now (its
+  // grant will be released the same way when it comes). Either way the
+  // wait is gone for JS at once: this thread neither holds nor awaits the
+  // key on its account.
+  bool cancel_wait(Napi::Env env, wait_id id);
 
   void set_dispatch(Napi::Function fn) { dispatch_ = Napi::Persistent(fn); }
 
   // The hub whose Entry.release() this thread is running, if any (see the
   // header: grants to it are delivered before release() returns).
   static LockHub*& releasing_hub() noexcept;
-  void queue_local(uint32_t id, std::unique_ptr<holder> h) { local_ready_.emplace_back(id, std::move(h)); }
+  void queue_local(wait_id id, std::unique_ptr<holder> h) { local_ready_.emplace_back(id, std::move(h)); }
   // The Entry class (constructor) for lib/.
   Napi::Value entry_class(Napi::Env env);
 
@@ -232,7 +261,8 @@ class LockHub {
   void ensure_tsfn(Napi::Env env);
   void waits_changed(Napi::Env env);
   void deliver_ready(Napi::Env env);
-  void dispatch_grants(Napi::Env env, std::vector<std::pair<uint32_t, std::unique_ptr<holder>>>& ready);
+  void dispatch_grants(Napi::Env env, grant_list& ready);
+  void wake() noexcept;
   void link(holder* h) noexcept;
   void unlink(holder* h) noexcept;
   void drop(holder* h) noexcept;  // unlink + delete (releases the lock)
@@ -245,13 +275,14 @@ class LockHub {
   holder* head_ = nullptr;  // live holders (this thread only)
   std::size_t live_ = 0;
   // Collected while this thread held a shard lock (inside a callback):
-  // released at the next hub call instead (see on_collected).
+  // released at the next hub call, or at the event loop's next turn, which
+  // on_collected asks for (see there).
   std::vector<holder*> deferred_;
   std::shared_ptr<hub_core> core_;
   // Grants made by this thread's own release() (this thread only).
-  std::vector<std::pair<uint32_t, std::unique_ptr<holder>>> local_ready_;
-  std::unordered_map<uint32_t, std::shared_ptr<pending_wait>> pending_;
-  uint32_t next_wait_id_ = 0;
+  grant_list local_ready_;
+  std::unordered_map<wait_id, std::shared_ptr<pending_wait>> pending_;
+  wait_id next_wait_id_ = 0;
   bool tsfn_ref_ = false;
   Napi::FunctionReference dispatch_;
 };

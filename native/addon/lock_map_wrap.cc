@@ -235,14 +235,14 @@ Napi::Value LockMapWrap<Lru>::Add(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  const add_delta delta = parse_add_delta(env, addon, arg(info, 1));
-  const char* mismatch = nullptr;
+  const add_delta delta = parse_add_delta(env, addon, *ref_.map, arg(info, 1));
+  add_refusal refusal;
   addon::Value result = guarded(env, [&] {
     return map().alter(
-        key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, mismatch); }, addon.locks->owner(),
+        key, [&](alter_entry<addon::Value>& e) { return apply_add(e, delta, refusal); }, addon.locks->owner(),
         write_deadline());
   });
-  if (mismatch) throw Napi::TypeError::New(env, mismatch);
+  refusal.raise(env, delta);
   return decode_value(env, result);
 }
 
@@ -380,9 +380,9 @@ Napi::Value LockMapWrap<Lru>::LockAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Addon& addon = Addon::of(env);
   Key key = key_arg(env, *ref_.map, arg(info, 0));
-  uint32_t id = 0;
+  wait_id id = 0;
   Napi::Value now = guarded(env, [&] { return addon.locks->lock_async(env, ref_, map(), key, id); });
-  return now.IsUndefined() ? Napi::Number::New(env, id) : now;
+  return now.IsUndefined() ? Napi::Number::New(env, static_cast<double>(id)) : now;
 }
 
 // batchLock(keys, timeoutMs?) -> Entries, in the order of orderKeys(keys).

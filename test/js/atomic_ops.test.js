@@ -19,6 +19,16 @@ const classes = [
 for (const [className, make] of classes) describe(className, () => {
 
   describe('add', () => {
+    // The full path's too (bigint, byte and long string keys take it), as
+    // the fast path always did: 0 + -0 is 0.
+    test('an absent key counts from 0: a -0 delta stores 0, whatever the key type', () => {
+      const m = make();
+      for (const key of ['s', 'long key '.repeat(4), 1n, 2 ** 40, true, Buffer.from('b')]) {
+        assert.ok(Object.is(m.add(key, -0), 0), `add(${typeof key}, -0) returns 0`);
+        assert.ok(Object.is(m.get(key), 0), `and stores 0 for a ${typeof key} key`);
+      }
+    });
+
     test('an absent key counts from 0; default delta is 1; returns the new value', () => {
       const m = make();
       assert.equal(m.add('c'), 1);

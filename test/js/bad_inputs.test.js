@@ -601,6 +601,7 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
     test(`${className}: configured limits apply to every method, and the map stays unchanged`, () => {
       const m = make({ maxKeyBytes: 8, maxValueBytes: 16 });
       m.set('12345678', 'x'.repeat(16));
+      m.set('big', 2n ** 100n);  // 14 bytes encoded
       const before = snapshot(m);
       const longKey = '123456789';
       const bigValue = 'x'.repeat(17);
@@ -616,6 +617,10 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
         'setMany (one big)': () => m.setMany([['a', 1], ['b', bigValue]]),
         'getMany (one long)': () => m.getMany(['a', longKey]),
         'byte key over': () => m.set(Buffer.alloc(9), 1),
+        // A bigint counter is a value like any other: its delta and its sum too.
+        'add (big bigint delta, absent key)': () => m.add('k', 2n ** 300n),
+        'add (sum over the limit)': () => m.add('big', 2n ** 1000n),
+        'add (sum grows past the limit)': () => m.add('big', 2n ** 127n),
       };
       for (const [name, fn] of Object.entries(calls)) assert.throws(fn, RangeError, name);
       assert.deepStrictEqual(snapshot(m), before);

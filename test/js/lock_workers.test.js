@@ -340,6 +340,80 @@ describe('LockMap across workers', () => {
     }
   });
 
+  // A lockAsync that times out just as its grant was made: the grant was
+  // once kept until this thread's next event-loop turn, so the key stayed
+  // held by a thread told it had not got it (a sync lock it then waited
+  // for, behind a holder waiting for that key, never ended).
+  test('a lockAsync that times out with its grant on the way leaves the key free at once', async () => {
+    const m = new LockMap();
+    const w = startLocker(m);
+    await w.ready;
+    await w.send('holdFor', { key: 'k', value: 'worker', ms: 60 });
+    const p = m.lockAsync('k', { timeout: 30 });
+    // From the check phase (setImmediate), busy past both the timeout and
+    // the worker's release: the loop's next callbacks are the timers',
+    // before the poll phase that would deliver the grant.
+    await new Promise((resolve) => setImmediate(resolve));
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+    await assert.rejects(p, (e) => e.code === codes.ERR_LOCK_TIMEOUT);
+    const e = m.tryLock('k');
+    assert.ok(e, 'the grant that came too late was released, not kept');
+    assert.equal(e.value, 'worker');
+    e.release();
+    assert.deepEqual(threadmap.heldLocks(), { held: 0, waiting: 0 });
+    await w.worker.terminate();
+  });
+
+  // abort() inside a callback that holds the waited key's shard: the wait
+  // cannot leave the key's queue there, so it is abandoned and its grant
+  // released the moment it is made. (The abort listener once threw
+  // ERR_WOULD_DEADLOCK out of abort(), and the promise never settled.)
+  test('a wait aborted inside a callback that holds its shard rejects ERR_ABORTED; its grant is passed on', async () => {
+    for (const m of [new LockMap({ shards: 2 }), new LruLockMap({ capacity: 64, shards: 2 })]) {
+      for (let i = 0; i < 16; i++) m.set(`v${i}`, i);
+      // Inside retain, tryLock(key) is ERR_WOULD_DEADLOCK exactly while the
+      // callback holds key's shard. Pick a key of the shard retain visits
+      // second, so that the wait can be queued from the first.
+      const inItsShard = (key) => {
+        try {
+          m.tryLock(key)?.release();
+          return false;
+        } catch (e) {
+          if (e.code !== codes.ERR_WOULD_DEADLOCK) throw e;
+          return true;
+        }
+      };
+      const key = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'].find((k) => {
+        const seen = [];
+        m.retain(() => { seen.push(inItsShard(k)); return true; });
+        return !seen[0] && seen.includes(true);
+      });
+      const w = startLocker(m);
+      await w.ready;
+      await w.send('lock', { key });
+      const ac = new AbortController();
+      let p;
+      m.retain(() => {
+        if (p === undefined) {
+          p = m.lockAsync(key, { signal: ac.signal });
+        } else if (!ac.signal.aborted && inItsShard(key)) {
+          ac.abort();
+        }
+        return true;
+      });
+      assert.ok(ac.signal.aborted, 'aborted inside the callback that held the key\'s shard');
+      await assert.rejects(p, (e) => e.code === codes.ERR_ABORTED);
+      assert.equal(threadmap.heldLocks().waiting, 0);
+      await w.send('release', { key });
+      const e = m.tryLock(key);
+      assert.ok(e, 'the abandoned wait\'s grant was released as it was made');
+      e.release();
+      assert.deepEqual(threadmap.heldLocks(), { held: 0, waiting: 0 });
+      await w.worker.terminate();
+    }
+  });
+
   test('sync lock from the main thread waits for a worker, then times out with ERR_LOCK_TIMEOUT', async () => {
     const m = new LockMap({ timeout: 30 });
     const w = startLocker(m);

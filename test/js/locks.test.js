@@ -82,6 +82,25 @@ for (const [className, make] of [
       assert.equal(m.has('k'), false, 'nothing was stored');
     });
 
+    // Storing encodes the value first, which runs its getters: one that
+    // released the entry (and let another entry take the key) once had
+    // the store go on through the released holder, a use after free.
+    test('a value whose getter releases the entry being stored into: ERR_ENTRY_RELEASED, nothing stored', () => {
+      const m = make();
+      m.set('a', 'before');
+      const e = m.lock('a');
+      let other;
+      const value = { get x() { e.release(); other = m.lock('a'); other.value = 'other'; return 1; } };
+      assert.throws(() => { e.value = value; }, hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.equal(m.get('a'), 'other', 'the other holder\'s store stands');
+      other.release();
+      const batch = m.batchLock(['a', 'b']);
+      assert.throws(() => batch.set('b', { get x() { batch.release(); return 1; } }), hasCode(codes.ERR_ENTRY_RELEASED));
+      assert.equal(m.has('b'), false);
+      assert.equal(batch.released, true);
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+
     test('entries cannot be made by hand', () => {
       assert.throws(() => new Entry(), TypeError);
       assert.throws(() => new BatchEntry(), TypeError);
@@ -302,6 +321,42 @@ for (const [className, make] of [
       other.release();
     });
 
+    test('an empty batch is held until released, once', async () => {
+      const m = make();
+      for (const batch of [m.batchLock([]), await m.batchLockAsync([])]) {
+        assert.deepEqual(batch.keys, []);
+        assert.equal(batch.released, false);
+        batch.release();
+        assert.equal(batch.released, true);
+        assert.throws(() => batch.release(), hasCode(codes.ERR_ENTRY_RELEASED));
+      }
+    });
+
+    // Ordered, then locked, then made into entries: each step once read the
+    // caller's array again, so a getter answering differently the second
+    // time locked one key under another's name, and one throwing the
+    // second time left the keys already locked held.
+    test('a batch reads each key of the array once', async () => {
+      const m = make();
+      for (const lock of [(keys) => m.batchLock(keys), (keys) => m.batchLockAsync(keys)]) {
+        let reads = 0;
+        const keys = ['x'];
+        Object.defineProperty(keys, 1, { enumerable: true, get: () => (reads++ === 0 ? 'a' : 'b') });
+        const batch = await lock(keys);
+        assert.equal(reads, 1);
+        assert.deepEqual([...batch.keys].sort(), ['a', 'x']);
+        assert.equal(m.tryLock('a'), undefined, 'a is the key held');
+        const b = m.tryLock('b');
+        assert.ok(b, 'b is not');
+        b.release();
+        batch.set('a', 1);
+        batch.release();
+        assert.equal(m.get('a'), 1);
+        assert.equal(m.has('b'), false);
+      }
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+
     test('batchLockAsync waits for held keys and times out as a whole', async () => {
       const m = make();
       const holder = m.lock('y');
@@ -333,6 +388,26 @@ for (const [className, make] of [
   });
 
   describe(`${className}: lifetime of entries`, () => {
+    // A collection inside a callback that holds a shard lock defers the
+    // release (it might need that shard); it then happens at the event
+    // loop's next turn, not only at this thread's next lock call.
+    test('an entry collected inside a callback is released by the next event-loop turn', async () => {
+      const m = make({ shards: 1 });
+      const other = make({ shards: 1 });
+      other.set('x', 1);
+      (() => { m.lock('k').value = 1; })();
+      let held;
+      other.retain(() => {
+        globalThis.gc();
+        globalThis.gc();
+        held = heldLocks().held;
+        return true;
+      });
+      assert.equal(held, 1, 'collected, but not released inside the callback');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(heldLocks().held, 0, 'released at the next turn, with no lock call from this thread');
+    });
+
     test('an entry dropped without release() releases its lock when collected', async () => {
       const m = make();
       (() => { m.lock('dropped').value = 1; })();
