@@ -61,6 +61,35 @@ LockHub*& LockHub::releasing_hub() noexcept {
   return hub;
 }
 
+LockHub*& LockHub::this_thread_hub() noexcept {
+  thread_local LockHub* hub = nullptr;
+  return hub;
+}
+
+void LockHub::release_now(std::unique_ptr<holder> h) noexcept {
+  if (!h) return;
+  if (detail::this_thread_locks().depth == 0) {
+    h.reset();  // a plain wait for the shard: cannot fail
+    return;
+  }
+  try {
+    h->release();  // the bounded nested wait; throws rather than deadlock
+    h.reset();
+    return;
+  } catch (...) {
+  }
+  if (LockHub* hub = this_thread_hub()) {
+    try {
+      hub->unreleased_.push_back(std::move(h));
+      hub->wake();
+      return;
+    } catch (...) {
+      // No memory to keep it: released below, as a last resort.
+    }
+  }
+  h.reset();
+}
+
 void hub_core::deliver(wait_id id, std::unique_ptr<holder> h) noexcept {
   {
     std::lock_guard<std::mutex> g(mu);
@@ -88,11 +117,13 @@ void hub_core::deliver(wait_id id, std::unique_ptr<holder> h) noexcept {
   }
   // h, if still here, is released now, outside mu: the lock goes on to the
   // next waiter (which may call deliver() of another hub, or of this one).
+  LockHub::release_now(std::move(h));
 }
 
 LockHub::LockHub(Napi::Env env)
     : env_(env), isolate_(v8::Isolate::GetCurrent()), core_(std::make_shared<hub_core>()) {
   core_->hub = this;
+  this_thread_hub() = this;
   v8::HandleScope scope(isolate_);
   v8::Local<v8::External> data = v8::External::New(isolate_, this);
   v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_, EntryConstructor, data);
@@ -133,6 +164,8 @@ LockHub::LockHub(Napi::Env env)
 // The environment is going away (its thread exits, throws or is
 // terminated): withdraw its waits and release its locks.
 LockHub::~LockHub() {
+  if (this_thread_hub() == this) this_thread_hub() = nullptr;  // release_now keeps nothing here any more
+  unreleased_.clear();
   grant_list ready;
   {
     std::lock_guard<std::mutex> g(core_->mu);
@@ -183,10 +216,13 @@ void LockHub::drop(holder* h) noexcept {
 }
 
 void LockHub::release_deferred() noexcept {
-  if (deferred_.empty() || detail::this_thread_locks().depth != 0) return;
+  if ((deferred_.empty() && unreleased_.empty()) || detail::this_thread_locks().depth != 0) return;
   std::vector<holder*> todo;
   todo.swap(deferred_);
   for (holder* h : todo) drop(h);
+  std::vector<std::unique_ptr<holder>> unowned;
+  unowned.swap(unreleased_);
+  unowned.clear();
 }
 
 // The GC collected an Entry that still held its lock: release it, unless
@@ -226,7 +262,7 @@ void LockHub::wake() noexcept {
 
 // Requires: a HandleScope (every caller is a JS call).
 v8::Local<v8::Object> LockHub::adopt(v8::Isolate* isolate, std::unique_ptr<holder> h, v8::Local<v8::Value> key) {
-  if (!deferred_.empty()) release_deferred();
+  if (!deferred_.empty() || !unreleased_.empty()) release_deferred();
   // The thread-safe function on_collected may need to wake this thread
   // with (made once; a throw releases h on the way out).
   if (!core_->tsfn) [[unlikely]] ensure_tsfn(Napi::Env(env_));
@@ -258,7 +294,7 @@ holder& LockHub::at(Napi::Env env, Napi::Value v) {
 }
 
 void LockHub::release(v8::Isolate* isolate, v8::Local<v8::Value> v) {
-  if (!deferred_.empty()) release_deferred();
+  if (!deferred_.empty() || !unreleased_.empty()) release_deferred();
   v8::Local<v8::Object> obj = v.As<v8::Object>();  // the signature checked it is an Entry
   auto* h = static_cast<holder*>(internal_pointer(obj, 0));
   if (!h) return throw_coded(isolate, errc::entry_released, "the entry was already released");
@@ -401,7 +437,7 @@ void LockHub::on_ready(napi_env env, napi_value, void* context, void*) {
 }
 
 void LockHub::deliver_ready(Napi::Env env) {
-  if (!deferred_.empty()) release_deferred();  // see on_collected
+  if (!deferred_.empty() || !unreleased_.empty()) release_deferred();  // see on_collected
   grant_list ready;
   {
     std::lock_guard<std::mutex> g(core_->mu);
@@ -420,7 +456,7 @@ void LockHub::dispatch_grants(Napi::Env env, grant_list& ready) {
     const bool wanted = it != pending_.end() && !it->second->cancelled;
     if (it != pending_.end()) pending_.erase(it);
     if (!wanted || dispatch_.IsEmpty()) {
-      h.reset();  // given up: hand the lock on
+      release_now(std::move(h));  // given up: hand the lock on
       continue;
     }
     // The dispatcher only resolves a promise; an exception from it (none

@@ -247,6 +247,17 @@ class LockHub {
   // The hub whose Entry.release() this thread is running, if any (see the
   // header: grants to it are delivered before release() returns).
   static LockHub*& releasing_hub() noexcept;
+  // This thread's hub (one per JS environment, so per thread), while it
+  // lives.
+  static LockHub*& this_thread_hub() noexcept;
+  // Releases a granted holder that no JS holds (a grant nobody waits for any
+  // more, or one for a hub that is gone), on any thread, without throwing.
+  // Inside a callback that holds a shard lock the release could need that
+  // shard, or wait too long for another (and a holder's destructor must not
+  // throw): it is tried with the bounded nested wait, and if that fails the
+  // holder is kept by this thread's hub and released at its next call or
+  // event-loop turn (release_deferred), which wake() asks for.
+  static void release_now(std::unique_ptr<holder> h) noexcept;
   void queue_local(wait_id id, std::unique_ptr<holder> h) { local_ready_.emplace_back(id, std::move(h)); }
   // The Entry class (constructor) for lib/.
   Napi::Value entry_class(Napi::Env env);
@@ -278,6 +289,9 @@ class LockHub {
   // released at the next hub call, or at the event loop's next turn, which
   // on_collected asks for (see there).
   std::vector<holder*> deferred_;
+  // Unowned grants release_now could not release inside a callback;
+  // released with deferred_.
+  std::vector<std::unique_ptr<holder>> unreleased_;
   std::shared_ptr<hub_core> core_;
   // Grants made by this thread's own release() (this thread only).
   grant_list local_ready_;
