@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -201,6 +202,92 @@ TEST(LockMapStress, SyncAndAsyncWaitersAndCancelsOnOneKey) {
 }
 
 using Lru = threadmap::LruLockMap<uint64_t, uint64_t, threadmap_test::fixed_hash>;
+
+// Waits inside callbacks (lock_map.hpp): the steps that end a wait or a
+// hold cannot fail, however long another thread's callback holds the shard
+// they need. Two shards: odd keys in shard 1, even keys in shard 0.
+struct parity_hash {
+  uint64_t operator()(uint64_t k) const noexcept { return ((k & 1) << 63) | (k * 0x9E3779B97F4A7C15ull >> 2); }
+};
+using ParityMap = threadmap::LockMap<uint64_t, std::string, parity_hash>;
+
+// A lock() from a callback times out (its nested bound) while another
+// callback holds the key's shard for longer than that bound: leaving the
+// queue once threw too, and left the waiter, on a dead stack frame, queued.
+TEST(LockMapStress, AWaitFromACallbackLeavesTheQueueWhenItsShardIsBusy) {
+  ParityMap m({.shards = 2});
+  m.insert(1, "one");   // shard 1
+  m.insert(4, "four");  // shard 0
+  std::optional<ParityMap::entry> held = m.lock(2);
+  std::atomic<bool> a_done{false};
+  std::atomic<int> code{-1};
+  std::thread a([&] {
+    m.visit(1, [&](const std::string&) {  // holds shard 1
+      try {
+        auto e = m.lock(2);
+      } catch (const threadmap::error& e) {
+        code = static_cast<int>(e.code());
+      }
+    });
+    a_done = true;
+  });
+  while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
+  std::thread b([&] { m.visit(4, [&](const std::string&) { std::this_thread::sleep_for(600ms); }); });
+  a.join();
+  b.join();
+  EXPECT_EQ(code.load(), static_cast<int>(threadmap::errc::would_deadlock));
+  EXPECT_EQ(m.waiting(2), 0u);
+  held.reset();
+  EXPECT_TRUE(m.try_lock(2).has_value()) << "released to nobody";
+}
+
+// A lock() from a callback is granted while readers keep the key's shard
+// busy: its end once took that shard with the bounded wait, threw after the
+// grant, and the key stayed locked by nobody.
+TEST(LockMapStress, AGrantToACallbackIsKeptWhenItsShardIsBusy) {
+  ParityMap m({.shards = 2});
+  m.insert(1, "one");
+  m.insert(4, "four");
+  std::optional<ParityMap::entry> held = m.lock(2);
+  std::atomic<bool> stop{false}, got{false};
+  std::thread a([&] {
+    m.visit(1, [&](const std::string&) {
+      auto e = m.lock(2);
+      got = true;
+    });
+  });
+  while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
+  std::thread b([&] {
+    while (!stop) m.visit(4, [&](const std::string&) { std::this_thread::sleep_for(20ms); });
+  });
+  std::this_thread::sleep_for(10ms);
+  held.reset();  // hands key 2 to the waiter inside the callback
+  a.join();
+  stop = true;
+  b.join();
+  EXPECT_TRUE(got.load());
+  EXPECT_TRUE(m.try_lock(2).has_value()) << "the granted lock was lost";
+}
+
+// An entry dropped inside a callback while another callback holds its
+// shard: the destructor waits instead of throwing (std::terminate).
+TEST(LockMapStress, AnEntryDroppedInACallbackWaitsForItsBusyShard) {
+  ParityMap m({.shards = 2});
+  m.insert(1, "one");
+  m.insert(4, "four");
+  std::optional<ParityMap::entry> e = m.lock(2);
+  std::atomic<bool> b_in{false};
+  std::thread b([&] {
+    m.visit(4, [&](const std::string&) {
+      b_in = true;
+      std::this_thread::sleep_for(400ms);
+    });
+  });
+  while (!b_in) std::this_thread::sleep_for(1ms);
+  m.visit(1, [&](const std::string&) { e.reset(); });
+  b.join();
+  EXPECT_TRUE(m.try_lock(2).has_value());
+}
 
 TEST(LruLockMapStress, SizeNeverExceedsCapacityUnderConcurrentInserts) {
   for (size_t shards : {1u, 4u, 64u}) {

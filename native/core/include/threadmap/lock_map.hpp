@@ -70,7 +70,23 @@
 // such code that needs the same shard fails with would_deadlock; one that
 // needs another shard, or a key lock, waits at most detail::nested_wait_limit
 // and then fails with would_deadlock: a thread holding a shard lock never
-// waits unboundedly.
+// waits unboundedly, with two exceptions below.
+//
+// Waits inside callbacks: three steps cannot fail, so they may not use the
+// bounded wait (it once made them throw after 200 ms of another thread's
+// callback: a parked waiter left in the queue on a dead stack frame, a lock
+// granted and then lost, a destructor's throw):
+//  - the end of a sync wait takes no lock: the releaser's last touch of the
+//    waiter is its `done` flag (sync_waiter::signal), which the waiter
+//    spins on before its frame may go;
+//  - give_up (leaving the queue after the deadline) and an entry's
+//    destructor (reset) take the shard with must_exclusive_access, an
+//    untimed wait. Neither can close a cycle of threads holding each
+//    other's shard: a thread queued (or granted) a key of shard X while
+//    holding Y took X while holding Y, so any thread that holds X in a
+//    callback took it after that, and cannot have queued for a key of Y
+//    since (Y was held throughout); the addon never drops an entry at
+//    depth > 0 through reset (it tries release() and otherwise defers).
 //
 // LruLockMap: each shard keeps its states that have a value in an intrusive
 // list, hot end first. get(), a store and a lock acquisition move a state to
@@ -297,11 +313,16 @@ class basic_lock_map {
   // A sync waiter lives on the waiting thread's stack (see "Handing over").
   struct sync_waiter : waiter_base {
     std::atomic<uint32_t> granted{0};
+    // Set last by the releaser: from then on it never touches this waiter,
+    // whose frame may end ("Waits inside callbacks").
+    std::atomic<uint32_t> done{0};
     // Called under the shard lock by the releaser. release: publishes the
-    // hand-over (the new owner fields) to the woken thread's acquire load.
+    // hand-over (the new owner fields) to the woken thread's acquire load;
+    // done's release store comes after the wake, this object's last use.
     void signal() noexcept {
       granted.store(1, std::memory_order_release);
       detail::wake_all(granted);
+      done.store(1, std::memory_order_release);
     }
   };
 
@@ -413,7 +434,7 @@ class basic_lock_map {
       return st_;
     }
     void reset() noexcept {
-      if (map_) std::exchange(map_, nullptr)->unlock_state(st_);
+      if (map_) std::exchange(map_, nullptr)->template unlock_state<true>(st_);
     }
     basic_lock_map* map_ = nullptr;
     state* st_ = nullptr;
@@ -876,6 +897,7 @@ class basic_lock_map {
  private:
   using shared_access = detail::shared_access;
   using exclusive_access = detail::exclusive_access;
+  using must_exclusive_access = detail::must_exclusive_access;
   using shared_callback_access = detail::shared_callback_access;
   using exclusive_callback_access = detail::exclusive_callback_access;
   // The first shard lock of a public member is stoppable: a thread told to
@@ -1051,9 +1073,17 @@ class basic_lock_map {
       }
     }
     if (w.granted.load(std::memory_order_acquire) == 0) park(s, w, dl, on_timeout);
-    // The releaser signalled under this shard lock; taking it once means it
-    // is done with `w` (which dies with this frame).
-    exclusive_access g(s.lock);
+    // Granted: the releaser may still be inside signal() (its wake call);
+    // `w` dies with this frame only once it is out. acquire: pairs with
+    // done's release store, the releaser's last access. (No lock: taking
+    // the shard here could fail inside a callback, after the grant.)
+    for (unsigned i = 1; w.done.load(std::memory_order_acquire) == 0; ++i) {
+      if (i < 256) {
+        THREADMAP_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
+    }
   }
 
   // Sleeps until w is granted. On a deadlock, the deadline or a stop it
@@ -1097,7 +1127,9 @@ class basic_lock_map {
   // Ends an unsuccessful wait: takes w out of its queue and throws, unless
   // it was granted meanwhile (then returns: the caller holds the lock).
   void give_up(shard& s, sync_waiter& w, errc code, const char* message) {
-    exclusive_access g(s.lock);
+    // Cannot fail: w must leave the queue before this frame ends ("Waits
+    // inside callbacks").
+    must_exclusive_access g(s.lock);
     if (w.granted.load(std::memory_order_acquire) != 0) return;  // granted just now: keep it
     state* st = w.st;
     dequeue(st, w);
@@ -1116,13 +1148,17 @@ class basic_lock_map {
     return true;
   }
 
-  // Releases a held key: hands it to the first waiter, or frees it.
+  // Releases a held key: hands it to the first waiter, or frees it. Must:
+  // for an entry's destructor, which cannot report a failure (an untimed
+  // wait for the shard, also inside a callback); otherwise (release()) a
+  // nested wait is bounded and fails with would_deadlock, the key still held.
+  template <bool Must = false>
   void unlock_state(state* st) {
     shard& s = shard_for(st->hash);
     async_waiter* next_async = nullptr;
     uint32_t seen = 0;
     {
-      exclusive_access g(s.lock);
+      std::conditional_t<Must, must_exclusive_access, exclusive_access> g(s.lock);
       THREADMAP_REQUIRE(st->locked && st->refs > 0);
       if (waiter_base* w = st->head()) {
         dequeue(st, *w);  // the head: its predecessor is the tail, no walk

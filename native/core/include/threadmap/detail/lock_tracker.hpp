@@ -85,7 +85,16 @@ inline void require_no_lock_in(const void* first, const void* last) {
 // with nothing held. Only for callers that may fail there (DashMap's
 // members); a caller that must get the lock once it asks (LockMap's
 // hand-over and release paths) uses the plain guards.
-template <bool Exclusive, bool Tracked, bool Stoppable = false>
+// Must: the acquisition cannot fail, also nested (inside a callback): no
+// bounded wait, an untimed one. For the few paths that end a wait or a
+// hold and cannot report a failure (a destructor, a wait's end after its
+// deadline): a thread there never holds the lock it asks for, and it can
+// only be waiting behind a callback of another thread whose own nested
+// waits are bounded or of this kind. Such a callback holds its shard since
+// before this thread queued for (or was granted) a key of it, so no two
+// Must waits can each hold the other's shard (see lock_map.hpp, "Waits
+// inside callbacks").
+template <bool Exclusive, bool Tracked, bool Stoppable = false, bool Must = false>
 class lock_guard_base {
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
@@ -116,6 +125,11 @@ class lock_guard_base {
 
  private:
   [[gnu::noinline, gnu::cold]] void acquire_nested() {
+    if constexpr (Must) {
+      THREADMAP_REQUIRE(!record_.holds(&lock_));  // its callers' precondition
+      if constexpr (Exclusive) lock_.lock(); else mode_ = lock_.lock_shared(record_.reader_slot());
+      return;
+    }
     if (record_.holds(&lock_))
       throw error(errc::would_deadlock,
                   "this thread already holds the lock this call needs (a map call from inside a "
@@ -138,6 +152,8 @@ class lock_guard_base {
 // run no caller code while they hold it.
 using shared_access = lock_guard_base<false, false>;
 using exclusive_access = lock_guard_base<true, false>;
+// An exclusive lock whose acquisition cannot fail (see Must above).
+using must_exclusive_access = lock_guard_base<true, false, false, true>;
 // The same, recorded, for members that run caller code (callbacks) under it.
 using shared_callback_access = lock_guard_base<false, true>;
 using exclusive_callback_access = lock_guard_base<true, true>;
