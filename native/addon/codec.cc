@@ -137,7 +137,14 @@ Key encode_key(Napi::Env env, Napi::Value v, key_role role) {
         size_t length = 0;
         void* data = nullptr;
         NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, &length, &data, nullptr, nullptr), Key());
-        if (ta == napi_uint8_array) return Key(key_kind::bytes, data, length);
+        if (ta == napi_uint8_array) {
+          // A Key keeps a 32-bit length; every maxKeyBytes is at most 2^30,
+          // so a longer array is over the map's limit whatever it is.
+          if (length > (std::size_t{1} << 30))
+            throw Napi::RangeError::New(env, std::string(role_noun(role)) + " of " + std::to_string(length) +
+                                                 " bytes is over the " + role_owner(role) + "'s maxKeyBytes");
+          return Key(key_kind::bytes, data, length);
+        }
       }
       throw_invalid_key(env, role, "an object", " (compared by content)");
     default:
@@ -198,6 +205,13 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
     case napi_object: {
       if (v.IsTypedArray()) {
         napi_typedarray_type ta;
+        NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &ta, nullptr, nullptr, nullptr, nullptr), Value());
+        // The kind first: telling a Buffer from a Uint8Array is an
+        // instanceof, which can run JS (a Proxy prototype's trap) that
+        // shrinks, detaches or frees the array's memory. Its bytes are
+        // located after that, with no JS in between (as write_view in
+        // clone.cc does).
+        const auto kind = static_cast<uint8_t>(typed_array_kind(addon, v, ta));
         size_t length = 0;
         void* data = nullptr;
         napi_value buffer = nullptr;
@@ -206,8 +220,7 @@ Value encode_value(Napi::Env env, Addon& addon, Napi::Value v) {
         // refuses it (clone.cc): the map could only copy the memory its
         // writer expects to share.
         if (!to_v8(buffer)->IsSharedArrayBuffer()) {
-          return Value::make_blob(blob_kind::bytes, data, length * element_size(ta),
-                                  static_cast<uint8_t>(typed_array_kind(addon, v, ta)));
+          return Value::make_blob(blob_kind::bytes, data, length * element_size(ta), kind);
         }
       }
       return serialize_object(env, addon, v);

@@ -990,6 +990,12 @@ void ByKind(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Fallback(info, r);
 }
 
+void RefuseConstruction(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  isolate->ThrowException(v8::Exception::TypeError(
+      v8::String::NewFromUtf8Literal(isolate, "threadmap: a map's fast path object cannot be constructed")));
+}
+
 // A method with one body for every receiver (size, and DashSet's methods).
 template <fast_method F>
 void Direct(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -1007,7 +1013,11 @@ FastPath::FastPath(napi_env env, LockHub& hub, const std::vector<const shared_ma
   // field 0, and the signature lets only those call its methods.
   using method = std::pair<const char*, v8::FunctionCallback>;
   auto make_template = [&](const char* class_name, std::initializer_list<method> methods) {
-    v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_);
+    // Its constructor (reachable from JS through a fast object's
+    // `constructor`) refuses to make one: an instance it made would have
+    // no record in field 0 for the methods to read. Ours come from
+    // InstanceTemplate()->NewInstance (wrap), which does not call it.
+    v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_, RefuseConstruction);
     tmpl->SetClassName(v8::String::NewFromUtf8(isolate_, class_name).ToLocalChecked());
     tmpl->InstanceTemplate()->SetInternalFieldCount(1);
     v8::Local<v8::Signature> sig = v8::Signature::New(isolate_, tmpl);

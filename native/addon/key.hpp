@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -50,8 +51,11 @@ class Key {
 
   Key() noexcept { std::memset(b_, 0, sizeof b_); }
 
-  // Throws std::bad_alloc if a heap payload cannot be allocated.
+  // Throws std::bad_alloc if a heap payload cannot be allocated, and
+  // std::length_error for a payload whose length does not fit 32 bits
+  // (callers refuse such keys first: over any maxKeyBytes).
   Key(key_kind kind, const void* payload, std::size_t len) {
+    if (len > UINT32_MAX) throw std::length_error("threadmap: a key of 4 GiB or more");
     std::memset(b_, 0, sizeof b_);
     if (len <= inline_capacity) {
       b_[0] = static_cast<unsigned char>(kind);

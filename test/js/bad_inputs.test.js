@@ -673,9 +673,71 @@ describe('size limits: maxKeyBytes and maxValueBytes', () => {
 // do, never a misread map: the lock-only methods on a DashMap's, a
 // LockMap's batch writes stopped by a held key, and a setMany whose values
 // array a getter grows while the keys are read.
+// Telling a Buffer from a Uint8Array is an instanceof, which runs a Proxy
+// prototype's getPrototypeOf trap; the bytes were located before it, so a
+// trap that shrank or detached the array made the store read memory that
+// was gone (a crash, or other bytes stored).
+describe('a byte-array value that its own prototype shrinks while it is stored', () => {
+  const all = [
+    ['DashMap', () => new DashMap()], ['LockMap', () => new LockMap()],
+    ['LruLockMap', () => new LruLockMap({ capacity: 8 })], ['LockFreeMap', () => new LockFreeMap()],
+    ['HopscotchMap', () => new HopscotchMap()],
+  ];
+  for (const [className, make] of all) {
+    test(`${className}: stores what is left after the trap`, () => {
+      for (const how of ['resize', 'transfer']) {
+        const n = 1 << 20;
+        const buffer = how === 'resize' ? new ArrayBuffer(n, { maxByteLength: n }) : new ArrayBuffer(n);
+        const bytes = new Uint8Array(buffer);
+        bytes.fill(7);
+        let fired = false;
+        Object.setPrototypeOf(bytes, new Proxy(Uint8Array.prototype, {
+          getPrototypeOf(target) {
+            if (!fired) {
+              fired = true;
+              if (how === 'resize') buffer.resize(16);
+              else structuredClone(buffer, { transfer: [buffer] });
+            }
+            return Reflect.getPrototypeOf(target);
+          },
+        }));
+        const m = make();
+        m.set('k', bytes);
+        assert.ok(fired, 'the trap ran');
+        const back = m.get('k');
+        assert.equal(back.length, bytes.length, `${how}: the length after the trap (${bytes.length})`);
+        assert.ok(back.every((b) => b === 7), `${how}: only the array's own bytes`);
+      }
+    });
+  }
+
+  test('a byte key of 4 GiB or more is over every maxKeyBytes (RangeError), not stored under a truncated length', (t) => {
+    let huge;
+    try {
+      huge = new Uint8Array(2 ** 32);  // untouched pages: no memory is used unless copied
+    } catch {
+      t.skip('cannot allocate a 4 GiB ArrayBuffer here');
+      return;
+    }
+    const m = new DashMap();
+    assert.throws(() => m.set(huge, 1), RangeError);
+    assert.equal(m.size, 0);
+  });
+});
+
 describe('fast objects reached by hand', () => {
   const fastOf = (m) => m[Object.getOwnPropertySymbols(m).find((s) => s.description === 'threadmap.fast')];
   const isFallback = (r) => typeof r === 'symbol' && r.description === 'threadmap.fallback';
+
+  // A fast object's constructor is reachable (`constructor`); an instance
+  // it made had no map record, and calling its methods crashed.
+  test('its constructor refuses to make one', () => {
+    for (const m of [new DashMap(), new DashSet(), new LockMap(), new LockFreeMap()]) {
+      const Ctor = fastOf(m).constructor;
+      assert.throws(() => new Ctor(), TypeError);
+      assert.throws(() => Reflect.construct(Ctor, []), TypeError);
+    }
+  });
 
   test('methods a family lacks fall back and change nothing', () => {
     const d = new DashMap([['a', 1]]);
