@@ -199,4 +199,59 @@ TEST(LockFreeMapOps, HeapKeysAndValuesAreCountedExactly) {
   EXPECT_EQ(tracked::live(), vals0);
 }
 
+// A value whose copies throw while `fail` is set (a K or V copy may throw,
+// or run out of memory, in any write: the map copies nodes when it
+// rebuilds chains and helps a migration).
+struct fragile {
+  static inline bool fail = false;
+  uint64_t x = 0;
+  fragile() = default;
+  explicit fragile(uint64_t v) : x(v) {}
+  fragile(const fragile& o) : x(o.x) {
+    if (fail) throw std::runtime_error("copy failed");
+  }
+  fragile(fragile&& o) noexcept : x(o.x) {}
+  fragile& operator=(const fragile&) = default;
+  bool operator==(const fragile& o) const { return x == o.x; }
+};
+struct identity_hash {
+  uint64_t operator()(uint64_t k) const noexcept { return k; }
+};
+
+// A write whose CAS succeeded once threw if helping the migration after it
+// failed: compute then freed the node it had just installed (a use after
+// free), and the caller was told a write that happened had failed.
+TEST(LockFreeMapOps, AWriteThatLandedReturnsWhateverHelpingAfterItMeets) {
+  LockFreeMap<uint64_t, fragile, identity_hash> m;  // 16 buckets, doubles above 12
+  // 0 and 16 share bucket 0 and split apart at 32 buckets: helping builds
+  // that bucket by copying node 16, which throws.
+  m.insert(0, fragile(100));
+  m.insert(16, fragile(116));
+  for (uint64_t k = 1; k <= 10; ++k) m.insert(k, fragile(k));
+  fragile::fail = true;
+  EXPECT_NO_THROW(m.compute(77, [](compute_entry<fragile>& e) { e.assign(fragile(777)); }));  // the 13th: a resize
+  fragile::fail = false;
+  EXPECT_EQ(m.size(), 13u);
+  ASSERT_TRUE(m.contains(77));
+  EXPECT_EQ(m.get(77)->x, 777u);
+  for (uint64_t k : {0u, 16u, 1u, 10u}) EXPECT_TRUE(m.contains(k)) << k;
+}
+
+// A write that throws before its CAS changes nothing (and, under
+// AddressSanitizer's leak check, leaks nothing): the chain copies it made
+// are freed, and so is the node it would have installed.
+TEST(LockFreeMapOps, AWriteThatThrowsBeforeItsCasChangesNothing) {
+  LockFreeMap<uint64_t, fragile, identity_hash> m(threadmap::lock_free_map_options{0, 16});  // fixed: no resize
+  m.insert(5, fragile(5));
+  m.insert(21, fragile(21));  // bucket 5: 21 -> 5; replacing 5 copies 21
+  fragile::fail = true;
+  EXPECT_THROW(m.insert_or_assign(5, fragile(50)), std::runtime_error);
+  EXPECT_THROW(m.compare_and_set(5, fragile(5), fragile(51)), std::runtime_error);
+  EXPECT_THROW(m.remove(5), std::runtime_error);
+  fragile::fail = false;
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_EQ(m.get(5)->x, 5u);
+  EXPECT_EQ(m.get(21)->x, 21u);
+}
+
 }  // namespace

@@ -95,6 +95,14 @@
 // on another thread, after the map is destroyed. Hash returns uint64_t
 // with all bits mixed (threadmap::hash<K> does). Hash, Eq, the copies and
 // callbacks may call into any map, this one included (no lock is held).
+//
+// Exceptions (a copy of K or V that throws, or no memory): a write that
+// throws changed nothing and leaks nothing; a write whose CAS succeeded
+// returns normally, whatever happens after it (a retirement, a resize or
+// helping a migration that fails is dropped: nodes it would have retired
+// leak, and the resize or migration is left to later writes). take and
+// get_or_insert copy their result out after their write: that copy can
+// still throw, with the write done.
 #pragma once
 
 #include <algorithm>
@@ -281,7 +289,7 @@ class LockFreeMap {
     epoch::guard g;
     if (find_node(key, h)) return false;  // present: no allocation, no write
     node* fresh = new node{h, std::move(key), std::move(value), nullptr};
-    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+    const bool inserted = update_owning(g, fresh->key, h, fresh, [&](const node* found) -> plan {
       return {found ? act::keep : act::insert, fresh};
     });
     if (!inserted) delete fresh;
@@ -296,7 +304,7 @@ class LockFreeMap {
     if (const node* n = find_node(key, h)) return n->value;  // the common case: no allocation
     node* fresh = new node{h, std::move(key), std::move(value), nullptr};
     const node* existing = nullptr;
-    const bool inserted = update(g, fresh->key, h, [&](const node* found) -> plan {
+    const bool inserted = update_owning(g, fresh->key, h, fresh, [&](const node* found) -> plan {
       existing = found;
       return {found ? act::keep : act::insert, fresh};
     });
@@ -335,7 +343,7 @@ class LockFreeMap {
     const uint64_t h = hash_(key);
     epoch::guard g;
     node* fresh = nullptr;
-    const bool replaced = update(g, key, h, [&](const node* found) -> plan {
+    const bool replaced = update_owning(g, key, h, fresh, [&](const node* found) -> plan {
       if (!found || !(found->value == expected)) return {act::keep, nullptr};
       if (!fresh) fresh = new node{h, found->key, std::move(desired), nullptr};
       return {act::replace, fresh};
@@ -356,8 +364,7 @@ class LockFreeMap {
     epoch::guard g;
     node* fresh = nullptr;
     std::optional<std::conditional_t<std::is_void_v<R>, char, std::decay_t<R>>> result;
-    try {
-      update(g, key, h, [&](const node* found) -> plan {
+    update_owning(g, key, h, fresh, [&](const node* found) -> plan {
         delete fresh;  // from an attempt that lost its CAS: never published
         fresh = nullptr;
         auto entry = detail::compute_access::make<V>(found ? &found->value : nullptr);
@@ -373,10 +380,6 @@ class LockFreeMap {
         if (detail::compute_access::wants_erase(entry) && found) return {act::remove, nullptr};
         return {act::keep, nullptr};
       });
-    } catch (...) {
-      delete fresh;
-      throw;
-    }
     if constexpr (!std::is_void_v<R>) return std::move(*result);
   }
 
@@ -531,7 +534,7 @@ class LockFreeMap {
     const uint64_t h = hash_(key);
     epoch::guard g;
     node* fresh = new node{h, std::move(key), std::move(value), nullptr};
-    update(g, fresh->key, h, [&](const node* found) -> plan {
+    update_owning(g, fresh->key, h, fresh, [&](const node* found) -> plan {
       saw(found);
       return {found ? act::replace : act::insert, fresh};
     });
@@ -576,7 +579,6 @@ class LockFreeMap {
       // insert/replace), then what followed `found` (shared).
       node* tail;
       node* first = nullptr;  // head of the copies
-      std::size_t copies = 0;
       if (p.what == act::insert) {
         p.fresh->next = head;
         tail = p.fresh;
@@ -588,10 +590,15 @@ class LockFreeMap {
         }
         tail = rest;
         node* last = nullptr;
-        for (node* n = head; n != found; n = n->next, ++copies) {
-          node* c = new node{n->hash, n->key, n->value, nullptr};
-          if (last) last->next = c; else first = c;
-          last = c;
+        try {
+          for (node* n = head; n != found; n = n->next) {
+            node* c = new node{n->hash, n->key, n->value, nullptr};
+            if (last) last->next = c; else first = c;
+            last = c;
+          }
+        } catch (...) {
+          delete_copies(first, nullptr);  // a copy of K or V threw, or no memory (last->next is still null)
+          throw;
         }
         if (last) last->next = tail;
       }
@@ -601,26 +608,44 @@ class LockFreeMap {
       // publishes the new nodes; acquire for the retry's read.
       if (t->bucket[j].compare_exchange_strong(w, word(new_head), std::memory_order_seq_cst,
                                                std::memory_order_acquire)) {
-        if (p.what != act::insert) {
-          for (node* n = head, *stop = found->next; n != stop;) {
-            node* next = n->next;
-            g.retire(n);
-            n = next;
+        // Committed: nothing below may throw out of here, or a caller would
+        // report a write that happened as failed (and free p.fresh, now in
+        // the map). The count first (noexcept); then the retirements, the
+        // resize check and the help, any of which may run out of memory
+        // (or meet a throwing copy of K or V while helping): then unlinked
+        // nodes leak rather than being freed early, and the resize or the
+        // migration is left to the next writes.
+        int64_t stripe = 0;
+        if (p.what != act::replace) stripe = count_.add(g.thread_index(), p.what == act::insert ? 1 : -1);
+        try {
+          if (p.what != act::insert) {
+            for (node* n = head, *stop = found->next; n != stop;) {
+              node* next = n->next;
+              g.retire(n);
+              n = next;
+            }
           }
+          if (p.what != act::replace) after_size_change(g, t, stripe);
+          help_migration(g, t);
+        } catch (...) {
         }
-        if (p.what != act::replace) {
-          const int64_t stripe = count_.add(g.thread_index(), p.what == act::insert ? 1 : -1);
-          after_size_change(g, t, stripe);
-        }
-        help_migration(g, t);
         return true;
       }
-      // Lost: the copies were never published.
-      for (node* n = first; copies--;) {
-        node* next = n->next;
-        delete n;
-        n = next;
-      }
+      delete_copies(first, tail);  // lost: the copies were never published
+    }
+  }
+
+  // update() for a caller that owns `fresh`, a node it may install: if
+  // update() throws, it threw before any CAS (it cannot after one), so
+  // `fresh` was never published and is freed here.
+  template <class Decide>
+  bool update_owning(epoch::guard& g, const K& key, uint64_t h, node*& fresh, Decide&& decide) {
+    try {
+      return update(g, key, h, std::forward<Decide>(decide));
+    } catch (...) {
+      delete fresh;
+      fresh = nullptr;
+      throw;
     }
   }
 
