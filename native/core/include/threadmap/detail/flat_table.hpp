@@ -216,7 +216,11 @@ inline std::size_t capacity_for(std::size_t n) {
 // the fullest shard would rehash just before the map reaches `capacity`.
 inline std::size_t per_shard_reserve(std::size_t capacity, std::size_t shards) noexcept {
   const std::size_t share = capacity / shards + (capacity % shards != 0);
-  return share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 1;
+  const std::size_t margin = 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 1;
+  // Saturated: a capacity near SIZE_MAX must stay huge (and be refused by
+  // the table's sizing), not wrap to a small number.
+  return share > std::numeric_limits<std::size_t>::max() - margin ? std::numeric_limits<std::size_t>::max()
+                                                                   : share + margin;
 }
 
 // The capacity a full table of capacity `cap` grows to: 1.4x, whole groups.
@@ -429,11 +433,16 @@ struct table_core {
     if constexpr (!std::is_trivially_destructible_v<S>) {
       for_each(t, [](S& s, std::size_t) { s.~S(); });
     }
-    Dealloc::template free<alloc_align>(t.ctrl);
+    // Unreachable first, retired after (epoch.hpp, "Rules": Dealloc's
+    // fence orders these stores before the retirement's tag). Optimistic
+    // readers would not use it anyway (the owner's write sequence is odd
+    // until it unlocks), but the rule should not rest on that.
+    void* const old = t.ctrl;
     t.ctrl = nullptr;
     t.cap = S::layout;
     t.size = t.growth_left = 0;
     publish_hint(t);
+    Dealloc::template free<alloc_align>(old);
   }
 
   static void publish_hint(const table_header& t) noexcept {
