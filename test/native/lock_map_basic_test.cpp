@@ -350,6 +350,53 @@ struct test_waiter : Map::async_waiter {
   std::atomic<int> calls{0};
 };
 
+// A ring that closes at a grant, not at a wait: A has an async request
+// for key 1 queued and then parks in a sync lock of key 2, which B holds;
+// B parks in a sync lock of key 1, held by a third owner. When that owner
+// releases key 1, it goes to A's async request: A holds 1 and waits for 2,
+// B holds 2 and waits for 1, and neither wait's own check saw it. A parked
+// waiter asks again (wait_graph.hpp, "Rings that close later"): one of the
+// two fails with would_deadlock, and the other then gets its key.
+TEST(LockMapBasic, ARingThatAnAsyncGrantClosesIsBrokenByOneWaiter) {
+  Map m;
+  constexpr threadmap::owner_id a = 101, b = 102, c = 103;
+  auto held1 = m.lock(1, c);
+  test_waiter async_a(a);
+  ASSERT_FALSE(m.lock_async(1, async_a));  // queued behind c
+  auto held2 = m.lock(2, b);
+  std::atomic<int> failures{0}, successes{0};
+  auto sync_lock = [&](uint64_t key, threadmap::owner_id owner) {
+    try {
+      auto e = m.lock(key, owner);
+      successes.fetch_add(1);
+      return std::optional<Map::entry>(std::move(e));
+    } catch (const threadmap::error& e) {
+      EXPECT_EQ(e.code(), threadmap::errc::would_deadlock);
+      failures.fetch_add(1);
+      return std::optional<Map::entry>();
+    }
+  };
+  std::thread ta([&] {
+    auto got = sync_lock(2, a);  // parks behind b
+    if (!got) async_a.held.release();  // backed out: give key 1 up too
+  });
+  while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
+  std::thread tb([&] {
+    auto got = sync_lock(1, b);  // parks behind c (then a)
+    held2.release();
+  });
+  while (m.waiting(1) != 2) std::this_thread::sleep_for(1ms);
+  held1.release();  // to a's async request: the ring closes
+  ta.join();
+  tb.join();
+  EXPECT_EQ(async_a.calls.load(), 1);
+  EXPECT_EQ(failures.load(), 1);
+  EXPECT_EQ(successes.load(), 1);
+  if (async_a.held) async_a.held.release();
+  EXPECT_TRUE(m.try_lock(1, c).has_value());
+  EXPECT_TRUE(m.try_lock(2, c).has_value());
+}
+
 TEST(LockMapBasic, AsyncWaiterIsHandedTheLockOnRelease) {
   Map m;
   auto e = m.lock(9);

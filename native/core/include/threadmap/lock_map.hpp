@@ -1102,11 +1102,22 @@ class basic_lock_map {
     }
     const detail::wait_interrupt intr = detail::tl_wait_interrupt;
     while (w.granted.load(std::memory_order_acquire) == 0) {
-      // With an interruption check, park in slices and ask it between them.
+      // With an interruption check, park in slices and ask it between them;
+      // in the graph, also ask whether a ring closed since (wait_graph.hpp,
+      // "Rings that close later").
       auto until = dl.at;
       if (intr.interrupted) until = std::min(until, detail::park_clock::now() + detail::interrupt_poll_period);
+      if (in_graph) until = std::min(until, detail::park_clock::now() + detail::wait_graph::cycle_poll_period);
       if (detail::wait_until(w.granted, 0, until)) continue;
-      const bool interrupted = until != dl.at;  // a slice ended, not the deadline
+      if (until != dl.at && in_graph && w.granted.load(std::memory_order_acquire) == 0 &&
+          graph.leave_if_cycle(w.owner)) {
+        give_up(s, w, errc::would_deadlock,
+                "waiting for this key would deadlock: its holder now waits, directly or through other threads, "
+                "for a key this thread holds");
+        return;  // granted meanwhile
+      }
+      const bool interrupted = until != dl.at && intr.interrupted != nullptr;  // a slice ended, not the deadline
+      if (until != dl.at && !interrupted) continue;
       if (interrupted && !intr.interrupted(intr.ctx)) continue;
       // Leave the graph before the queue (see wait_graph.hpp: no edge may
       // outlive its wait, or another walk could see a cycle that is gone).

@@ -33,6 +33,15 @@
 // after the edge is removed, or it holds the key's lock), and its map is
 // alive because the waiter is inside one of its members.
 //
+// Rings that close later: a held key can change holder while its waiters
+// stay parked. An async grant hands a key to an owner that may be parked in
+// a sync wait itself (a Node thread blocked in lock() while its earlier
+// lockAsync is granted), closing a ring that no wait's own check saw. So a
+// parked waiter also asks leave_if_cycle every cycle_poll_period; of the
+// threads of such a ring, the first to ask leaves (its edge goes under the
+// mutex, so the others' walks no longer close) and fails with
+// errc::would_deadlock.
+//
 // An owner has at most one edge: a thread parks in one wait at a time. (An
 // owner shared by several threads keeps the edge of the last to park; that
 // can only hide a cycle, never invent one.)
@@ -42,6 +51,7 @@
 // acquisition when it ends. Waits that never park pay nothing.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -90,6 +100,27 @@ class wait_graph {
     return true;
   }
 
+  // If owner's edge is part of a cycle now, removes it and returns true
+  // (the caller leaves its wait); else false. Never throws.
+  bool leave_if_cycle(owner_id owner) noexcept {
+    std::lock_guard<std::mutex> g(mutex_);
+    auto mine = waiting_.find(owner);
+    if (mine == waiting_.end()) return false;
+    edge cur = mine->second;
+    for (std::size_t step = 0; step < max_walk; ++step) {
+      owner_id holder = 0;
+      if (!cur.holder_of(cur.map, cur.key, holder)) return false;  // free: no cycle
+      if (holder == owner) {
+        waiting_.erase(mine);
+        return true;
+      }
+      auto it = waiting_.find(holder);
+      if (it == waiting_.end()) return false;  // the holder is not parked
+      cur = it->second;
+    }
+    return false;
+  }
+
   void remove(owner_id owner) noexcept {
     std::lock_guard<std::mutex> g(mutex_);
     waiting_.erase(owner);
@@ -98,6 +129,12 @@ class wait_graph {
  private:
   wait_graph() = default;
   static constexpr std::size_t max_walk = 1024;
+
+ public:
+  // How often a parked waiter asks leave_if_cycle.
+  static constexpr std::chrono::milliseconds cycle_poll_period{100};
+
+ private:
   std::mutex mutex_;
   std::unordered_map<owner_id, edge> waiting_;  // guarded by mutex_
 };
