@@ -68,6 +68,32 @@ LockHub*& LockHub::this_thread_hub() noexcept {
 
 void LockHub::release_now(std::unique_ptr<holder> h) noexcept {
   if (!h) return;
+  // A release can hand the key to a waiter whose grant is dropped too (its
+  // wait given up, its hub gone), whose release hands it on again: queued
+  // here rather than recursing, so a long queue of such waiters cannot
+  // overflow the stack.
+  thread_local std::vector<std::unique_ptr<holder>>* queued = nullptr;
+  if (queued) {
+    try {
+      queued->push_back(std::move(h));
+      return;
+    } catch (...) {
+      // No memory: released here, one level deeper.
+    }
+  }
+  std::vector<std::unique_ptr<holder>> later;
+  const bool outermost = queued == nullptr;
+  if (outermost) queued = &later;
+  release_one(std::move(h));
+  while (outermost && !later.empty()) {
+    std::unique_ptr<holder> next = std::move(later.back());
+    later.pop_back();
+    release_one(std::move(next));
+  }
+  if (outermost) queued = nullptr;
+}
+
+void LockHub::release_one(std::unique_ptr<holder> h) noexcept {
   if (detail::this_thread_locks().depth == 0) {
     h.reset();  // a plain wait for the shard: cannot fail
     return;

@@ -258,6 +258,7 @@ class LockHub {
   // holder is kept by this thread's hub and released at its next call or
   // event-loop turn (release_deferred), which wake() asks for.
   static void release_now(std::unique_ptr<holder> h) noexcept;
+  static void release_one(std::unique_ptr<holder> h) noexcept;  // release_now's body, for one holder
   void queue_local(wait_id id, std::unique_ptr<holder> h) { local_ready_.emplace_back(id, std::move(h)); }
   // The Entry class (constructor) for lib/.
   Napi::Value entry_class(Napi::Env env);
