@@ -372,14 +372,6 @@ bool LockHub::cancel_wait(Napi::Env env, wait_id id) {
   if (!withdrawn) {
     std::lock_guard<std::mutex> g(core_->mu);
     auto r = std::find_if(core_->ready.begin(), core_->ready.end(), [&](const auto& e) { return e.first == id; });
-    if (r != core_->ready.end() && detail::this_thread_locks().depth != 0) {
-      // Arrived, but this thread is inside a callback under a shard lock,
-      // where releasing could need that very shard (and a holder's
-      // release must not throw): dispatch_grants releases it at the next
-      // turn of the event loop, which its delivery already asked for.
-      it->second->cancelled = true;
-      return false;
-    }
     if (r != core_->ready.end()) {
       arrived = std::move(r->second);
       core_->ready.erase(r);
@@ -396,8 +388,9 @@ bool LockHub::cancel_wait(Napi::Env env, wait_id id) {
   pending_.erase(it);
   waits_changed(env);
   // Released outside core.mu (the lock may go on to a waiter of this hub,
-  // whose deliver() takes core.mu).
-  arrived.reset();
+  // whose deliver() takes core.mu); inside a callback, release_now may
+  // have to keep it until this thread's next turn.
+  release_now(std::move(arrived));
   return withdrawn;
 }
 

@@ -234,8 +234,8 @@ class LockHub {
   Napi::Value entry_value(Napi::Env env, std::unique_ptr<holder> h, const Key& key);
 
   // Gives up a queued wait (timeout, abort). true: withdrawn from the
-  // key's queue. false: its grant was already made (released here, now, if
-  // it has arrived, else by deliver() when it does) or, inside a callback
+  // key's queue. false: its grant was already made (released here if it
+  // has arrived, through release_now, else by deliver() when it does) or, inside a callback
   // that holds the key's shard, the wait cannot leave the queue now (its
   // grant will be released the same way when it comes). Either way the
   // wait is gone for JS at once: this thread neither holds nor awaits the
