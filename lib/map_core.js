@@ -22,7 +22,10 @@ const { isSharedArrayBuffer } = require('node:util').types;
 const kNative = Symbol('threadmap.native');
 const kSetMany = Symbol('threadmap.setMany');
 const kFast = Symbol('threadmap.fast');
-const kHandle = Symbol('threadmap.handle');
+// Each wrapper's handle, made on first use and then the same object: kept
+// beside the wrapper, not on it, so that a frozen or sealed map gives its
+// handle too.
+const handles = new WeakMap();
 
 // util.inspect's options for the values inside an object being shown (one
 // level deeper).
@@ -35,10 +38,12 @@ function nestedInspectOptions(options) {
 class SharedCore {
   /** A SharedArrayBuffer naming this map; post it to a worker and pass it to from(). */
   get handle() {
-    if (this[kHandle] === undefined) {
-      Object.defineProperty(this, kHandle, { value: this[kNative].handle() });
+    let handle = handles.get(this);
+    if (handle === undefined) {
+      handle = this[kNative].handle();
+      handles.set(this, handle);
     }
-    return this[kHandle];
+    return handle;
   }
 
   // size: MapCore's and DashSet's own getters, each over its fast object.

@@ -310,6 +310,17 @@ describe('DashMap.from: invalid handles', () => {
     assert.equal(third.get('x'), 1);
     assert.ok(third instanceof DashMap);
   });
+
+  // The handle was cached by defining a property on the map, which a frozen
+  // map refused (TypeError from the getter).
+  test('a frozen or sealed map gives its handle, the same one each time', () => {
+    for (const m of [Object.freeze(new DashMap([['x', 1]])), Object.seal(new LockMap([['x', 1]])),
+      Object.preventExtensions(new threadmap.DashSet(['x']))]) {
+      const h = m.handle;
+      assert.equal(m.handle, h);
+      assert.equal(m.constructor.from(h).has('x'), true);
+    }
+  });
 });
 
 // Structured clone copies own enumerable properties only, and a map's state
