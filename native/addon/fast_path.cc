@@ -160,14 +160,23 @@ void return_copy(const v8::FunctionCallbackInfo<v8::Value>& info, const value_co
   ret.Set(owner_of(info)->fallback(isolate));
 }
 
+// v's bits are loaded once: under a DashMap's shared lock, set and add of
+// numbers, booleans, null and undefined change them in place meanwhile
+// (value.hpp, store_inline and add_in_place), so reading them again could
+// mix two values (or take a number for a blob: a null blob*). A blob stays
+// a blob there (only an exclusive writer frees or makes one), so its bytes
+// can be read.
 void copy_out(const Value& v, value_copy& c) {
   thread_local std::string buffer;
-  if (v.is_number()) {
-    c.kind = value_copy::number;
-    c.num = v.as_number();
-  } else if (v.is_special()) {
-    c.kind = value_copy::special;
-    c.sp = v.as_special();
+  Value inline_value;
+  if (Value::copy_inline(v, inline_value)) {
+    if (inline_value.is_number()) {
+      c.kind = value_copy::number;
+      c.num = inline_value.as_number();
+    } else {
+      c.kind = value_copy::special;
+      c.sp = inline_value.as_special();
+    }
   } else if (const blob* b = v.as_blob(); b->kind == blob_kind::string1 || b->kind == blob_kind::string2) {
     c.kind = b->kind == blob_kind::string1 ? value_copy::string1 : value_copy::string2;
     buffer.assign(reinterpret_cast<const char*>(b->data()), b->size);

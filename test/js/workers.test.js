@@ -497,3 +497,44 @@ test('reads racing a writer that grows, widens and clears see only their own key
   assert.deepEqual(wrong, []);
   assert.ok(numbers > 0, `no number was read in ${reads} reads`);
 });
+
+// get and getOrInsert of a key read under the shard's shared lock (a key
+// over 14 bytes has no optimistic read) while other workers set numbers,
+// booleans and null in place under that same shared lock: the read once
+// loaded the value's bits two or three times, so it could mix two values
+// (NaN, undefined) or take a number for a string (a null pointer: SIGSEGV,
+// 9 runs in 10 within 3 s).
+test('DashMap get of a long key while workers set numbers and booleans in place: only stored values', async () => {
+  const m = new threadmap.DashMap();
+  const key = 'a key longer than fourteen bytes';
+  m.set(key, 1);
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const T = require(${JSON.stringify(require('./helpers').LIB)});
+    const m = T.DashMap.from(workerData.handle);
+    const allowed = [1, 2.5, 3, 1024, true, false, null];
+    const end = Date.now() + 1500;
+    let reads = 0;
+    let bad = 0;
+    let i = workerData.id;
+    while (Date.now() < end) {
+      for (let j = 0; j < 1000; j++, i++) {
+        if (workerData.writer) {
+          m.set(workerData.key, allowed[(i * 7 + j) % allowed.length]);
+        } else {
+          const v = j & 16 ? m.get(workerData.key) : m.getOrInsert(workerData.key, 1);
+          reads++;
+          if (!allowed.includes(v)) bad++;
+        }
+      }
+    }
+    parentPort.postMessage({ reads, bad });
+  `;
+  const workers = [0, 1, 2, 3].map((id) => startWorker(code, { workerData: { handle: m.handle, key, id, writer: id < 2 } }));
+  const results = await Promise.all(workers.map((w) => w.done));
+  for (const r of results) assert.equal(r.code, 0);
+  for (const { messages: [r] } of results.slice(2)) {
+    assert.ok(r.reads > 0);
+    assert.equal(r.bad, 0, `${r.bad} of ${r.reads} reads returned a value never stored`);
+  }
+});
