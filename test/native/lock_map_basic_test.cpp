@@ -378,7 +378,12 @@ TEST(LockMapBasic, ARingThatAnAsyncGrantClosesIsBrokenByOneWaiter) {
   };
   std::thread ta([&] {
     auto got = sync_lock(2, a);  // parks behind b
-    if (!got) async_a.held.release();  // backed out: give key 1 up too
+    if (!got) {
+      // Backed out: give key 1 up too, once granted() has stored it (it
+      // runs on the releasing thread; `calls` is bumped after the store).
+      while (async_a.calls.load() == 0) std::this_thread::yield();
+      async_a.held.release();
+    }
   });
   while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
   std::thread tb([&] {
