@@ -5,8 +5,31 @@
 // byte arrays by content). Shared between threads by handle, like every map.
 const { native, FALLBACK } = require('./native');
 const { engineArgs } = require('./dash_map');
-const { SharedCore, kFast, attachFast, kNative, attachNative, fromHandle, namedMap, toArray, deleteManyOf, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
+const { SharedCore, kFast, attachFast, kNative, attachNative, fromHandle, namedMap, toArray, bytesText, deleteManyOf, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS } = require('./map_core');
 const { inspect } = require('node:util');
+
+// A JS Set of copies of a DashSet's members, for the set-algebra methods,
+// from which a value of the other set that is a member (by this set's own
+// has: byte arrays by content) can be removed: its copy is found by content
+// too (a JS Set would compare a byte array by identity).
+class MemberCopies {
+  constructor(members) {
+    this.set = new Set(members);
+    this.bytes = undefined;  // bytesText -> the copy in `set`, made on first need
+  }
+  remove(v) {
+    if (!ArrayBuffer.isView(v)) return this.set.delete(v);
+    if (this.bytes === undefined) {
+      this.bytes = new Map();
+      for (const m of this.set) if (ArrayBuffer.isView(m)) this.bytes.set(bytesText(m), m);
+    }
+    const text = bytesText(v);
+    const copy = this.bytes.get(text);
+    if (copy === undefined) return false;
+    this.bytes.delete(text);
+    return this.set.delete(copy);
+  }
+}
 
 class DashSet extends SharedCore {
   /**
@@ -136,25 +159,24 @@ class DashSet extends SharedCore {
   /** A new Set of the members of this set that are not in `other`. */
   difference(other) {
     const rec = setRecord(other, 'difference');
-    const result = new Set(this.values());
-    if (result.size <= rec.size) {
-      for (const v of result) if (rec.has(v)) result.delete(v);
+    const result = new MemberCopies(this.values());
+    if (result.set.size <= rec.size) {
+      for (const v of result.set) if (rec.has(v)) result.set.delete(v);
     } else {
-      for (const v of otherKeys(rec)) result.delete(v);
+      for (const v of otherKeys(rec)) if (this.#holds(v)) result.remove(v);
     }
-    return result;
+    return result.set;
   }
 
   /** A new Set of the values in exactly one of this set and `other`. */
   symmetricDifference(other) {
     const rec = setRecord(other, 'symmetricDifference');
-    const mine = new Set(this.values());
-    const result = new Set(mine);
+    const result = new MemberCopies(this.values());
     for (const v of otherKeys(rec)) {
-      if (mine.has(v)) result.delete(v);
-      else result.add(v);
+      if (this.#holds(v)) result.remove(v);
+      else result.set.add(v);
     }
-    return result;
+    return result.set;
   }
 
   /** Whether every member of this set is in `other`. */

@@ -11,7 +11,7 @@ const errors = require('./errors');
 const {
   checkOptions, integerOption, powerOfTwoOption, timeoutOption, signalOption, limitOptions,
 } = require('./options');
-const { MapCore, kFast, attachFast, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, constructorArgs, fillEntries } = require('./map_core');
+const { MapCore, kFast, attachFast, nestedInspectOptions, kNative, attachNative, fromHandle, namedMap, toArray, bytesText, constructorArgs, fillEntries } = require('./map_core');
 
 const MAX_SHARDS = 65536;
 const kCreate = Symbol('threadmap.createBatch');
@@ -91,15 +91,6 @@ Object.defineProperties(Entry.prototype, {
   },
 });
 
-// Entry lookup by key inside a batch: primitives by SameValueZero (a Map),
-// byte arrays by content.
-function batchKey(key) {
-  if (ArrayBuffer.isView(key)) {
-    return `\u0000bytes:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
-  }
-  return key;
-}
-
 // Structured clone would copy a batch as an empty object (its state is in
 // private fields); this own symbol makes it refuse, as it refuses an Entry
 // (a host object), with a DataCloneError that names the symbol.
@@ -108,7 +99,10 @@ const batchUncloneable = Symbol('a BatchEntry cannot be cloned or posted: its lo
 /** The holder of several keys' locks, taken in one deadlock-free order. */
 class BatchEntry {
   #entries;
-  #index = new Map();
+  // Entry lookup by key: primitives by SameValueZero (a Map), byte arrays
+  // by content.
+  #index = new Map();  // key -> Entry, for every key but byte keys
+  #bytes = new Map();  // a byte key's bytesText -> Entry (apart: a string key could equal that text)
   #released = false;  // release() was called (an empty batch has no entry to tell)
 
   constructor(secret, entries) {
@@ -117,7 +111,7 @@ class BatchEntry {
     this.#entries = entries;
     for (const e of entries) {
       const k = e.key;
-      this.#index.set(typeof k === 'string' ? k : batchKey(k), e);
+      if (ArrayBuffer.isView(k)) this.#bytes.set(bytesText(k), e); else this.#index.set(k, e);
     }
   }
 
@@ -127,7 +121,7 @@ class BatchEntry {
   get released() { return this.#released || (this.#entries.length > 0 && this.#entries.every((e) => e.released)); }
   /** The Entry of one key of the batch (RangeError for another key). */
   entry(key) {
-    const e = this.#index.get(batchKey(key));
+    const e = ArrayBuffer.isView(key) ? this.#bytes.get(bytesText(key)) : this.#index.get(key);
     if (e === undefined) throw new RangeError('BatchEntry: that key is not in this batch');
     return e;
   }

@@ -423,6 +423,14 @@ function deleteManyOf(map, list) {
   return typeof r === 'number' ? r : r[1] + map[kNative].deleteMany(list.slice(r[0]));
 }
 
+// A byte key's content as a string, one char per byte: what a JS Map can
+// key it by where the maps compare byte keys by content (a batch's
+// entries, a DashSet's set algebra). Only ever next to other byte keys'
+// texts, never to string keys, which could equal it.
+function bytesText(view) {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
+}
+
 // A list argument as an array. A string or a byte array is iterable, but it
 // is one key: taken as a list, deleteMany('ab') would delete 'a' and 'b'.
 // `copy`: an array is copied too (each element read once), for callers that
@@ -452,5 +460,5 @@ function attachFast(map) {
 }
 
 module.exports = {
-  kFast, attachFast, SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, deleteManyOf, constructorArgs, fillEntries,
+  kFast, attachFast, SharedCore, MapCore, nestedInspectOptions, inspectCollection, ShardIterator, KEYS, MEMBER_PAIRS, kNative, kSetMany, attachNative, fromHandle, namedMap, forgetNamed, toArray, bytesText, deleteManyOf, constructorArgs, fillEntries,
 };

@@ -254,10 +254,11 @@ export declare class DashSet<T extends Key = Key> implements Iterable<T> {
   /** Creates an empty set in native memory. TypeError/RangeError for bad options. */
   constructor(options?: DashSetOptions);
   /**
-   * Creates a set holding `values`, as `new Set(values)` does (any iterable but a string, which is one value). Every value is
-   * checked before any is stored: TypeError/RangeError for a bad one or a bad option; no set then.
+   * Creates a set holding `values`, as `new Set(values)` does, from any iterable but a string or a byte array (each is a
+   * single member, not a list: TypeError; wrap it, `[value]`). Every value is checked before any is stored:
+   * TypeError/RangeError for a bad one or a bad option; no set then.
    */
-  constructor(values: Iterable<T>, options?: DashSetOptions);
+  constructor(values: KeyList<T>, options?: DashSetOptions);
 
   /**
    * Attaches to a set created in any thread of this process, given its `handle`; locks nothing. The type argument is not checked.

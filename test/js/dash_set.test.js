@@ -380,3 +380,22 @@ test('DashSet set methods: which of has and keys they call, -0, early exits clos
   assert.ok(u instanceof Set && !(u instanceof DashSet));
   assert.deepEqual([...u].sort(), [1, 2, 3, 'a', 'b'].sort());
 });
+
+// This set's own has compares byte arrays by content; difference (iterating
+// the other set) and symmetricDifference removed members from their result
+// by identity, so a byte member counted as both shared and not shared.
+test('DashSet set methods: a byte member in the other set is shared in every method', () => {
+  const s = new DashSet([Buffer.from('ab'), 'x']);
+  const other = new Set([new Uint8Array([0x61, 0x62])]);
+  const text = (v) => (typeof v === 'string' ? v : Buffer.from(v).toString());
+  assert.equal(s.isDisjointFrom(other), false);
+  assert.equal(s.isSupersetOf(other), true);
+  assert.deepEqual([...s.intersection(other)].map(text), ['ab']);
+  assert.deepEqual([...s.difference(other)], ['x'], 'difference, iterating the smaller other');
+  // (With an other at least as big, the standard's steps ask other.has
+  // instead, and a JS Set's has compares byte arrays by identity.)
+  assert.deepEqual([...s.difference(new Set([new Uint8Array([0x61, 0x62]), 'y', 'z']))].map(text).sort(), ['ab', 'x']);
+  assert.deepEqual([...s.symmetricDifference(other)], ['x']);
+  const both = [...s.symmetricDifference(new Set([Buffer.from('cd')]))].map(text).sort();
+  assert.deepEqual(both, ['ab', 'cd', 'x']);
+});

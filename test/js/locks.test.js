@@ -321,6 +321,20 @@ for (const [className, make] of [
       other.release();
     });
 
+    // Byte keys were looked up by a string made of their bytes, in the same
+    // Map as string keys: a string key equal to that text found the byte
+    // key's entry (and a store through it wrote the other key).
+    test('a batch tells a byte key from a string key that spells its bytes', () => {
+      const m = make();
+      const text = '\u0000bytes:x';
+      const batch = m.batchLock([text, Buffer.from('x')]);
+      batch.set(text, 'for the string');
+      batch.set(new Uint8Array([0x78]), 'for the bytes');
+      batch.release();
+      assert.equal(m.get(text), 'for the string');
+      assert.equal(m.get(Buffer.from('x')), 'for the bytes');
+    });
+
     test('an empty batch is held until released, once', async () => {
       const m = make();
       for (const batch of [m.batchLock([]), await m.batchLockAsync([])]) {

@@ -27,6 +27,8 @@ const d: Set<string> = ids.difference(new DashSet(['a']));
 const x: Set<string | bigint> = ids.symmetricDifference({ size: 1, has: (v: bigint) => v === 1n, keys: () => [1n][Symbol.iterator]() });
 const flags: boolean[] = [ids.isSubsetOf(new Set()), ids.isSupersetOf(new Set(['a'])), ids.isDisjointFrom(new DashSet([1]))];
 void [u, i, d, x, flags];
+// @ts-expect-error a string is a single member, not a list of them (TypeError at run time)
+new DashSet<string>('abc');
 // @ts-expect-error an array is not set-like (no has, no size)
 ids.union(['a']);
 // @ts-expect-error the result is a local Set, not a DashSet
