@@ -271,6 +271,7 @@ class LockMap extends MapCore {
   /** Locks every key of `keys` in the same order as batchLock, without blocking the event loop. */
   async batchLockAsync(keys, options) {
     const { timeout, signal } = lockOptions(options, 'batchLockAsync', true);
+    if (signal && signal.aborted) throw errors.aborted('batchLockAsync', signal);  // as lockAsync, also for no keys
     const list = toArray(keys, 'batchLockAsync: keys', true);
     const order = this[kNative].orderKeys(list);
     const deadline = timeout === undefined || timeout === Infinity ? Infinity : performance.now() + timeout;
@@ -282,6 +283,7 @@ class LockMap extends MapCore {
     } catch (err) {
       for (let j = held.length - 1; j >= 0; j--) held[j].release();
       if (err && err.code === errors.codes.ERR_LOCK_TIMEOUT) throw errors.lockTimeout('batchLockAsync');
+      if (err && err.code === errors.codes.ERR_ABORTED) throw errors.aborted('batchLockAsync', signal);
       throw err;
     }
     return new BatchEntry(kCreate, held);

@@ -335,6 +335,24 @@ for (const [className, make] of [
       assert.equal(m.get(Buffer.from('x')), 'for the bytes');
     });
 
+    test('batchLockAsync: an aborted signal rejects ERR_ABORTED naming batchLockAsync, before and while waiting, with or without keys', async () => {
+      const m = make();
+      for (const keys of [[], ['a']]) {
+        await assert.rejects(m.batchLockAsync(keys, { signal: AbortSignal.abort() }), (e) => {
+          assert.equal(e.code, codes.ERR_ABORTED);
+          assert.match(e.message, /^batchLockAsync: aborted/);
+          return true;
+        });
+      }
+      const holder = m.lock('b');
+      const ac = new AbortController();
+      const p = m.batchLockAsync(['a', 'b'], { signal: ac.signal });
+      setTimeout(() => ac.abort(new Error('stop')), 10);
+      await assert.rejects(p, (e) => e.code === codes.ERR_ABORTED && /^batchLockAsync: aborted/.test(e.message) && e.cause.message === 'stop');
+      holder.release();
+      assert.deepEqual(heldLocks(), { held: 0, waiting: 0 });
+    });
+
     test('an empty batch is held until released, once', async () => {
       const m = make();
       for (const batch of [m.batchLock([]), await m.batchLockAsync([])]) {
