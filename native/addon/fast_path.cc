@@ -166,17 +166,23 @@ void return_copy(const v8::FunctionCallbackInfo<v8::Value>& info, const value_co
 // mix two values (or take a number for a blob: a null blob*). A blob stays
 // a blob there (only an exclusive writer frees or makes one), so its bytes
 // can be read.
+// A number or special that no other thread changes (a local copy, as the
+// optimistic read's) into c.
+void copy_inline_out(const Value& local, value_copy& c) {
+  if (local.is_number()) {
+    c.kind = value_copy::number;
+    c.num = local.as_number();
+  } else {
+    c.kind = value_copy::special;
+    c.sp = local.as_special();
+  }
+}
+
 void copy_out(const Value& v, value_copy& c) {
   thread_local std::string buffer;
   Value inline_value;
   if (Value::copy_inline(v, inline_value)) {
-    if (inline_value.is_number()) {
-      c.kind = value_copy::number;
-      c.num = inline_value.as_number();
-    } else {
-      c.kind = value_copy::special;
-      c.sp = inline_value.as_special();
-    }
+    copy_inline_out(inline_value, c);
   } else if (const blob* b = v.as_blob(); b->kind == blob_kind::string1 || b->kind == blob_kind::string2) {
     c.kind = b->kind == blob_kind::string1 ? value_copy::string1 : value_copy::string2;
     buffer.assign(reinterpret_cast<const char*>(b->data()), b->size);
@@ -204,7 +210,7 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
 void dash_read(const DashEngine& engine, const Key& key, value_copy& c) {
   Value inline_value;
   switch (engine.read_optimistic(key, [&](const Value& v) { return Value::copy_inline(v, inline_value); })) {
-    case threadmap::optimistic_read::found: copy_out(inline_value, c); break;
+    case threadmap::optimistic_read::found: copy_inline_out(inline_value, c); break;
     case threadmap::optimistic_read::absent: break;
     case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out(v, c); }); break;
   }
