@@ -160,29 +160,16 @@ void return_copy(const v8::FunctionCallbackInfo<v8::Value>& info, const value_co
   ret.Set(owner_of(info)->fallback(isolate));
 }
 
-// v's bits are loaded once: under a DashMap's shared lock, set and add of
-// numbers, booleans, null and undefined change them in place meanwhile
-// (value.hpp, store_inline and add_in_place), so reading them again could
-// mix two values (or take a number for a blob: a null blob*). A blob stays
-// a blob there (only an exclusive writer frees or makes one), so its bytes
-// can be read.
-// A number or special that no other thread changes (a local copy, as the
-// optimistic read's) into c.
-void copy_inline_out(const Value& local, value_copy& c) {
-  if (local.is_number()) {
-    c.kind = value_copy::number;
-    c.num = local.as_number();
-  } else {
-    c.kind = value_copy::special;
-    c.sp = local.as_special();
-  }
-}
-
+// A value that no other thread changes while it is read (a local copy, an
+// entry under an exclusive lock, a lock-free map's immutable node) into c.
 void copy_out(const Value& v, value_copy& c) {
   thread_local std::string buffer;
-  Value inline_value;
-  if (Value::copy_inline(v, inline_value)) {
-    copy_inline_out(inline_value, c);
+  if (v.is_number()) {
+    c.kind = value_copy::number;
+    c.num = v.as_number();
+  } else if (v.is_special()) {
+    c.kind = value_copy::special;
+    c.sp = v.as_special();
   } else if (const blob* b = v.as_blob(); b->kind == blob_kind::string1 || b->kind == blob_kind::string2) {
     c.kind = b->kind == blob_kind::string1 ? value_copy::string1 : value_copy::string2;
     buffer.assign(reinterpret_cast<const char*>(b->data()), b->size);
@@ -190,6 +177,18 @@ void copy_out(const Value& v, value_copy& c) {
   } else {
     c.kind = value_copy::other;
   }
+}
+
+// A DashMap's value read under its shard's shared lock, where set and add
+// of numbers, booleans and null change it in place meanwhile (value.hpp,
+// store_inline and add_in_place): copy_out's several loads could mix two
+// values, or take a number for a blob and follow a null pointer. So its
+// bits are loaded once; a blob stays a blob under that lock (only an
+// exclusive writer makes or frees one), and its bytes with it.
+void copy_out_shared(const Value& v, value_copy& c) {
+  Value local;
+  if (Value::copy_inline(v, local)) return copy_out(local, c);
+  copy_out(v, c);
 }
 
 // Runs one engine call; any C++ exception (a lock error, an allocation
@@ -210,9 +209,9 @@ void run(const v8::FunctionCallbackInfo<v8::Value>& info, F&& f) {
 void dash_read(const DashEngine& engine, const Key& key, value_copy& c) {
   Value inline_value;
   switch (engine.read_optimistic(key, [&](const Value& v) { return Value::copy_inline(v, inline_value); })) {
-    case threadmap::optimistic_read::found: copy_inline_out(inline_value, c); break;
+    case threadmap::optimistic_read::found: copy_out(inline_value, c); break;
     case threadmap::optimistic_read::absent: break;
-    case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out(v, c); }); break;
+    case threadmap::optimistic_read::unavailable: engine.visit(key, [&](const Value& v) { copy_out_shared(v, c); }); break;
   }
 }
 
