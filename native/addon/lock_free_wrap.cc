@@ -277,6 +277,11 @@ Napi::Value LockFreeWrap<Engine>::CompareAndSet(const Napi::CallbackInfo& info) 
   bool swapped = guarded(env, [&] {
     if (expect_absent) return map().insert_if_absent(std::move(key), std::move(value));
     return map().compute(key, [&](compute_entry<addon::Value>& e) {
+      // Comparing objects runs JS (util.isDeepStrictEqual, which reads
+      // properties: a user getter on a built-in prototype), like a
+      // callback: a write from it to this map is refused, since it would
+      // make the CAS fail and the comparison run again, forever.
+      callback_scope scope(addon, ref_.map);
       return apply_compare_and_set(env, addon, e, false, expected, value);
     });
   });

@@ -387,6 +387,46 @@ describe('a map (or a lock) given to structured clone is refused, not copied emp
   });
 });
 
+// compareAndSet compares objects with util.isDeepStrictEqual, which reads
+// properties and so runs a getter defined on a built-in prototype. On the
+// lock-free maps a write from there to the same map used to succeed, fail
+// the CAS and run the comparison again: a livelock that never returned.
+test('compareAndSet whose comparison writes its own map: ERR_WOULD_DEADLOCK, not an endless retry', () => {
+  const desc = Object.getOwnPropertyDescriptor(Error.prototype, 'name');
+  try {
+    for (const Class of [DashMap, LockFreeMap, HopscotchMap]) {
+      const m = new Class();
+      m.set('k', new Error('e'));
+      let calls = 0;
+      let inner = false;
+      const codes = [];
+      Object.defineProperty(Error.prototype, 'name', {
+        configurable: true,
+        get() {
+          if (inner) return 'Error';
+          calls++;
+          inner = true;
+          try {
+            m.set('k', new Error('e'));
+          } catch (e) {
+            codes.push(e.code);
+          } finally {
+            inner = false;
+          }
+          assert.ok(calls < 1000, `${Class.name}: the comparison keeps running`);
+          return 'Error';
+        },
+      });
+      assert.equal(m.compareAndSet('k', new Error('e'), 5), true, Class.name);
+      Object.defineProperty(Error.prototype, 'name', desc);
+      assert.ok(codes.length > 0 && codes.every((c) => c === 'ERR_WOULD_DEADLOCK'), `${Class.name}: ${codes}`);
+      assert.equal(m.get('k'), 5);
+    }
+  } finally {
+    Object.defineProperty(Error.prototype, 'name', desc);
+  }
+});
+
 describe('re-entrant calls from callbacks', () => {
   const isDeadlock = (e) => e instanceof Error && e.code === 'ERR_WOULD_DEADLOCK' && /lock/.test(e.message);
   const reentrant = {
