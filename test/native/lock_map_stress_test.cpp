@@ -211,27 +211,38 @@ struct parity_hash {
 };
 using ParityMap = threadmap::LockMap<uint64_t, std::string, parity_hash>;
 
+// Key 1 in shard 1, key 4 in shard 0, key 2 (shard 0) held by this thread.
+class LockMapBusyShard : public ::testing::Test {
+ protected:
+  LockMapBusyShard() {
+    m.insert(1, "one");
+    m.insert(4, "four");
+    held = m.lock(2);
+  }
+  // Runs `in_callback` on a new thread inside a callback that holds shard
+  // 1; returns once that thread's lock(2) is queued.
+  template <class F>
+  std::thread queue_from_callback(F in_callback) {
+    std::thread a([this, in_callback] { m.visit(1, [&](const std::string&) { in_callback(); }); });
+    while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
+    return a;
+  }
+  ParityMap m{threadmap::lock_map_options{.shards = 2}};
+  std::optional<ParityMap::entry> held;
+};
+
 // A lock() from a callback times out (its nested bound) while another
 // callback holds the key's shard for longer than that bound: leaving the
 // queue once threw too, and left the waiter, on a dead stack frame, queued.
-TEST(LockMapStress, AWaitFromACallbackLeavesTheQueueWhenItsShardIsBusy) {
-  ParityMap m({.shards = 2});
-  m.insert(1, "one");   // shard 1
-  m.insert(4, "four");  // shard 0
-  std::optional<ParityMap::entry> held = m.lock(2);
-  std::atomic<bool> a_done{false};
+TEST_F(LockMapBusyShard, AWaitFromACallbackLeavesTheQueueWhenItsShardIsBusy) {
   std::atomic<int> code{-1};
-  std::thread a([&] {
-    m.visit(1, [&](const std::string&) {  // holds shard 1
-      try {
-        auto e = m.lock(2);
-      } catch (const threadmap::error& e) {
-        code = static_cast<int>(e.code());
-      }
-    });
-    a_done = true;
+  std::thread a = queue_from_callback([&] {
+    try {
+      auto e = m.lock(2);
+    } catch (const threadmap::error& e) {
+      code = static_cast<int>(e.code());
+    }
   });
-  while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
   std::thread b([&] { m.visit(4, [&](const std::string&) { std::this_thread::sleep_for(600ms); }); });
   a.join();
   b.join();
@@ -244,19 +255,12 @@ TEST(LockMapStress, AWaitFromACallbackLeavesTheQueueWhenItsShardIsBusy) {
 // A lock() from a callback is granted while readers keep the key's shard
 // busy: its end once took that shard with the bounded wait, threw after the
 // grant, and the key stayed locked by nobody.
-TEST(LockMapStress, AGrantToACallbackIsKeptWhenItsShardIsBusy) {
-  ParityMap m({.shards = 2});
-  m.insert(1, "one");
-  m.insert(4, "four");
-  std::optional<ParityMap::entry> held = m.lock(2);
+TEST_F(LockMapBusyShard, AGrantToACallbackIsKeptWhenItsShardIsBusy) {
   std::atomic<bool> stop{false}, got{false};
-  std::thread a([&] {
-    m.visit(1, [&](const std::string&) {
-      auto e = m.lock(2);
-      got = true;
-    });
+  std::thread a = queue_from_callback([&] {
+    auto e = m.lock(2);
+    got = true;
   });
-  while (m.waiting(2) != 1) std::this_thread::sleep_for(1ms);
   std::thread b([&] {
     while (!stop) m.visit(4, [&](const std::string&) { std::this_thread::sleep_for(20ms); });
   });
@@ -271,11 +275,7 @@ TEST(LockMapStress, AGrantToACallbackIsKeptWhenItsShardIsBusy) {
 
 // An entry dropped inside a callback while another callback holds its
 // shard: the destructor waits instead of throwing (std::terminate).
-TEST(LockMapStress, AnEntryDroppedInACallbackWaitsForItsBusyShard) {
-  ParityMap m({.shards = 2});
-  m.insert(1, "one");
-  m.insert(4, "four");
-  std::optional<ParityMap::entry> e = m.lock(2);
+TEST_F(LockMapBusyShard, AnEntryDroppedInACallbackWaitsForItsBusyShard) {
   std::atomic<bool> b_in{false};
   std::thread b([&] {
     m.visit(4, [&](const std::string&) {
@@ -284,7 +284,7 @@ TEST(LockMapStress, AnEntryDroppedInACallbackWaitsForItsBusyShard) {
     });
   });
   while (!b_in) std::this_thread::sleep_for(1ms);
-  m.visit(1, [&](const std::string&) { e.reset(); });
+  m.visit(1, [&](const std::string&) { held.reset(); });
   b.join();
   EXPECT_TRUE(m.try_lock(2).has_value());
 }
