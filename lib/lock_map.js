@@ -205,7 +205,7 @@ class LockMap extends MapCore {
   get(key) {
     const r = this[kFast].get(key);
     if (r === FALLBACK) return this[kNative].get(key);
-    return r === COUNTED ? this[kNative].peek(key) : r;
+    return r === COUNTED ? this[kNative].peekAfterHit(key) : r;
   }
 
   /** Locks `key` (present or not), blocking this thread until it is free. */
@@ -428,7 +428,7 @@ class LruLockMap extends LockMap {
       const cached = this[kNative].probe(key);
       if (cached !== FALLBACK) return cached;
     } else if (hit === COUNTED) {
-      const cached = this[kNative].peek(key);
+      const cached = this[kNative].peekAfterHit(key);  // gone meanwhile: counted as a miss after all
       if (cached !== undefined) return cached;
     } else if (hit !== undefined) {
       return hit;

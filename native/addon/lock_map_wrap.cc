@@ -77,6 +77,7 @@ Napi::Function LockMapWrap<Lru>::Define(Napi::Env env) {
   if constexpr (Lru) {
     props.push_back(W::template InstanceMethod<&W::Probe>("probe"));
     props.push_back(W::template InstanceMethod<&W::Peek>("peek"));
+    props.push_back(W::template InstanceMethod<&W::PeekAfterHit>("peekAfterHit"));
     props.push_back(W::template InstanceMethod<&W::Stats>("stats"));
     props.push_back(W::template InstanceMethod<&W::Capacity>("capacity"));
   }
@@ -139,6 +140,20 @@ Napi::Value LockMapWrap<Lru>::Peek(const Napi::CallbackInfo& info) {
   Key key = key_arg(env, *ref_.map, arg(info, 0));
   std::optional<addon::Value> v = guarded(env, [&] { return map().peek(key); });
   return v ? decode_value(env, *v) : env.Undefined();
+}
+
+// peekAfterHit(key): peek, for lib/ after the fast path counted a hit and
+// left the value to it (the `counted` sentinel); if the value is gone by
+// now (expired, removed), that hit becomes a miss, so that a get returning
+// undefined never counts as a hit.
+template <bool Lru>
+Napi::Value LockMapWrap<Lru>::PeekAfterHit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = key_arg(env, *ref_.map, arg(info, 0));
+  std::optional<addon::Value> v = guarded(env, [&] { return map().peek(key); });
+  if (v) return decode_value(env, *v);
+  if constexpr (Lru) guarded(env, [&] { map().hit_was_a_miss(key); });
+  return env.Undefined();
 }
 
 template <bool Lru>

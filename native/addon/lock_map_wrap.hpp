@@ -51,6 +51,7 @@ class LockMapWrap : public Napi::ObjectWrap<LockMapWrap<Lru>> {
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value Probe(const Napi::CallbackInfo& info);
   Napi::Value Peek(const Napi::CallbackInfo& info);
+  Napi::Value PeekAfterHit(const Napi::CallbackInfo& info);
   Napi::Value Set(const Napi::CallbackInfo& info);
   Napi::Value Has(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);

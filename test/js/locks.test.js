@@ -551,6 +551,30 @@ describe('LruLockMap', () => {
   // getOrCompute's lookup is the fast probe for the common key types (a
   // value it does not make, or a stored undefined, is then peeked), else the
   // full one: each way a hit or a miss counts once.
+  // For a value the fast path does not decode (an object, a bigint, bytes)
+  // get counts the hit, then reads the value by a second call; a value that
+  // expired between the two was returned as undefined with a hit counted.
+  test('a get that returns undefined is never counted as a hit, even if its value expires mid-call', () => {
+    for (const value of [{ o: 1 }, 2n ** 70n, new Uint8Array([1, 2, 3]), 'a long string value of many bytes']) {
+      const m = new LruLockMap({ capacity: 8 });
+      let returned = 0;
+      let missed = 0;
+      for (let trial = 0; trial < 150; trial++) {
+        m.set('a', value, { ttl: 1 });
+        for (;;) {
+          if (m.get('a') === undefined) {
+            missed++;
+            break;
+          }
+          returned++;
+        }
+      }
+      const { hits, misses } = m.stats();
+      assert.equal(hits, returned, `${typeof value}: hits are the gets that returned a value`);
+      assert.equal(misses, missed, `${typeof value}: misses are the gets that returned undefined`);
+    }
+  });
+
   test('getOrCompute counts one hit or one miss for every value type and key type', async () => {
     const never = () => { throw new Error('not called: the key is present'); };
     for (const v of [{ o: 1 }, 10n ** 30n, new Uint8Array([1]), 'str', 1.5, null, undefined, true]) {

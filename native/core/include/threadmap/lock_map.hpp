@@ -893,6 +893,15 @@ class basic_lock_map {
     exclusive_access g(s.lock);
     ++(hit ? s.stats.hits : s.stats.misses);
   }
+  // Turns a hit counted for `key` into a miss: for a caller that counted
+  // the lookup (get, visit) and then, reading the value again by peek,
+  // found it gone (expired, removed) before it could return it.
+  void hit_was_a_miss(const K& key) {
+    shard& s = shard_for(hash_(key));
+    exclusive_access g(s.lock);
+    if (s.stats.hits != 0) --s.stats.hits;
+    ++s.stats.misses;
+  }
 
  private:
   using shared_access = detail::shared_access;
