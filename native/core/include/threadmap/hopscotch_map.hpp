@@ -663,7 +663,8 @@ class HopscotchMap {
       // that this thread's own retirements made could still find a node
       // tagged with the older epoch, and lose it to a free). t stays
       // allocated (this thread is pinned) and unchanged (no writer changes
-      // a replaced table) while its nodes are retired.
+      // a replaced table) while its nodes are retired, and publish's fence
+      // (retire_unlinked) orders its store of table_ before their tags.
       publish(g, t, empty.release());
       int64_t removed = 0;
       for (std::size_t s = 0; s < t->slots; ++s)

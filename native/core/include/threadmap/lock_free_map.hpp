@@ -618,13 +618,7 @@ class LockFreeMap {
         int64_t stripe = 0;
         if (p.what != act::replace) stripe = count_.add(g.thread_index(), p.what == act::insert ? 1 : -1);
         try {
-          if (p.what != act::insert) {
-            for (node* n = head, *stop = found->next; n != stop;) {
-              node* next = n->next;
-              g.retire(n);
-              n = next;
-            }
-          }
+          if (p.what != act::insert) retire_range(g, head, found->next);
           if (p.what != act::replace) after_size_change(g, t, stripe);
           help_migration(g, t);
         } catch (...) {

@@ -1118,20 +1118,19 @@ class basic_lock_map {
       if (intr.interrupted) until = std::min(until, detail::park_clock::now() + detail::interrupt_poll_period);
       if (in_graph) until = std::min(until, detail::park_clock::now() + detail::wait_graph::cycle_poll_period);
       if (detail::wait_until(w.granted, 0, until)) continue;
-      if (until != dl.at && in_graph && w.granted.load(std::memory_order_acquire) == 0 &&
-          graph.leave_if_cycle(w.owner)) {
+      const bool sliced = until != dl.at;  // a slice ended, not the deadline
+      if (sliced && in_graph && w.granted.load(std::memory_order_acquire) == 0 && graph.leave_if_cycle(w.owner)) {
         give_up(s, w, errc::would_deadlock,
                 "waiting for this key would deadlock: its holder now waits, directly or through other threads, "
                 "for a key this thread holds");
         return;  // granted meanwhile
       }
-      const bool interrupted = until != dl.at && intr.interrupted != nullptr;  // a slice ended, not the deadline
-      if (until != dl.at && !interrupted) continue;
-      if (interrupted && !intr.interrupted(intr.ctx)) continue;
+      // A slice that ended: wait on unless the interruption check says stop.
+      if (sliced && !(intr.interrupted && intr.interrupted(intr.ctx))) continue;
       // Leave the graph before the queue (see wait_graph.hpp: no edge may
       // outlive its wait, or another walk could see a cycle that is gone).
       if (in_graph) graph.remove(w.owner);
-      if (interrupted) {
+      if (sliced) {  // here only if the interruption check said stop
         give_up(s, w, errc::aborted, "the thread is stopping: its wait for the lock of a key was abandoned");
       } else {
         give_up(s, w, on_timeout,

@@ -96,6 +96,7 @@ inline void require_no_lock_in(const void* first, const void* last) {
 // inside callbacks").
 template <bool Exclusive, bool Tracked, bool Stoppable = false, bool Must = false>
 class lock_guard_base {
+  static_assert(!Must || (Exclusive && !Stoppable), "an untimed nested wait is only made for exclusive locks");
  public:
   explicit lock_guard_base(rw_lock& l) : lock_(l), record_(this_thread_locks()) {
     if (record_.depth == 0) [[likely]] {
@@ -127,7 +128,7 @@ class lock_guard_base {
   [[gnu::noinline, gnu::cold]] void acquire_nested() {
     if constexpr (Must) {
       THREADMAP_REQUIRE(!record_.holds(&lock_));  // its callers' precondition
-      if constexpr (Exclusive) lock_.lock(); else mode_ = lock_.lock_shared(record_.reader_slot());
+      lock_.lock();
       return;
     }
     if (record_.holds(&lock_))

@@ -84,15 +84,7 @@ class wait_graph {
   // unwatched, as it did before this graph existed.
   bool add_unless_cycle(owner_id owner, const edge& e) noexcept {
     std::lock_guard<std::mutex> g(mutex_);
-    edge cur = e;
-    for (std::size_t step = 0; step < max_walk; ++step) {
-      owner_id holder = 0;
-      if (!cur.holder_of(cur.map, cur.key, holder)) break;  // free: the chain ends
-      if (holder == owner) return false;
-      auto it = waiting_.find(holder);
-      if (it == waiting_.end()) break;  // the holder is not parked
-      cur = it->second;
-    }
+    if (leads_back(owner, e)) return false;
     try {
       waiting_[owner] = e;
     } catch (...) {  // bad_alloc
@@ -105,20 +97,9 @@ class wait_graph {
   bool leave_if_cycle(owner_id owner) noexcept {
     std::lock_guard<std::mutex> g(mutex_);
     auto mine = waiting_.find(owner);
-    if (mine == waiting_.end()) return false;
-    edge cur = mine->second;
-    for (std::size_t step = 0; step < max_walk; ++step) {
-      owner_id holder = 0;
-      if (!cur.holder_of(cur.map, cur.key, holder)) return false;  // free: no cycle
-      if (holder == owner) {
-        waiting_.erase(mine);
-        return true;
-      }
-      auto it = waiting_.find(holder);
-      if (it == waiting_.end()) return false;  // the holder is not parked
-      cur = it->second;
-    }
-    return false;
+    if (mine == waiting_.end() || !leads_back(owner, mine->second)) return false;
+    waiting_.erase(mine);
+    return true;
   }
 
   void remove(owner_id owner) noexcept {
@@ -128,6 +109,20 @@ class wait_graph {
 
  private:
   wait_graph() = default;
+
+  // Whether following e (key -> its holder -> the key that holder waits
+  // for -> ...) comes back to `owner`. Requires: mutex_ held.
+  bool leads_back(owner_id owner, edge e) const noexcept {
+    for (std::size_t step = 0; step < max_walk; ++step) {
+      owner_id holder = 0;
+      if (!e.holder_of(e.map, e.key, holder)) return false;  // free: the chain ends
+      if (holder == owner) return true;
+      auto it = waiting_.find(holder);
+      if (it == waiting_.end()) return false;  // the holder is not parked
+      e = it->second;
+    }
+    return false;
+  }
   static constexpr std::size_t max_walk = 1024;
 
  public:
